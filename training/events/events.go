@@ -1,0 +1,164 @@
+// Package events is the typed stream through which a training run reports
+// its progress to whoever watches it: the terminal, the run directory, the
+// window. Publishing never blocks: a slow reader makes preview grids coalesce
+// (only the newest pending one is kept) but never loses a step.
+package events
+
+import (
+	"image"
+	"sync"
+	"time"
+)
+
+// Event is one report of a training run: a Step, a Grid, a State or a
+// Checkpoint.
+type Event interface{ isEvent() }
+
+// Step reports one finished training iteration (a G update and a D update).
+type Step struct {
+	Step       int // 1-based count of iterations done in the whole run
+	TotalSteps int // iterations the run will do when it finishes
+	Epoch      int // 1-based epoch the step belongs to
+	Epochs     int
+	DLoss      float32 // discriminator loss, real + fake
+	GLoss      float32
+	DReal      float32 // mean D(x) on the real batch, in [0,1]
+	DFake      float32 // mean D(G(z)) on the fake batch, in [0,1]
+	// ImagesPerSec counts real images consumed per second of training time,
+	// averaged over the recent steps.
+	ImagesPerSec float64
+	ETA          time.Duration
+	Time         time.Time
+}
+
+// Grid is a preview: the generator's samples of the run's fixed noise batch,
+// laid out as a 5×5 grid, taken after Step iterations.
+type Grid struct {
+	Step  int
+	Image *image.NRGBA
+}
+
+// Phase is where a run is in its life.
+type Phase int
+
+// The phases of a run, in the order they usually happen.
+const (
+	Running Phase = iota
+	Paused
+	Stopped  // stopped by the user before the end; resumable
+	Finished // all steps done
+	Failed   // stopped by an error; Err says which
+)
+
+func (p Phase) String() string {
+	switch p {
+	case Running:
+		return "running"
+	case Paused:
+		return "paused"
+	case Stopped:
+		return "stopped"
+	case Finished:
+		return "finished"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// State reports a change of phase, or a problem the run survived (Warning).
+type State struct {
+	Phase   Phase
+	Step    int
+	Message string // plain words for the user
+	Err     error  // set for Failed, and for warnings that carry an error
+	Warning bool   // the run goes on; Message says what went wrong
+}
+
+// Checkpoint reports a checkpoint written to Path after Step iterations.
+type Checkpoint struct {
+	Step int
+	Path string
+}
+
+func (Step) isEvent()       {}
+func (Grid) isEvent()       {}
+func (State) isEvent()      {}
+func (Checkpoint) isEvent() {}
+
+// Bus fans events out to any number of subscribers without ever blocking
+// the publisher.
+type Bus struct {
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+// NewBus returns a bus with no subscribers.
+func NewBus() *Bus { return &Bus{subs: make(map[*Subscription]struct{})} }
+
+// Subscribe returns a new subscription that receives every event published
+// from now on.
+func (b *Bus) Subscribe() *Subscription {
+	s := &Subscription{bus: b, ready: make(chan struct{}, 1)}
+	b.mu.Lock()
+	b.subs[s] = struct{}{}
+	b.mu.Unlock()
+	return s
+}
+
+// Publish queues e for every subscriber and returns at once.
+func (b *Bus) Publish(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		s.push(e)
+	}
+}
+
+// Subscription is one reader's queue of events.
+type Subscription struct {
+	bus   *Bus
+	mu    sync.Mutex
+	queue []Event
+	ready chan struct{}
+}
+
+func (s *Subscription) push(e Event) {
+	s.mu.Lock()
+	if _, isGrid := e.(Grid); isGrid {
+		// Only the newest grid matters to a reader that is behind; the
+		// older one would be replaced on screen before anyone saw it.
+		for i, q := range s.queue {
+			if _, ok := q.(Grid); ok {
+				s.queue = append(s.queue[:i], s.queue[i+1:]...)
+				break
+			}
+		}
+	}
+	s.queue = append(s.queue, e)
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Ready is signalled whenever events are waiting; call Drain after it fires.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Drain returns the waiting events in publication order and empties the
+// queue.
+func (s *Subscription) Drain() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.queue
+	s.queue = nil
+	return out
+}
+
+// Close stops delivery to s.
+func (s *Subscription) Close() {
+	s.bus.mu.Lock()
+	delete(s.bus.subs, s)
+	s.bus.mu.Unlock()
+}
