@@ -1,0 +1,61 @@
+// Package model builds the DCGAN of the seed tutorial on gorgonia: the
+// generator and discriminator, their parameters, the graphs of one training
+// step, inference sampling and the Adam optimiser whose state can be saved.
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config is the architecture of a generator/discriminator pair.
+type Config struct {
+	ImageSize int `json:"image_size"` // 28 (MNIST layout) or 32 (CIFAR layout)
+	Channels  int `json:"channels"`   // 1 or 3
+	NoiseSize int `json:"noise_size"` // length of z
+	// Width is the number of filters of the widest layer (512 in the seed);
+	// the others are Width/2 and Width/4.
+	Width    int     `json:"width"`
+	Alpha    float32 `json:"leaky_relu_alpha"`
+	KeepProb float32 `json:"dropout_keep_prob"`
+	BNDecay  float32 `json:"batchnorm_decay"`
+	BNEps    float32 `json:"batchnorm_epsilon"`
+}
+
+// Seed returns the architecture of the 2017 tutorial for the given image
+// layout (28×28×1 or 32×32×3).
+func Seed(imageSize, channels int) Config {
+	return Config{ImageSize: imageSize, Channels: channels, NoiseSize: 100, Width: 512,
+		Alpha: 0.01, KeepProb: 0.8, BNDecay: 0.99, BNEps: 0.001}
+}
+
+// Validate reports the first value that cannot build a network, in words a
+// user can act on.
+func (c Config) Validate() error {
+	var errs []error
+	if c.ImageSize != 28 && c.ImageSize != 32 {
+		errs = append(errs, fmt.Errorf("image size %d is not supported: use 28 (MNIST-like) or 32 (CIFAR-like)", c.ImageSize))
+	}
+	if c.Channels != 1 && c.Channels != 3 {
+		errs = append(errs, fmt.Errorf("channels %d is not supported: use 1 (grayscale) or 3 (RGB)", c.Channels))
+	}
+	if c.NoiseSize < 1 || c.NoiseSize > 4096 {
+		errs = append(errs, fmt.Errorf("noise size %d is out of range: use 1 to 4096", c.NoiseSize))
+	}
+	if c.Width < 4 || c.Width%4 != 0 || c.Width > 2048 {
+		errs = append(errs, fmt.Errorf("width %d is invalid: use a multiple of 4 from 4 to 2048 (the seed uses 512)", c.Width))
+	}
+	if !(c.Alpha >= 0 && c.Alpha < 1) {
+		errs = append(errs, fmt.Errorf("LeakyReLU alpha %g is out of range: use 0 ≤ alpha < 1", c.Alpha))
+	}
+	if !(c.KeepProb > 0 && c.KeepProb <= 1) {
+		errs = append(errs, fmt.Errorf("dropout keep probability %g is out of range: use 0 < keep ≤ 1", c.KeepProb))
+	}
+	if !(c.BNDecay >= 0 && c.BNDecay < 1) {
+		errs = append(errs, fmt.Errorf("BatchNorm decay %g is out of range: use 0 ≤ decay < 1", c.BNDecay))
+	}
+	if !(c.BNEps > 0) {
+		errs = append(errs, fmt.Errorf("BatchNorm epsilon %g must be positive", c.BNEps))
+	}
+	return errors.Join(errs...)
+}

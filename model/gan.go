@@ -1,0 +1,185 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// GAN is a generator and a discriminator of one architecture.
+type GAN struct {
+	Config Config
+	G      *Generator
+	D      *Discriminator
+
+	samplers map[int]*sampler
+}
+
+// New creates a GAN with initial weights drawn from a generator seeded
+// with seed.
+func New(cfg Config, seed uint64) (*GAN, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6e6574)) // a stream of its own: weights do not move when dropout draws change
+	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[int]*sampler)}, nil
+}
+
+// Step holds the two compiled graphs of one training iteration at a fixed
+// batch size. Fill Noise and Real, then call UpdateG and UpdateD.
+type Step struct {
+	batch      int
+	noise      *tensor.Dense // [batch, NoiseSize]
+	real       *tensor.Dense // [batch, C, S, S]
+	gParams    []*Param
+	dParams    []*Param
+	gMachine   G.VM
+	gLoss      *G.Node
+	gGrads     []*G.Node
+	dMachine   G.VM
+	dLoss      *G.Node
+	dGrads     []*G.Node
+	realLogits *G.Node
+	fakeLogits *G.Node
+	gradBuf    [][]float32
+}
+
+// NewStep compiles the graphs of one iteration. realTarget is the label of
+// real images for D and of fakes for G (1 − label smoothing); dropout
+// masks come from rng.
+func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, error) {
+	cfg := gan.Config
+	s := &Step{
+		batch:   batch,
+		noise:   tensor.New(tensor.WithShape(batch, cfg.NoiseSize), tensor.Of(tensor.Float32)),
+		real:    tensor.New(tensor.WithShape(batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize), tensor.Of(tensor.Float32)),
+		gParams: gan.G.Params(),
+		dParams: gan.D.Params(),
+	}
+
+	// G's graph: how far D is from calling G's fakes real.
+	b := newBuilder(cfg, true, rng)
+	fake := gan.G.build(b, b.input("z", s.noise))
+	s.gLoss = b.sigmoidXent(gan.D.build(b, fake), realTarget)
+	s.gGrads = b.grads(s.gLoss, s.gParams)
+	s.gMachine = b.machine(append(G.Nodes{s.gLoss}, s.gGrads...)...)
+	if b.err != nil {
+		return nil, fmt.Errorf("build generator step: %w", b.err)
+	}
+
+	// D's graph: real images against fresh fakes from the same noise.
+	b = newBuilder(cfg, true, rng)
+	fake = gan.G.build(b, b.input("z", s.noise))
+	s.realLogits = gan.D.build(b, b.input("x", s.real))
+	s.fakeLogits = gan.D.build(b, fake)
+	s.dLoss = b.add(b.sigmoidXent(s.realLogits, realTarget), b.sigmoidXent(s.fakeLogits, 0))
+	s.dGrads = b.grads(s.dLoss, s.dParams)
+	s.dMachine = b.machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)
+	if b.err != nil {
+		return nil, fmt.Errorf("build discriminator step: %w", b.err)
+	}
+	return s, nil
+}
+
+// Batch returns the batch size the step was compiled for.
+func (s *Step) Batch() int { return s.batch }
+
+// Noise is the z batch both updates use, [batch, NoiseSize], row-major.
+func (s *Step) Noise() []float32 { return s.noise.Data().([]float32) }
+
+// Real is the batch of real images, NCHW in [−1, 1].
+func (s *Step) Real() []float32 { return s.real.Data().([]float32) }
+
+// UpdateG runs the generator's graph and applies one Adam step to G. It
+// returns G's loss.
+func (s *Step) UpdateG(opt *Adam) (float32, error) {
+	if err := run(s.gMachine); err != nil {
+		return 0, fmt.Errorf("generator step: %w", err)
+	}
+	loss := scalar(s.gLoss)
+	opt.Update(s.gParams, s.gradients(s.gGrads))
+	return loss, nil
+}
+
+// UpdateD runs the discriminator's graph and applies one Adam step to D.
+// It returns D's loss and the mean of D(x) and of D(G(z)).
+func (s *Step) UpdateD(opt *Adam) (loss, dReal, dFake float32, err error) {
+	if err := run(s.dMachine); err != nil {
+		return 0, 0, 0, fmt.Errorf("discriminator step: %w", err)
+	}
+	loss, dReal, dFake = scalar(s.dLoss), meanSigmoid(s.realLogits), meanSigmoid(s.fakeLogits)
+	opt.Update(s.dParams, s.gradients(s.dGrads))
+	return loss, dReal, dFake, nil
+}
+
+func (s *Step) gradients(nodes []*G.Node) [][]float32 {
+	s.gradBuf = s.gradBuf[:0]
+	for _, n := range nodes {
+		s.gradBuf = append(s.gradBuf, n.Value().Data().([]float32))
+	}
+	return s.gradBuf
+}
+
+func run(m G.VM) error {
+	defer m.Reset()
+	return m.RunAll()
+}
+
+func scalar(n *G.Node) float32 {
+	switch v := n.Value().Data().(type) {
+	case float32:
+		return v
+	case []float32:
+		return v[0]
+	}
+	return float32(math.NaN())
+}
+
+func meanSigmoid(logits *G.Node) float32 {
+	d := logits.Value().Data().([]float32)
+	var sum float64
+	for _, x := range d {
+		sum += 1 / (1 + math.Exp(-float64(x)))
+	}
+	return float32(sum / float64(len(d)))
+}
+
+// sampler is an inference graph of the generator at one batch size.
+type sampler struct {
+	noise *tensor.Dense
+	out   *G.Node
+	m     G.VM
+}
+
+// Generate runs the generator in inference mode (BatchNorm on running
+// statistics, no dropout) on noise, n rows of NoiseSize values, and
+// returns n images NCHW in [−1, 1] in a new slice.
+//
+// Generate shares weights with training: callers serialise it with
+// training steps.
+func (gan *GAN) Generate(noise []float32) ([]float32, error) {
+	nz := gan.Config.NoiseSize
+	if len(noise) == 0 || len(noise)%nz != 0 {
+		return nil, fmt.Errorf("generate: %d noise values is not a whole number of %d-value rows", len(noise), nz)
+	}
+	n := len(noise) / nz
+	s, ok := gan.samplers[n]
+	if !ok {
+		s = &sampler{noise: tensor.New(tensor.WithShape(n, nz), tensor.Of(tensor.Float32))}
+		b := newBuilder(gan.Config, false, nil)
+		s.out = gan.G.build(b, b.input("z", s.noise))
+		s.m = b.machine(s.out)
+		if b.err != nil {
+			return nil, fmt.Errorf("build sampler: %w", b.err)
+		}
+		gan.samplers[n] = s
+	}
+	copy(s.noise.Data().([]float32), noise)
+	if err := run(s.m); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return append([]float32(nil), s.out.Value().Data().([]float32)...), nil
+}

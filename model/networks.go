@@ -1,0 +1,113 @@
+package model
+
+import (
+	"math/rand/v2"
+
+	"github.com/ganstudio/ganstudio/model/linear"
+	G "gorgonia.org/gorgonia"
+)
+
+// Generator maps noise z to an image in [−1, 1].
+type Generator struct {
+	cfg               Config
+	project           *Param // z → 4·4·Width
+	bn0, bn1, bn2     *BatchNorm
+	up1, up2, toImage *Param
+	toImageBias       *Param
+	params            []*Param
+	norms             []*BatchNorm
+}
+
+// Discriminator maps an image to one logit: how real it looks.
+type Discriminator struct {
+	cfg                    Config
+	conv1, conv1Bias       *Param
+	conv2, conv3           *Param
+	bn2, bn3               *BatchNorm
+	classify, classifyBias *Param
+	params                 []*Param
+	norms                  []*BatchNorm
+}
+
+// NewGenerator creates a generator with TF's default initial weights
+// (Glorot-uniform kernels, zero biases, BatchNorm γ=1, β=0) drawn from rng.
+//
+// The layers that feed a BatchNorm have no bias: BatchNorm subtracts the
+// mean, so a bias there would be cancelled exactly and only cost time.
+func NewGenerator(cfg Config, rng *rand.Rand) *Generator {
+	w := cfg.Width
+	s := &paramSet{rng: rng}
+	g := &Generator{cfg: cfg}
+	g.project = s.dense("g/project", cfg.NoiseSize, 4*4*w)
+	g.bn0 = s.batchNorm("g/bn0", w)
+	g.up1 = s.kernel("g/up1", w, w/2, 4)
+	g.bn1 = s.batchNorm("g/bn1", w/2)
+	g.up2 = s.kernel("g/up2", w/2, w/4, 3)
+	g.bn2 = s.batchNorm("g/bn2", w/4)
+	g.toImage = s.kernel("g/to_image", w/4, cfg.Channels, 3)
+	g.toImageBias = s.bias("g/to_image/bias", cfg.Channels)
+	g.params, g.norms = s.params, s.norms
+	return g
+}
+
+// NewDiscriminator creates a discriminator with TF's default initial
+// weights drawn from rng.
+func NewDiscriminator(cfg Config, rng *rand.Rand) *Discriminator {
+	w := cfg.Width
+	s := &paramSet{rng: rng}
+	d := &Discriminator{cfg: cfg}
+	d.conv1 = s.kernel("d/conv1", w/4, cfg.Channels, 3)
+	d.conv1Bias = s.bias("d/conv1/bias", w/4)
+	d.conv2 = s.kernel("d/conv2", w/2, w/4, 3)
+	d.bn2 = s.batchNorm("d/bn2", w/2)
+	d.conv3 = s.kernel("d/conv3", w, w/2, 3)
+	d.bn3 = s.batchNorm("d/bn3", w)
+	d.classify = s.dense("d/classify", 4*4*w, 1)
+	d.classifyBias = s.bias("d/classify/bias", 1)
+	d.params, d.norms = s.params, s.norms
+	return d
+}
+
+// Params returns the learnable tensors in a fixed order.
+func (g *Generator) Params() []*Param { return g.params }
+
+// Norms returns the BatchNorm layers in a fixed order.
+func (g *Generator) Norms() []*BatchNorm { return g.norms }
+
+// Params returns the learnable tensors in a fixed order.
+func (d *Discriminator) Params() []*Param { return d.params }
+
+// Norms returns the BatchNorm layers in a fixed order.
+func (d *Discriminator) Norms() []*BatchNorm { return d.norms }
+
+// build adds the generator to b's graph: z [n, NoiseSize] → image [n, C, S, S].
+func (g *Generator) build(b *builder, z *G.Node) *G.Node {
+	n, w := z.Shape()[0], g.cfg.Width
+	// 28×28 images grow 4→7 with a 'valid' 4×4 kernel; 32×32 ones 4→8 with stride 2.
+	stride1, pad1 := 1, linear.Valid
+	if g.cfg.ImageSize == 32 {
+		stride1, pad1 = 2, linear.Same
+	}
+	x := b.dense(z, g.project, nil)                          // [n, 4·4·w]
+	x = b.reshape(x, n, w, 4, 4)                             // [n, w, 4, 4]
+	x = b.normActDrop(x, g.bn0)                              // [n, w, 4, 4]
+	x = b.convT(x, g.up1, nil, stride1, pad1)                // [n, w/2, 7, 7]   (CIFAR: 8×8)
+	x = b.normActDrop(x, g.bn1)                              // [n, w/2, 7, 7]
+	x = b.convT(x, g.up2, nil, 2, linear.Same)               // [n, w/4, 14, 14] (CIFAR: 16×16)
+	x = b.normActDrop(x, g.bn2)                              // [n, w/4, 14, 14]
+	x = b.convT(x, g.toImage, g.toImageBias, 2, linear.Same) // [n, c, 28, 28]   (CIFAR: 32×32)
+	return b.tanh(x)                                         // [n, c, 28, 28] in [−1, 1]
+}
+
+// build adds the discriminator to b's graph: image [n, C, S, S] → logit [n, 1].
+func (d *Discriminator) build(b *builder, img *G.Node) *G.Node {
+	n, w := img.Shape()[0], d.cfg.Width
+	x := b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/4, 14, 14] (CIFAR: 16×16)
+	x = b.actDrop(x)                                       // [n, w/4, 14, 14]
+	x = b.conv(x, d.conv2, nil, 2, linear.Same)            // [n, w/2, 7, 7]   (CIFAR: 8×8)
+	x = b.normActDrop(x, d.bn2)                            // [n, w/2, 7, 7]
+	x = b.conv(x, d.conv3, nil, 2, linear.Same)            // [n, w, 4, 4]
+	x = b.normActDrop(x, d.bn3)                            // [n, w, 4, 4]
+	x = b.reshape(x, n, 4*4*w)                             // [n, 4·4·w]
+	return b.dense(x, d.classify, d.classifyBias)          // [n, 1]
+}

@@ -1,0 +1,133 @@
+package training
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/training/dataset"
+)
+
+// Config is everything that defines a training run. It is stored in the run
+// directory (config.json) and in every checkpoint.
+type Config struct {
+	Preset string       `json:"preset,omitempty"`
+	Model  model.Config `json:"model"`
+	Data   dataset.Spec `json:"data"`
+
+	BatchSize int `json:"batch_size"`
+	// Epochs is the run's length in passes over the data; Steps, when
+	// positive, overrides it with a number of iterations.
+	Epochs int `json:"epochs"`
+	Steps  int `json:"steps,omitempty"`
+
+	LearnRateG float64 `json:"learn_rate_g"`
+	LearnRateD float64 `json:"learn_rate_d"`
+	Beta1      float64 `json:"beta1"`
+	Beta2      float64 `json:"beta2"`
+	// LabelSmoothing lowers the real targets of D and the targets of G
+	// from 1 to 1−LabelSmoothing (one-sided, as the seed does).
+	LabelSmoothing float32 `json:"label_smoothing"`
+
+	// SampleEvery is the number of iterations between preview grids.
+	SampleEvery int `json:"sample_every"`
+	// CheckpointEvery is the number of iterations between checkpoints
+	// (0: only when the run stops or ends).
+	CheckpointEvery int    `json:"checkpoint_every"`
+	Seed            uint64 `json:"seed"`
+}
+
+// Presets returns the names of the built-in presets, sorted.
+func Presets() []string {
+	names := make([]string, 0, len(presets))
+	for n := range presets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Preset returns the configuration of a built-in preset.
+func Preset(name string) (Config, error) {
+	mk, ok := presets[name]
+	if !ok {
+		return Config{}, fmt.Errorf("unknown preset %q: choose one of %v", name, Presets())
+	}
+	c := mk()
+	c.Preset = name
+	return c, nil
+}
+
+// seedRun is the seed tutorial's training set-up around a given network.
+func seedRun(m model.Config, data dataset.Spec, epochs int) Config {
+	return Config{
+		Model: m, Data: data, BatchSize: 64, Epochs: epochs,
+		LearnRateG: 0.001, LearnRateD: 0.001, Beta1: 0.4, Beta2: 0.999,
+		LabelSmoothing: 0.1, SampleEvery: 100, CheckpointEvery: 1000, Seed: 1,
+	}
+}
+
+var presets = map[string]func() Config{
+	"seed-mnist": func() Config {
+		// TF's read_data_sets holds out the first 5,000 training images
+		// for validation; the seed trains on the other 55,000.
+		return seedRun(model.Seed(28, 1), dataset.Spec{Name: "mnist", HoldOut: 5000}, 5)
+	},
+	"lite-mnist": func() Config {
+		m := model.Seed(28, 1)
+		m.Width = 256
+		return seedRun(m, dataset.Spec{Name: "mnist", HoldOut: 5000}, 5)
+	},
+	"lite-fashion-mnist": func() Config {
+		m := model.Seed(28, 1)
+		m.Width = 256
+		return seedRun(m, dataset.Spec{Name: "fashion-mnist"}, 5)
+	},
+	"seed-cifar-horses": func() Config {
+		return seedRun(model.Seed(32, 3), dataset.Spec{Name: "cifar10", Classes: []string{"horse"}}, 50)
+	},
+}
+
+// Validate reports every value that cannot start a run, each saying what
+// to change.
+func (c Config) Validate() error {
+	var errs []error
+	if err := c.Model.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BatchSize < 1 || c.BatchSize > 4096 {
+		errs = append(errs, fmt.Errorf("batch size %d is out of range: use 1 to 4096", c.BatchSize))
+	}
+	if c.Steps < 0 {
+		errs = append(errs, fmt.Errorf("steps %d is negative: use 0 (run for the epochs) or more", c.Steps))
+	}
+	if c.Steps == 0 && c.Epochs < 1 {
+		errs = append(errs, fmt.Errorf("epochs %d is invalid: use 1 or more (or set steps)", c.Epochs))
+	}
+	for _, lr := range []struct {
+		name string
+		v    float64
+	}{{"generator learning rate", c.LearnRateG}, {"discriminator learning rate", c.LearnRateD}} {
+		if !(lr.v > 0 && lr.v <= 1) || math.IsInf(lr.v, 0) {
+			errs = append(errs, fmt.Errorf("%s %g is out of range: use a value in (0, 1], e.g. 0.001", lr.name, lr.v))
+		}
+	}
+	if !(c.Beta1 >= 0 && c.Beta1 < 1) {
+		errs = append(errs, fmt.Errorf("beta1 %g is out of range: use 0 ≤ beta1 < 1", c.Beta1))
+	}
+	if !(c.Beta2 > 0 && c.Beta2 < 1) {
+		errs = append(errs, fmt.Errorf("beta2 %g is out of range: use 0 < beta2 < 1", c.Beta2))
+	}
+	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 1) {
+		errs = append(errs, fmt.Errorf("label smoothing %g is out of range: use 0 ≤ smoothing < 1", c.LabelSmoothing))
+	}
+	if c.SampleEvery < 1 {
+		errs = append(errs, fmt.Errorf("sample interval %d is invalid: use 1 or more steps", c.SampleEvery))
+	}
+	if c.CheckpointEvery < 0 {
+		errs = append(errs, fmt.Errorf("checkpoint interval %d is negative: use 0 (only at the end) or more steps", c.CheckpointEvery))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,247 @@
+package training
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// The files of a run directory.
+const (
+	configFile     = "config.json"
+	lossesFile     = "losses.csv"
+	gridsDir       = "grids"
+	checkpointsDir = "checkpoints"
+)
+
+var lossesHeader = []string{"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec"}
+
+// NewRunDir returns a fresh run directory name under parent, named after
+// the preset and the time.
+func NewRunDir(parent, preset string) string {
+	if preset == "" {
+		preset = "custom"
+	}
+	return filepath.Join(parent, preset+"-"+time.Now().Format("20060102-150405"))
+}
+
+// runFiles writes a run directory as training goes.
+type runFiles struct {
+	dir    string
+	losses *os.File
+}
+
+// createRunFiles makes dir and its subfolders, writes config.json and opens
+// losses.csv, keeping only the rows of steps up to fromStep (a resumed run
+// rewrites what came after its checkpoint).
+func createRunFiles(dir string, cfg Config, fromStep int) (*runFiles, error) {
+	for _, d := range []string{dir, filepath.Join(dir, gridsDir), filepath.Join(dir, checkpointsDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("create run folder: %w", err)
+		}
+	}
+	cj, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, configFile), append(cj, '\n')); err != nil {
+		return nil, fmt.Errorf("write run configuration: %w", err)
+	}
+	path := filepath.Join(dir, lossesFile)
+	steps, _ := readLosses(path)
+	var keep []events.Step
+	for _, s := range steps {
+		if s.Step <= fromStep {
+			keep = append(keep, s)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create losses file: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, strings.Join(lossesHeader, ","))
+	for _, s := range keep {
+		w.WriteString(lossRow(s))
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return &runFiles{dir: dir, losses: f}, nil
+}
+
+func lossRow(s events.Step) string {
+	return fmt.Sprintf("%d,%d,%.6g,%.6g,%.6g,%.6g,%.1f\n", s.Step, s.Epoch, s.DLoss, s.GLoss, s.DReal, s.DFake, s.ImagesPerSec)
+}
+
+func (r *runFiles) writeStep(s events.Step) error {
+	if _, err := r.losses.WriteString(lossRow(s)); err != nil {
+		return fmt.Errorf("append to %s: %w", r.losses.Name(), err)
+	}
+	return nil
+}
+
+func (r *runFiles) gridPath(step int) string {
+	return filepath.Join(r.dir, gridsDir, fmt.Sprintf("step-%07d.png", step))
+}
+
+func (r *runFiles) checkpointPath(step int) string {
+	return filepath.Join(r.dir, checkpointsDir, fmt.Sprintf("step-%07d.ckpt", step))
+}
+
+func (r *runFiles) writeGrid(step int, img image.Image) error {
+	path := r.gridPath(step)
+	f, err := os.CreateTemp(filepath.Dir(path), ".grid-*")
+	if err != nil {
+		return fmt.Errorf("write grid: %w", err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("write grid %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write grid %s: %w", path, err)
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func (r *runFiles) close() error { return r.losses.Close() }
+
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// Run is what a run directory holds, as read back by ReadRun.
+type Run struct {
+	Dir         string
+	Config      Config
+	Steps       []events.Step // from losses.csv
+	Grids       []GridFile    // in step order
+	Checkpoints []string      // paths, in step order
+}
+
+// GridFile is one saved preview grid.
+type GridFile struct {
+	Step int
+	Path string
+}
+
+// ReadRun reads a run directory written by a Trainer (or `ganstudio
+// train`).
+func ReadRun(dir string) (*Run, error) {
+	cj, err := os.ReadFile(filepath.Join(dir, configFile))
+	if err != nil {
+		return nil, fmt.Errorf("open run %s: %w (is it a folder written by ganstudio train?)", dir, err)
+	}
+	r := &Run{Dir: dir}
+	if err := json.Unmarshal(cj, &r.Config); err != nil {
+		return nil, fmt.Errorf("open run %s: %s is not valid: %w", dir, configFile, err)
+	}
+	if r.Steps, err = readLosses(filepath.Join(dir, lossesFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open run %s: %w", dir, err)
+	}
+	grids, _ := stepFiles(filepath.Join(dir, gridsDir), ".png")
+	for _, g := range grids {
+		r.Grids = append(r.Grids, GridFile{Step: g.step, Path: g.path})
+	}
+	cks, _ := stepFiles(filepath.Join(dir, checkpointsDir), ".ckpt")
+	for _, c := range cks {
+		r.Checkpoints = append(r.Checkpoints, c.path)
+	}
+	return r, nil
+}
+
+type stepFile struct {
+	step int
+	path string
+}
+
+// stepFiles lists the "step-NNNNNNN<ext>" files of dir in step order;
+// temporary files of interrupted writes do not match.
+func stepFiles(dir, ext string) ([]stepFile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []stepFile
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(name, "step-") || !strings.HasSuffix(name, ext) {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "step-"), ext))
+		if err != nil {
+			continue
+		}
+		out = append(out, stepFile{n, filepath.Join(dir, name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].step < out[j].step })
+	return out, nil
+}
+
+// readLosses parses losses.csv; a torn last line (a crash mid-write) is
+// ignored.
+func readLosses(path string) ([]events.Step, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	rows, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var out []events.Step
+	for i, row := range rows {
+		if i == 0 || len(row) != len(lossesHeader) {
+			continue
+		}
+		v := make([]float64, len(row))
+		ok := true
+		for j, s := range row {
+			if v[j], err = strconv.ParseFloat(s, 64); err != nil {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, events.Step{Step: int(v[0]), Epoch: int(v[1]), DLoss: float32(v[2]), GLoss: float32(v[3]),
+			DReal: float32(v[4]), DFake: float32(v[5]), ImagesPerSec: v[6]})
+	}
+	return out, nil
+}

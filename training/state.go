@@ -1,0 +1,151 @@
+package training
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ganstudio/ganstudio/model/checkpoint"
+	"github.com/ganstudio/ganstudio/training/dataset"
+)
+
+// state is the part of a checkpoint that is neither configuration nor
+// tensors: where the run is and what its random generator will draw next.
+type state struct {
+	Step       int    `json:"step"`
+	RNG        []byte `json:"rng"`
+	AdamStepsG int    `json:"adam_steps_g"`
+	AdamStepsD int    `json:"adam_steps_d"`
+}
+
+const previewNoiseTensor = "preview_noise"
+
+// SaveCheckpoint writes the run's complete state to path atomically: a
+// resumed run continues exactly as if it had never stopped.
+func (t *Trainer) SaveCheckpoint(path string) error {
+	cfg := t.Config()
+	t.mu.Lock()
+	tensors := t.gan.Snapshot(t.optG, t.optD)
+	rng, err := t.rng.MarshalBinary()
+	st := state{Step: t.done, RNG: rng, AdamStepsG: t.optG.Steps, AdamStepsD: t.optD.Steps}
+	noise := append([]float32(nil), t.previewNoise...)
+	t.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	tensors = append(tensors, checkpoint.Tensor{Name: previewNoiseTensor, Shape: []int{PreviewSamples, cfg.Model.NoiseSize}, Data: noise})
+	cj, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	sj, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return checkpoint.Write(path, &checkpoint.File{Config: cj, State: sj, Tensors: tensors})
+}
+
+// ReadCheckpointConfig returns the configuration stored in a checkpoint.
+func ReadCheckpointConfig(f *checkpoint.File) (Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(f.Config, &cfg); err != nil {
+		return cfg, fmt.Errorf("checkpoint configuration: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("checkpoint configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// Resume continues the run saved at path: a run directory (its newest
+// readable checkpoint) or a checkpoint file. A checkpoint inside a run
+// directory continues that directory; any other starts a new one under
+// runs/. data nil opens the data set the run was trained on.
+func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
+	ckpt, dir, err := findCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := checkpoint.Read(ckpt)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ReadCheckpointConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
+	}
+	t, err := newTrainer(cfg, data)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
+	}
+	if err := t.restore(f); err != nil {
+		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
+	}
+	if dir == "" {
+		dir = NewRunDir("runs", cfg.Preset)
+	}
+	if t.files, err = createRunFiles(dir, cfg, t.done); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Trainer) restore(f *checkpoint.File) error {
+	var st state
+	if err := json.Unmarshal(f.State, &st); err != nil {
+		return fmt.Errorf("checkpoint state: %w", err)
+	}
+	if st.Step < 0 || st.Step > t.TotalSteps() {
+		return fmt.Errorf("checkpoint is at step %d, outside this run's 0 to %d", st.Step, t.TotalSteps())
+	}
+	if err := t.gan.Restore(f.Tensors, t.optG, t.optD); err != nil {
+		return err
+	}
+	if err := t.restoreNoise(f); err != nil {
+		return err
+	}
+	if err := t.rng.UnmarshalBinary(st.RNG); err != nil {
+		return fmt.Errorf("checkpoint random state: %w", err)
+	}
+	t.optG.Steps, t.optD.Steps, t.done = st.AdamStepsG, st.AdamStepsD, st.Step
+	return nil
+}
+
+// findCheckpoint resolves path to a checkpoint file and the run directory
+// it belongs to ("" when it belongs to none).
+func findCheckpoint(path string) (ckpt, runDir string, err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", "", fmt.Errorf("resume: %w", err)
+	}
+	if !info.IsDir() {
+		dir := filepath.Dir(filepath.Dir(path))
+		if filepath.Base(filepath.Dir(path)) == checkpointsDir && exists(filepath.Join(dir, configFile)) {
+			return path, dir, nil
+		}
+		return path, "", nil
+	}
+	files, _ := stepFiles(filepath.Join(path, checkpointsDir), ".ckpt")
+	// The newest file that verifies wins: a crash can leave the last one
+	// damaged only if the disk lied about fsync, but we do not bet on it.
+	var firstErr error
+	for i := len(files) - 1; i >= 0; i-- {
+		if _, err := checkpoint.Read(files[i].path); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		return files[i].path, path, nil
+	}
+	if firstErr != nil {
+		return "", "", fmt.Errorf("resume %s: no readable checkpoint: %w", path, firstErr)
+	}
+	return "", "", fmt.Errorf("resume %s: no checkpoints in %s (is it a run folder written by ganstudio train?)", path, filepath.Join(path, checkpointsDir))
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

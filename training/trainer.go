@@ -1,0 +1,376 @@
+// Package training runs a GAN's training loop in a goroutine and reports
+// it as a stream of events; it also writes the run directory (configuration,
+// losses, preview grids, checkpoints) that the CLI and the app share.
+package training
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// PreviewSamples is the number of images in a preview grid (5×5).
+const PreviewSamples = 25
+
+// Trainer runs one training run. Its methods are safe to call from any
+// goroutine.
+type Trainer struct {
+	cfg   Config // guarded by ctl (the learning rates change live)
+	data  *dataset.Dataset
+	files *runFiles
+	bus   *events.Bus
+
+	// Generator's lock also serialises training iterations and
+	// checkpoint snapshots: all of them touch the weights.
+	Generator
+	optG, optD *model.Adam
+	step       *model.Step
+	rng        *rand.PCG // dropout masks and the noise of every batch
+	done       int       // iterations finished
+
+	ctl      sync.Mutex
+	wake     *sync.Cond
+	started  bool
+	paused   bool
+	stopping bool
+	finished chan struct{}
+	err      error
+}
+
+// New prepares a run of cfg on data (nil: open cfg.Data), writing into
+// runDir ("" : a new folder under runs/). Training starts with Start.
+func New(cfg Config, data *dataset.Dataset, runDir string) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if runDir == "" {
+		runDir = NewRunDir("runs", cfg.Preset)
+	}
+	t, err := newTrainer(cfg, data)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // its own stream: the preview noise does not shift the batches
+	for i := range t.previewNoise {
+		t.previewNoise[i] = float32(rng.Float64()*2 - 1)
+	}
+	if t.files, err = createRunFiles(runDir, t.cfg, 0); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func newTrainer(cfg Config, data *dataset.Dataset) (*Trainer, error) {
+	if data == nil {
+		var err error
+		if data, err = OpenData(context.Background(), cfg, dataset.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	size, ch := data.Shape()
+	if size != cfg.Model.ImageSize || ch != cfg.Model.Channels {
+		return nil, fmt.Errorf("data set images are %d×%d×%d, the network makes %d×%d×%d: pick a preset for this data set",
+			size, size, ch, cfg.Model.ImageSize, cfg.Model.ImageSize, cfg.Model.Channels)
+	}
+	if data.Len() < cfg.BatchSize {
+		return nil, fmt.Errorf("data set has %d images, fewer than one batch of %d: lower the batch size", data.Len(), cfg.BatchSize)
+	}
+	gan, err := model.New(cfg.Model, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{
+		cfg: cfg, data: data, bus: events.NewBus(),
+		Generator: Generator{gan: gan, previewNoise: make([]float32, PreviewSamples*cfg.Model.NoiseSize)},
+		optG:      model.NewAdam(gan.G.Params(), cfg.LearnRateG, cfg.Beta1, cfg.Beta2),
+		optD:      model.NewAdam(gan.D.Params(), cfg.LearnRateD, cfg.Beta1, cfg.Beta2),
+		rng:       rand.NewPCG(cfg.Seed, 0x747261696e),
+		finished:  make(chan struct{}),
+	}
+	t.wake = sync.NewCond(&t.ctl)
+	if t.step, err = gan.NewStep(cfg.BatchSize, 1-cfg.LabelSmoothing, t.rng); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// OpenData opens the data set cfg trains on, at the network's image shape.
+func OpenData(ctx context.Context, cfg Config, opts dataset.Options) (*dataset.Dataset, error) {
+	spec := cfg.Data
+	spec.Size, spec.Channels = cfg.Model.ImageSize, cfg.Model.Channels
+	return dataset.Open(ctx, spec, opts)
+}
+
+// Config returns the run's configuration, with the learning rates now in use.
+func (t *Trainer) Config() Config {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	return t.cfg
+}
+
+// RunDir returns the folder the run writes to.
+func (t *Trainer) RunDir() string { return t.files.dir }
+
+// Data returns the data set the run trains on.
+func (t *Trainer) Data() *dataset.Dataset { return t.data }
+
+// Subscribe returns a new reader of the run's events.
+func (t *Trainer) Subscribe() *events.Subscription { return t.bus.Subscribe() }
+
+// StepsDone returns the number of iterations finished.
+func (t *Trainer) StepsDone() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.done
+}
+
+// TotalSteps returns the number of iterations the run does in all.
+func (t *Trainer) TotalSteps() int {
+	if t.cfg.Steps > 0 {
+		return t.cfg.Steps
+	}
+	return t.cfg.Epochs * t.stepsPerEpoch()
+}
+
+func (t *Trainer) stepsPerEpoch() int { return t.data.Len() / t.cfg.BatchSize }
+
+// Start launches the training goroutine and returns at once.
+func (t *Trainer) Start() error {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	if t.started {
+		return errors.New("training has already started")
+	}
+	t.started = true
+	go t.loop()
+	return nil
+}
+
+// Pause holds training after the current iteration.
+func (t *Trainer) Pause() {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	if t.started && !t.paused && !t.stopping {
+		t.paused = true
+		t.bus.Publish(events.State{Phase: events.Paused, Step: t.StepsDone(), Message: "paused"})
+	}
+}
+
+// Resume continues a paused run.
+func (t *Trainer) Resume() {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	if t.paused {
+		t.paused = false
+		t.wake.Broadcast()
+		t.bus.Publish(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
+	}
+}
+
+// Stop ends the run after the current iteration, saves a checkpoint and
+// waits for the goroutine to finish. It returns the run's error, if any.
+func (t *Trainer) Stop() error {
+	t.ctl.Lock()
+	if !t.started {
+		// Nothing ran; the files are closed so that the folder can go.
+		t.started, t.stopping = true, true
+		close(t.finished)
+		t.ctl.Unlock()
+		return t.files.close()
+	}
+	t.stopping = true
+	t.wake.Broadcast()
+	t.ctl.Unlock()
+	return t.Wait()
+}
+
+// Wait blocks until the run ends and returns its error, if any.
+func (t *Trainer) Wait() error {
+	<-t.finished
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	return t.err
+}
+
+// Done is closed when the run has ended.
+func (t *Trainer) Done() <-chan struct{} { return t.finished }
+
+// SetLearningRates changes the learning rates of G and D from the next
+// iteration on.
+func (t *Trainer) SetLearningRates(g, d float64) error {
+	c := t.Config()
+	c.LearnRateG, c.LearnRateD = g, d
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	t.ctl.Lock()
+	t.cfg.LearnRateG, t.cfg.LearnRateD = g, d
+	t.ctl.Unlock()
+	return nil
+}
+
+// waitTurn blocks while paused; it reports false when the run must stop.
+func (t *Trainer) waitTurn() (lrG, lrD float64, ok bool) {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	for t.paused && !t.stopping {
+		t.wake.Wait()
+	}
+	return t.cfg.LearnRateG, t.cfg.LearnRateD, !t.stopping
+}
+
+func (t *Trainer) loop() {
+	err := t.train()
+	if cerr := t.files.close(); err == nil {
+		err = cerr
+	}
+	t.ctl.Lock()
+	t.err = err
+	t.ctl.Unlock()
+	switch {
+	case err != nil:
+		t.bus.Publish(events.State{Phase: events.Failed, Step: t.StepsDone(), Err: err, Message: err.Error()})
+	case t.StepsDone() >= t.TotalSteps():
+		t.bus.Publish(events.State{Phase: events.Finished, Step: t.StepsDone(), Message: "finished"})
+	default:
+		t.bus.Publish(events.State{Phase: events.Stopped, Step: t.StepsDone(), Message: "stopped"})
+	}
+	close(t.finished)
+}
+
+func (t *Trainer) train() error {
+	t.bus.Publish(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
+	total, perEpoch, batch := t.TotalSteps(), t.stepsPerEpoch(), t.cfg.BatchSize
+	rate := newRateMeter()
+	var order []int
+	for t.StepsDone() < total {
+		lrG, lrD, ok := t.waitTurn()
+		if !ok {
+			break
+		}
+		begin := time.Now()
+		epoch, i := t.done/perEpoch, t.done%perEpoch
+		if order == nil || i == 0 {
+			order = t.data.Permutation(t.cfg.Seed, epoch)
+		}
+		if err := t.data.Fill(t.step.Real(), order[i*batch:(i+1)*batch]); err != nil {
+			return fmt.Errorf("step %d: read batch: %w", t.done+1, err)
+		}
+		s, err := t.iterate(lrG, lrD)
+		if err != nil {
+			return err
+		}
+		s.Epoch, s.Epochs, s.TotalSteps = epoch+1, (total+perEpoch-1)/perEpoch, total
+		s.ImagesPerSec = rate.add(batch, time.Since(begin))
+		s.ETA = time.Duration(float64(total-s.Step) * float64(batch) / s.ImagesPerSec * float64(time.Second))
+		s.Time = time.Now()
+		t.bus.Publish(s)
+		if err := t.files.writeStep(s); err != nil {
+			t.warn(s.Step, err)
+		}
+		if diverged(s) {
+			return fmt.Errorf("training diverged at step %d (D loss %g, G loss %g): lower the learning rates and resume from the last checkpoint", s.Step, s.DLoss, s.GLoss)
+		}
+		if s.Step%t.cfg.SampleEvery == 0 || s.Step == total {
+			t.publishGrid(s.Step)
+		}
+		if t.cfg.CheckpointEvery > 0 && s.Step%t.cfg.CheckpointEvery == 0 {
+			t.checkpoint()
+		}
+	}
+	t.checkpoint()
+	return nil
+}
+
+// iterate runs one training iteration: the G update, then the D update, on
+// the same batch and noise, as the seed does.
+func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	noise := t.step.Noise()
+	for i := range noise {
+		noise[i] = float32(uniform(t.rng))
+	}
+	t.optG.LearnRate, t.optD.LearnRate = lrG, lrD
+
+	// ---- update G: make D call the fakes real ----
+	gLoss, err := t.step.UpdateG(t.optG)
+	if err != nil {
+		return events.Step{}, fmt.Errorf("step %d: %w", t.done+1, err)
+	}
+
+	// ---- update D: tell the real batch from the fakes ----
+	dLoss, dReal, dFake, err := t.step.UpdateD(t.optD)
+	if err != nil {
+		return events.Step{}, fmt.Errorf("step %d: %w", t.done+1, err)
+	}
+
+	t.done++
+	return events.Step{Step: t.done, DLoss: dLoss, GLoss: gLoss, DReal: dReal, DFake: dFake}, nil
+}
+
+// uniform draws from [−1, 1), the seed's noise distribution.
+func uniform(src *rand.PCG) float64 {
+	return float64(src.Uint64()>>11)/(1<<53)*2 - 1
+}
+
+func diverged(s events.Step) bool {
+	for _, v := range []float32{s.DLoss, s.GLoss} {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Trainer) warn(step int, err error) {
+	t.bus.Publish(events.State{Phase: events.Running, Step: step, Warning: true, Err: err,
+		Message: err.Error() + " (training goes on)"})
+}
+
+func (t *Trainer) publishGrid(step int) {
+	img, err := t.Grid()
+	if err != nil {
+		t.warn(step, err)
+		return
+	}
+	if err := t.files.writeGrid(step, img); err != nil {
+		t.warn(step, err)
+	}
+	t.bus.Publish(events.Grid{Step: step, Image: img})
+}
+
+// checkpoint saves one to the run directory; a failure is reported and
+// training goes on with the previous checkpoints intact.
+func (t *Trainer) checkpoint() {
+	path := t.files.checkpointPath(t.StepsDone())
+	if err := t.SaveCheckpoint(path); err != nil {
+		t.warn(t.StepsDone(), err)
+		return
+	}
+	t.bus.Publish(events.Checkpoint{Step: t.StepsDone(), Path: path})
+}
+
+// rateMeter averages throughput over recent iterations so that the ETA
+// follows changes (another program, a pause) without jumping.
+type rateMeter struct{ perSec float64 }
+
+func newRateMeter() *rateMeter { return &rateMeter{} }
+
+func (r *rateMeter) add(images int, took time.Duration) float64 {
+	now := float64(images) / took.Seconds()
+	if r.perSec == 0 {
+		r.perSec = now
+	} else {
+		r.perSec = 0.9*r.perSec + 0.1*now
+	}
+	return r.perSec
+}

@@ -1,0 +1,319 @@
+package training
+
+import (
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ganstudio/ganstudio/model/checkpoint"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+var (
+	mnistOnce sync.Once
+	mnist     *dataset.Dataset
+	mnistErr  error
+)
+
+// realMNIST opens the real MNIST training set once for all tests.
+func realMNIST(t testing.TB) *dataset.Dataset {
+	t.Helper()
+	mnistOnce.Do(func() {
+		mnist, mnistErr = dataset.Open(context.Background(), dataset.Spec{Name: "mnist", HoldOut: 5000, Size: 28, Channels: 1}, dataset.Options{})
+	})
+	if mnistErr != nil {
+		t.Fatalf("open MNIST: %v", mnistErr)
+	}
+	return mnist
+}
+
+// tinyConfig is the seed MNIST set-up at a width small enough to train in
+// a test: the same code path, a fraction of the cost.
+func tinyConfig(t testing.TB, steps int) Config {
+	cfg, err := Preset("lite-mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Model.Width = 32
+	cfg.BatchSize = 16
+	cfg.Steps = steps
+	cfg.SampleEvery = 10
+	cfg.CheckpointEvery = 0
+	return cfg
+}
+
+// runToEnd starts tr and collects its step events until it ends.
+func runToEnd(t *testing.T, tr *Trainer) []events.Step {
+	t.Helper()
+	sub := tr.Subscribe()
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var steps []events.Step
+	for _, e := range sub.Drain() {
+		if s, ok := e.(events.Step); ok {
+			steps = append(steps, s)
+		}
+	}
+	return steps
+}
+
+func TestSameSeedSameLosses(t *testing.T) {
+	data := realMNIST(t)
+	a := runToEnd(t, mustNew(t, tinyConfig(t, 15), data))
+	b := runToEnd(t, mustNew(t, tinyConfig(t, 15), data))
+	if len(a) != 15 || len(b) != 15 {
+		t.Fatalf("got %d and %d steps, want 15", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].DLoss != b[i].DLoss || a[i].GLoss != b[i].GLoss {
+			t.Fatalf("step %d: losses %v/%v and %v/%v differ for the same seed", i+1, a[i].DLoss, a[i].GLoss, b[i].DLoss, b[i].GLoss)
+		}
+	}
+	other := tinyConfig(t, 15)
+	other.Seed = 2
+	c := runToEnd(t, mustNew(t, other, data))
+	if c[0].GLoss == a[0].GLoss {
+		t.Fatal("a different seed gave the same first loss")
+	}
+}
+
+func mustNew(t *testing.T, cfg Config, data *dataset.Dataset) *Trainer {
+	t.Helper()
+	tr, err := New(cfg, data, filepath.Join(t.TempDir(), "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// A run resumed from a checkpoint must give exactly the losses of a run
+// that never stopped.
+func TestResumeIsExact(t *testing.T) {
+	data := realMNIST(t)
+	const half = 20
+	cfg := tinyConfig(t, 2*half)
+	cfg.CheckpointEvery = half
+	dir := filepath.Join(t.TempDir(), "run")
+	straight := runToEnd(t, mustNewIn(t, cfg, data, dir))
+
+	resumed, err := Resume(filepath.Join(dir, "checkpoints", "step-0000020.ckpt"), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.StepsDone() != half {
+		t.Fatalf("resumed at step %d, want %d", resumed.StepsDone(), half)
+	}
+	rest := runToEnd(t, resumed)
+	if len(rest) != half {
+		t.Fatalf("resumed run did %d steps, want %d", len(rest), half)
+	}
+	for i, s := range rest {
+		want := straight[half+i]
+		if s.Step != want.Step || s.DLoss != want.DLoss || s.GLoss != want.GLoss || s.DReal != want.DReal {
+			t.Fatalf("step %d after resume: D %v G %v, straight run: step %d D %v G %v",
+				s.Step, s.DLoss, s.GLoss, want.Step, want.DLoss, want.GLoss)
+		}
+	}
+	run, err := ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Steps) != 2*half {
+		t.Fatalf("losses.csv has %d rows after the resume, want %d", len(run.Steps), 2*half)
+	}
+	for i, s := range run.Steps {
+		if s.Step != i+1 {
+			t.Fatalf("losses.csv row %d is step %d", i+1, s.Step)
+		}
+	}
+}
+
+func TestPauseHoldsStepsAndStopSaves(t *testing.T) {
+	data := realMNIST(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	tr, err := New(tinyConfig(t, 100000), data, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := tr.Subscribe()
+	tr.Start()
+	for tr.StepsDone() < 3 {
+		<-sub.Ready()
+		sub.Drain()
+	}
+	tr.Pause()
+	held := tr.StepsDone()
+	time.Sleep(300 * time.Millisecond)
+	if got := tr.StepsDone(); got > held+1 {
+		t.Fatalf("paused at step %d but training went on to %d", held, got)
+	}
+	held = tr.StepsDone()
+	tr.Resume()
+	for tr.StepsDone() <= held {
+		<-sub.Ready()
+		sub.Drain()
+	}
+	if err := tr.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Checkpoints) == 0 {
+		t.Fatal("Stop wrote no checkpoint")
+	}
+	want := filepath.Base(run.Checkpoints[len(run.Checkpoints)-1])
+	if !strings.Contains(want, "step-") {
+		t.Fatalf("checkpoint name %s", want)
+	}
+	if _, err := checkpoint.Read(run.Checkpoints[len(run.Checkpoints)-1]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGridsAreWrittenAndDecoded(t *testing.T) {
+	data := realMNIST(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	tr, err := New(tinyConfig(t, 20), data, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, tr)
+	run, err := ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Grids) != 2 || run.Grids[0].Step != 10 || run.Grids[1].Step != 20 {
+		t.Fatalf("grids %+v, want steps 10 and 20", run.Grids)
+	}
+	f, err := os.Open(run.Grids[1].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 5*29-1 || b.Dy() != 5*29-1 {
+		t.Fatalf("grid is %v, want 5×5 cells of 28 px with 1 px gaps", b)
+	}
+}
+
+// A reader that never reads must not slow or block training: steps queue
+// up, grids coalesce to the newest.
+func TestSlowReaderDoesNotBlock(t *testing.T) {
+	data := realMNIST(t)
+	cfg := tinyConfig(t, 30)
+	cfg.SampleEvery = 1
+	tr := mustNew(t, cfg, data)
+	idle := tr.Subscribe()
+	runToEnd(t, tr)
+	var steps, grids int
+	for _, e := range idle.Drain() {
+		switch e.(type) {
+		case events.Step:
+			steps++
+		case events.Grid:
+			grids++
+		}
+	}
+	if steps != 30 || grids != 1 {
+		t.Fatalf("an idle reader got %d steps and %d grids, want all 30 steps and only the newest grid", steps, grids)
+	}
+}
+
+func TestResumeSkipsDamagedCheckpoint(t *testing.T) {
+	data := realMNIST(t)
+	cfg := tinyConfig(t, 10)
+	cfg.CheckpointEvery = 5
+	dir := filepath.Join(t.TempDir(), "run")
+	runToEnd(t, mustNewIn(t, cfg, data, dir))
+	run, _ := ReadRun(dir)
+	if len(run.Checkpoints) != 2 {
+		t.Fatalf("checkpoints %v, want steps 5 and 10", run.Checkpoints)
+	}
+	last := run.Checkpoints[1]
+	b, _ := os.ReadFile(last)
+	os.WriteFile(last, b[:len(b)/2], 0o644) // as if the disk lost the end
+	tr, err := Resume(dir, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.StepsDone() != 5 {
+		t.Fatalf("resumed at step %d, want the last good checkpoint's 5", tr.StepsDone())
+	}
+	tr.Stop()
+}
+
+func mustNewIn(t *testing.T, cfg Config, data *dataset.Dataset, dir string) *Trainer {
+	t.Helper()
+	tr, err := New(cfg, data, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestNewRejects(t *testing.T) {
+	data := realMNIST(t)
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"batch 0", func(c *Config) { c.BatchSize = 0 }, "batch size 0"},
+		{"negative learning rate", func(c *Config) { c.LearnRateG = -1 }, "generator learning rate -1"},
+		{"CIFAR network on MNIST", func(c *Config) { c.Model.ImageSize, c.Model.Channels = 32, 3 }, "pick a preset"},
+		{"keep 0", func(c *Config) { c.Model.KeepProb = 0 }, "keep probability"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tinyConfig(t, 10)
+			tt.mutate(&cfg)
+			_, err := New(cfg, data, filepath.Join(t.TempDir(), "run"))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New = %v, want an error about %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSampleAndInterpolate(t *testing.T) {
+	data := realMNIST(t)
+	tr := mustNew(t, tinyConfig(t, 5), data)
+	runToEnd(t, tr)
+	imgs, err := tr.Sample(7, 3)
+	if err != nil || len(imgs) != 7 {
+		t.Fatalf("Sample = %d images, %v", len(imgs), err)
+	}
+	walk, err := tr.Interpolate(0, 24, 6)
+	if err != nil || len(walk) != 6 {
+		t.Fatalf("Interpolate = %d images, %v", len(walk), err)
+	}
+	grid, _ := tr.Grid()
+	// The walk's ends are the grid's first and last cells.
+	for i, cell := range []struct{ x, y, img int }{{0, 0, 0}, {4 * 29, 4 * 29, 5}} {
+		for y := 0; y < 28; y++ {
+			for x := 0; x < 28; x++ {
+				if grid.NRGBAAt(cell.x+x, cell.y+y) != walk[cell.img].NRGBAAt(x, y) {
+					t.Fatalf("end %d of the walk differs from its grid cell at (%d,%d)", i, x, y)
+				}
+			}
+		}
+	}
+	if _, err := tr.Interpolate(0, 25, 4); err == nil {
+		t.Fatal("Interpolate accepted cell 25")
+	}
+}
