@@ -35,8 +35,18 @@ type Config struct {
 	SampleEvery int `json:"sample_every"`
 	// CheckpointEvery is the number of iterations between checkpoints
 	// (0: only when the run stops or ends).
-	CheckpointEvery int    `json:"checkpoint_every"`
-	Seed            uint64 `json:"seed"`
+	CheckpointEvery int `json:"checkpoint_every"`
+	// AutosaveMinutes also saves a checkpoint when this much time has
+	// passed since the last one (0: never by time).
+	AutosaveMinutes float64 `json:"autosave_minutes"`
+	// KeepCheckpoints is how many of the newest checkpoints a run keeps;
+	// older ones are deleted (0: keep all).
+	KeepCheckpoints int `json:"keep_checkpoints"`
+	// OnDiverge says what a NaN or infinite loss does: "stop" ends the run
+	// at once; "rollback" reloads the last checkpoint, halves both learning
+	// rates and goes on.
+	OnDiverge string `json:"on_diverge"`
+	Seed      uint64 `json:"seed"`
 }
 
 // Presets returns the names of the built-in presets, sorted.
@@ -65,7 +75,8 @@ func seedRun(m model.Config, data dataset.Spec, epochs int) Config {
 	return Config{
 		Model: m, Data: data, BatchSize: 64, Epochs: epochs,
 		LearnRateG: 0.001, LearnRateD: 0.001, Beta1: 0.4, Beta2: 0.999,
-		LabelSmoothing: 0.1, SampleEvery: 100, CheckpointEvery: 1000, Seed: 1,
+		LabelSmoothing: 0.1, SampleEvery: 100, CheckpointEvery: 1000,
+		AutosaveMinutes: 10, KeepCheckpoints: 5, OnDiverge: "rollback", Seed: 1,
 	}
 }
 
@@ -128,6 +139,15 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointEvery < 0 {
 		errs = append(errs, fmt.Errorf("checkpoint interval %d is negative: use 0 (only at the end) or more steps", c.CheckpointEvery))
+	}
+	if c.AutosaveMinutes < 0 {
+		errs = append(errs, fmt.Errorf("autosave interval %g minutes is negative: use 0 (off) or more", c.AutosaveMinutes))
+	}
+	if c.KeepCheckpoints < 0 {
+		errs = append(errs, fmt.Errorf("keep checkpoints %d is negative: use 0 (keep all) or more", c.KeepCheckpoints))
+	}
+	if c.OnDiverge != "" && c.OnDiverge != "stop" && c.OnDiverge != "rollback" {
+		errs = append(errs, fmt.Errorf("on-diverge %q is unknown: use stop or rollback", c.OnDiverge))
 	}
 	return errors.Join(errs...)
 }

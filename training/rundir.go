@@ -120,6 +120,24 @@ func (r *runFiles) writeGrid(step int, img image.Image) error {
 	return os.Rename(f.Name(), path)
 }
 
+// prune deletes all but the keep newest checkpoints (keep 0: none).
+func (r *runFiles) prune(keep int) error {
+	if keep <= 0 {
+		return nil
+	}
+	files, err := stepFiles(filepath.Join(r.dir, checkpointsDir), ".ckpt")
+	if err != nil {
+		return fmt.Errorf("list checkpoints: %w", err)
+	}
+	for len(files) > keep {
+		if err := os.Remove(files[0].path); err != nil {
+			return fmt.Errorf("delete old checkpoint: %w", err)
+		}
+		files = files[1:]
+	}
+	return nil
+}
+
 func (r *runFiles) close() error { return r.losses.Close() }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 )
@@ -35,6 +36,7 @@ type Trainer struct {
 	step       *model.Step
 	rng        *rand.PCG // dropout masks and the noise of every batch
 	done       int       // iterations finished
+	rollbacks  int       // divergences recovered from
 
 	ctl      sync.Mutex
 	wake     *sync.Cond
@@ -250,7 +252,9 @@ func (t *Trainer) train() error {
 	t.bus.Publish(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
 	total, perEpoch, batch := t.TotalSteps(), t.stepsPerEpoch(), t.cfg.BatchSize
 	rate := newRateMeter()
+	lastSave := time.Now()
 	var order []int
+	orderEpoch := -1
 	for t.StepsDone() < total {
 		lrG, lrD, ok := t.waitTurn()
 		if !ok {
@@ -258,8 +262,8 @@ func (t *Trainer) train() error {
 		}
 		begin := time.Now()
 		epoch, i := t.done/perEpoch, t.done%perEpoch
-		if order == nil || i == 0 {
-			order = t.data.Permutation(t.cfg.Seed, epoch)
+		if epoch != orderEpoch {
+			order, orderEpoch = t.data.Permutation(t.cfg.Seed, epoch), epoch
 		}
 		if err := t.data.Fill(t.step.Real(), order[i*batch:(i+1)*batch]); err != nil {
 			return fmt.Errorf("step %d: read batch: %w", t.done+1, err)
@@ -272,21 +276,71 @@ func (t *Trainer) train() error {
 		s.ImagesPerSec = rate.add(batch, time.Since(begin))
 		s.ETA = time.Duration(float64(total-s.Step) * float64(batch) / s.ImagesPerSec * float64(time.Second))
 		s.Time = time.Now()
+		if diverged(s) {
+			if err := t.recover(s); err != nil {
+				return err
+			}
+			continue
+		}
 		t.bus.Publish(s)
 		if err := t.files.writeStep(s); err != nil {
 			t.warn(s.Step, err)
 		}
-		if diverged(s) {
-			return fmt.Errorf("training diverged at step %d (D loss %g, G loss %g): lower the learning rates and resume from the last checkpoint", s.Step, s.DLoss, s.GLoss)
-		}
 		if s.Step%t.cfg.SampleEvery == 0 || s.Step == total {
 			t.publishGrid(s.Step)
 		}
-		if t.cfg.CheckpointEvery > 0 && s.Step%t.cfg.CheckpointEvery == 0 {
+		if (t.cfg.CheckpointEvery > 0 && s.Step%t.cfg.CheckpointEvery == 0) ||
+			(t.cfg.AutosaveMinutes > 0 && time.Since(lastSave).Minutes() >= t.cfg.AutosaveMinutes) {
 			t.checkpoint()
+			lastSave = time.Now()
 		}
 	}
 	t.checkpoint()
+	return nil
+}
+
+// maxRollbacks bounds how often one run rolls back, so that a run that
+// cannot be saved by lower learning rates ends instead of looping.
+const maxRollbacks = 5
+
+// recover handles a NaN or infinite loss: it rolls back to the last
+// checkpoint with halved learning rates when the configuration asks for it
+// and that is possible, and otherwise returns the error that ends the run.
+func (t *Trainer) recover(s events.Step) error {
+	what := fmt.Sprintf("training diverged at step %d (D loss %g, G loss %g)", s.Step, s.DLoss, s.GLoss)
+	if t.cfg.OnDiverge != "rollback" {
+		return fmt.Errorf("%s: lower the learning rates and resume from the last checkpoint", what)
+	}
+	if t.rollbacks >= maxRollbacks {
+		return fmt.Errorf("%s after %d rollbacks with ever lower learning rates: check the data and the configuration", what, t.rollbacks)
+	}
+	ckpt, _, err := findCheckpoint(t.files.dir)
+	if err != nil {
+		return fmt.Errorf("%s, and there is no checkpoint to roll back to: %w", what, err)
+	}
+	f, err := checkpoint.Read(ckpt)
+	if err != nil {
+		return fmt.Errorf("%s; roll back: %w", what, err)
+	}
+	t.mu.Lock()
+	err = t.restore(f)
+	back := t.done
+	t.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%s; roll back: %w", what, err)
+	}
+	t.rollbacks++
+	t.ctl.Lock()
+	t.cfg.LearnRateG /= 2
+	t.cfg.LearnRateD /= 2
+	cfg := t.cfg
+	t.ctl.Unlock()
+	t.files.close()
+	if t.files, err = createRunFiles(t.files.dir, cfg, back); err != nil {
+		return fmt.Errorf("%s; roll back: %w", what, err)
+	}
+	t.bus.Publish(events.State{Phase: events.Running, Step: back, Warning: true,
+		Message: fmt.Sprintf("%s; rolled back to step %d and halved the learning rates (G %g, D %g)", what, back, cfg.LearnRateG, cfg.LearnRateD)})
 	return nil
 }
 
@@ -357,6 +411,9 @@ func (t *Trainer) checkpoint() {
 		return
 	}
 	t.bus.Publish(events.Checkpoint{Step: t.StepsDone(), Path: path})
+	if err := t.files.prune(t.cfg.KeepCheckpoints); err != nil {
+		t.warn(t.StepsDone(), err)
+	}
 }
 
 // rateMeter averages throughput over recent iterations so that the ETA

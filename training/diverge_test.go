@@ -1,0 +1,93 @@
+package training
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// poison pauses tr after step `after` and writes a NaN into a generator
+// weight, as an exploding update would.
+func poison(t *testing.T, tr *Trainer, sub *events.Subscription, after int) {
+	t.Helper()
+	for tr.StepsDone() < after {
+		<-sub.Ready()
+	}
+	tr.Pause()
+	tr.mu.Lock()
+	tr.gan.G.Params()[0].Data()[0] = float32(math.NaN())
+	tr.mu.Unlock()
+	tr.Resume()
+}
+
+func TestDivergenceRollsBack(t *testing.T) {
+	data := realMNIST(t)
+	cfg := tinyConfig(t, 20)
+	cfg.CheckpointEvery = 5
+	cfg.OnDiverge = "rollback"
+	tr := mustNew(t, cfg, data)
+	sub := tr.Subscribe()
+	watch := tr.Subscribe()
+	tr.Start()
+	poison(t, tr, sub, 7)
+	if err := tr.Wait(); err != nil {
+		t.Fatalf("run ended with %v, want a rollback and a finished run", err)
+	}
+	var rolled string
+	for _, e := range watch.Drain() {
+		if s, ok := e.(events.State); ok && strings.Contains(s.Message, "rolled back") {
+			rolled = s.Message
+		}
+	}
+	if !strings.Contains(rolled, "diverged at step") || !strings.Contains(rolled, "rolled back to step 5") {
+		t.Fatalf("no rollback message naming the steps; got %q", rolled)
+	}
+	if c := tr.Config(); c.LearnRateG != cfg.LearnRateG/2 || c.LearnRateD != cfg.LearnRateD/2 {
+		t.Fatalf("learning rates %g/%g after the rollback, want them halved", c.LearnRateG, c.LearnRateD)
+	}
+	run, err := ReadRun(tr.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range run.Steps {
+		if s.Step != i+1 || math.IsNaN(float64(s.DLoss)) || math.IsNaN(float64(s.GLoss)) {
+			t.Fatalf("losses.csv row %d: %+v; want steps 1..20 without NaN", i+1, s)
+		}
+	}
+	if len(run.Steps) != 20 {
+		t.Fatalf("losses.csv has %d rows, want 20", len(run.Steps))
+	}
+}
+
+func TestDivergenceStops(t *testing.T) {
+	data := realMNIST(t)
+	cfg := tinyConfig(t, 1000)
+	cfg.OnDiverge = "stop"
+	tr, err := New(cfg, data, filepath.Join(t.TempDir(), "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := tr.Subscribe()
+	tr.Start()
+	poison(t, tr, sub, 3)
+	err = tr.Wait()
+	if err == nil || !strings.Contains(err.Error(), "diverged at step") {
+		t.Fatalf("run ended with %v, want a divergence error", err)
+	}
+}
+
+func TestKeepsNewestCheckpoints(t *testing.T) {
+	data := realMNIST(t)
+	cfg := tinyConfig(t, 12)
+	cfg.CheckpointEvery = 2
+	cfg.KeepCheckpoints = 2
+	tr := mustNew(t, cfg, data)
+	runToEnd(t, tr)
+	run, _ := ReadRun(tr.RunDir())
+	if len(run.Checkpoints) != 2 || !strings.HasSuffix(run.Checkpoints[1], "step-0000012.ckpt") {
+		t.Fatalf("checkpoints %v, want the two newest", run.Checkpoints)
+	}
+}
