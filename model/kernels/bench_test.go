@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
+	"time"
 )
 
 // BenchmarkSgemm runs the products of the seed discriminator's second layer
@@ -61,6 +62,45 @@ func BenchmarkIm2ColCol2Im(b *testing.B) {
 				Col2Im(g, n, cols, nil, img)
 			}
 			b.SetBytes(int64(4 * len(cols)))
+		})
+	}
+}
+
+// BenchmarkSgemmAB alternates OpenBLAS's own threads (blas2) with one
+// OpenBLAS thread per call split over the Go pool (split), so that both
+// see the same machine load.
+func BenchmarkSgemmAB(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	defer SetBLASThreads(1)
+	for _, c := range []struct {
+		name           string
+		transA, transB bool
+		m, n, k        int
+	}{
+		{"conv fwd 256x3136x1152", false, false, 256, 3136, 1152},
+		{"conv dx 1152x3136x256", true, false, 1152, 3136, 256},
+		{"conv dw 256x1152x3136", false, true, 256, 1152, 3136},
+		{"lite dw 128x576x3136", false, true, 128, 576, 3136},
+	} {
+		a, bb, out := randSlice(rng, c.m*c.k), randSlice(rng, c.k*c.n), make([]float32, c.m*c.n)
+		lda, ldb := c.k, c.n
+		if c.transA {
+			lda = c.m
+		}
+		if c.transB {
+			ldb = c.k
+		}
+		b.Run(c.name, func(b *testing.B) {
+			var t [2]time.Duration
+			for i := 0; b.Loop(); i++ {
+				SetBLASThreads(1 + i%2)
+				t0 := time.Now()
+				Sgemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, bb, ldb, 0, out, c.n)
+				t[i%2] += time.Since(t0)
+			}
+			f := float64(2*c.m*c.n*c.k) * float64(b.N/2) / 1e9
+			b.ReportMetric(f/t[0].Seconds(), "split-GFLOP/s")
+			b.ReportMetric(f/t[1].Seconds(), "blas2-GFLOP/s")
 		})
 	}
 }

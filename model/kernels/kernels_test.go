@@ -40,6 +40,11 @@ func TestSgemm(t *testing.T) {
 		{true, true, 16, 16, 16, 2, 2, -1},
 		{false, false, 128, 196, 9, 0, 1, 0},
 		{false, false, 4, 5, 0, 0, 1, 0.5}, // k = 0 only scales C
+		// Large enough to be split over the pool, by columns and by rows.
+		{false, false, 70, 300, 128, 1, 1, 0},
+		{true, true, 70, 300, 128, 2, 0.5, 1},
+		{false, true, 300, 70, 128, 0, 1, 0.5},
+		{true, false, 300, 70, 128, 3, -1, 0},
 	}
 	for _, tc := range cases {
 		ar, ac := tc.m, tc.k
@@ -58,13 +63,14 @@ func TestSgemm(t *testing.T) {
 			for j := 0; j < tc.n; j++ {
 				var s float64
 				for p := 0; p < tc.k; p++ {
-					av, bv := a[i*lda+p], b[p*ldb+j]
+					ai, bi := i*lda+p, p*ldb+j
 					if tc.transA {
-						av = a[p*lda+i]
+						ai = p*lda + i
 					}
 					if tc.transB {
-						bv = b[j*ldb+p]
+						bi = j*ldb + p
 					}
+					av, bv := a[ai], b[bi]
 					s += float64(av) * float64(bv)
 				}
 				want[i*ldc+j] = float32(float64(tc.alpha)*s + float64(tc.beta)*float64(c[i*ldc+j]))

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // ParallelFor calls fn on consecutive sub-ranges [lo, hi) that together cover
 // [0, n), one per GOMAXPROCS, concurrently, and returns when all are done.
@@ -26,19 +23,9 @@ func ParallelForGrain(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(workers - 1)
-	lo := 0
-	for w := 0; w < workers-1; w++ {
-		hi := lo + (n-lo)/(workers-w)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, hi)
-		lo = hi
+	// Two chunks per worker, at least a grain each, shared dynamically.
+	parts := min(2*workers, n/max(grain, 1))
+	if !dispatch(poolJob{fn: fn, n: n, parts: parts}) {
+		fn(0, n)
 	}
-	// The caller takes the last chunk itself: one goroutine fewer to start,
-	// and it is busy rather than blocked while the others run.
-	fn(lo, n)
-	wg.Wait()
 }

@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // checkGemm panics on slices too short for the requested product. The sgemm
 // backends read raw memory (cgo) or panic deep inside gonum with a message
@@ -27,4 +30,89 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	case m > 0 && len(c) < (m-1)*ldc+n:
 		panic(fmt.Sprintf("kernels: sgemm len(c)=%d too short", len(c)))
 	}
+}
+
+// gemmJob is one product split into column or row blocks for the pool. The
+// pool runs one job at a time, so a single package-level job serves every
+// split without allocating.
+type gemmJob struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	byRows         bool
+}
+
+var (
+	theGemm   gemmJob
+	theGemmMu sync.Mutex
+)
+
+// gemmBlock is the column (or row) granularity of a split product: a
+// multiple of the AVX-512 micro-kernel's width.
+const gemmBlock = 32
+
+// run computes block columns (or rows) [lo, hi) of C, in units of gemmBlock.
+func (g *gemmJob) run(lo, hi int) {
+	if g.byRows {
+		r0, r1 := lo*gemmBlock, min(hi*gemmBlock, g.m)
+		off := r0 * g.lda
+		if g.transA {
+			off = r0
+		}
+		a := g.a[off:]
+		sgemm(g.transA, g.transB, r1-r0, g.n, g.k, g.alpha, a, g.lda, g.b, g.ldb, g.beta, g.c[r0*g.ldc:], g.ldc)
+		return
+	}
+	c0, c1 := lo*gemmBlock, min(hi*gemmBlock, g.n)
+	off := c0
+	if g.transB {
+		off = c0 * g.ldb
+	}
+	b := g.b[off:]
+	sgemm(g.transA, g.transB, g.m, c1-c0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[c0:], g.ldc)
+}
+
+// minSplitFlops is the size below which a product runs on the calling
+// goroutine: splitting it would cost more in hand-off and packing than it
+// saves.
+const minSplitFlops = 4 << 20
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
+// op(X) is X or Xᵀ as transA/transB say, op(A) is m×k, op(B) is k×n and C is
+// m×n.
+//
+// The BLAS runs single-threaded; a large product is cut into blocks of C's
+// longer side that the calling goroutine and the pool's workers compute
+// concurrently. BLAS thread pools spin after every call waiting for the
+// next, which on a machine with as many cores as Go has workers takes the
+// cores from the element-wise kernels that follow; the pool's goroutines
+// park instead.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if splitGemm && 2*m*n*k >= minSplitFlops && max(m, n) >= 2*gemmBlock {
+		byRows := m > n
+		side := n
+		if byRows {
+			side = m
+		}
+		blocks := (side + gemmBlock - 1) / gemmBlock
+		// Two chunks per worker: enough to even out a core that another
+		// process slows down, few enough that each keeps its GEMM efficient.
+		workers := len(pool.work) + 1
+		if theGemmMu.TryLock() {
+			theGemm = gemmJob{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, byRows}
+			ok := dispatch(poolJob{gemm: &theGemm, n: blocks, parts: min(blocks, 2*workers)})
+			theGemm = gemmJob{}
+			theGemmMu.Unlock()
+			if ok {
+				return
+			}
+		}
+	}
+	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -48,21 +48,33 @@ import "unsafe"
 // about a tenth of the speed. The library has already picked its kernels
 // when the process starts, before any Go code, so the choice is redone here,
 // once, before the first sgemm.
-func init() { C.fix_coretype() }
+func init() {
+	C.fix_coretype()
+	// One thread per call: Sgemm splits large products over the pool.
+	SetBLASThreads(1)
+}
 
 // Backend names the BLAS behind Sgemm and the kernels it chose, for logs.
 func Backend() string { return "openblas " + C.GoString(C.openblas_get_corename()) }
 
-// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
-// op(X) is X or Xᵀ as transA/transB say, op(A) is m×k, op(B) is k×n and C is
-// m×n. This build calls OpenBLAS's cblas_sgemm, which is 10–20× faster than
-// gonum's pure-Go kernel on these machines; build with the purego tag (or
-// without cgo) to use gonum instead.
-func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
+// splitGemm: OpenBLAS runs on one thread per call, so Sgemm splits the
+// products itself.
+var splitGemm = true
+
+// SetBLASThreads switches between the two ways of running a product on
+// several cores, for measurements: threads > 1 hands every product whole to
+// OpenBLAS's own thread pool; threads <= 1 runs OpenBLAS single-threaded and
+// splits products over the Go pool (the default). Not safe to call while
+// products run.
+func SetBLASThreads(threads int) {
+	splitGemm = threads <= 1
+	C.openblas_set_num_threads(C.int(max(threads, 1)))
+}
+
+// sgemm calls OpenBLAS's cblas_sgemm, which is 10–20× faster than gonum's
+// pure-Go kernel on these machines; build with the purego tag (or without
+// cgo) to use gonum instead.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	// cgo passes the C enums as their underlying uint32.
 	var ta, tb uint32 = C.CblasNoTrans, C.CblasNoTrans
 	if transA {
