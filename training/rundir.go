@@ -52,6 +52,14 @@ func createRunFiles(dir string, cfg Config, fromStep int) (*runFiles, error) {
 			return nil, fmt.Errorf("create run folder: %w", err)
 		}
 	}
+	// A crash mid-write leaves temporary files; they are never read, but
+	// they would fill the disk over many crashes.
+	for _, sub := range []string{gridsDir, checkpointsDir} {
+		stale, _ := filepath.Glob(filepath.Join(dir, sub, ".*"))
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	cj, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, err

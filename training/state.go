@@ -2,6 +2,7 @@ package training
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,8 +63,21 @@ func ReadCheckpointConfig(f *checkpoint.File) (Config, error) {
 // readable checkpoint) or a checkpoint file. A checkpoint inside a run
 // directory continues that directory; any other starts a new one under
 // runs/. data nil opens the data set the run was trained on.
+//
+// A run folder killed before its first checkpoint starts over from step 0
+// with its configuration: nothing was saved, so nothing more is lost.
 func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
 	ckpt, dir, err := findCheckpoint(path)
+	if errors.Is(err, errNoCheckpoint) {
+		run, rerr := ReadRun(path)
+		if rerr != nil {
+			return nil, err
+		}
+		if err := run.Config.Validate(); err != nil {
+			return nil, fmt.Errorf("resume %s: %w", path, err)
+		}
+		return New(run.Config, data, path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +156,10 @@ func findCheckpoint(path string) (ckpt, runDir string, err error) {
 	if firstErr != nil {
 		return "", "", fmt.Errorf("resume %s: no readable checkpoint: %w", path, firstErr)
 	}
-	return "", "", fmt.Errorf("resume %s: no checkpoints in %s (is it a run folder written by ganstudio train?)", path, filepath.Join(path, checkpointsDir))
+	return "", "", fmt.Errorf("resume %s: %w in %s (is it a run folder written by ganstudio train?)", path, errNoCheckpoint, filepath.Join(path, checkpointsDir))
 }
+
+var errNoCheckpoint = errors.New("no checkpoints")
 
 func exists(path string) bool {
 	_, err := os.Stat(path)

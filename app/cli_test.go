@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTrainRejectsBadFlags(t *testing.T) {
+	readOnly := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(readOnly, 0o555)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"batch 0", []string{"--batch", "0"}, "batch size 0"},
+		{"negative learning rate", []string{"--lr-d", "-0.1"}, "discriminator learning rate -0.1"},
+		{"unknown preset", []string{"--preset", "nope"}, `unknown preset "nope"`},
+		{"not a number", []string{"--epochs", "many"}, "invalid value"},
+		{"stray argument", []string{"mnist"}, "unexpected argument"},
+		{"zero steps", []string{"--steps", "0"}, "--steps 0"},
+		{"unwritable output folder", []string{"--steps", "1", "--out", filepath.Join(readOnly, "run")}, "permission denied"},
+		{"missing folder data set", []string{"--dataset", "/no/such/folder"}, "/no/such/folder"},
+	}
+	if os.Geteuid() == 0 {
+		// root writes anywhere; a folder under a file cannot be made by anyone.
+		f := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(f, nil, 0o644)
+		tests[6].args = []string{"--steps", "1", "--out", filepath.Join(f, "run")}
+		tests[6].want = "not a directory"
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(append([]string{"train"}, tt.args...)...)
+			if code == 0 {
+				t.Fatal("exit code 0")
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Fatalf("stderr %q does not mention %q", stderr, tt.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines > 1 && !strings.Contains(stderr, "Usage") {
+				t.Fatalf("stderr has %d lines, want one clear line: %q", lines, stderr)
+			}
+		})
+	}
+}
+
+func TestTrainThenSample(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := runCLI("train", "--preset", "lite-mnist", "--width", "16", "--batch", "8", "--steps", "12",
+		"--sample-every", "6", "--out", dir)
+	if code != 0 {
+		t.Fatalf("train exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"config.json", "losses.csv", "grids/step-0000006.png", "grids/step-0000012.png", "checkpoints/step-0000012.ckpt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("run folder lacks %s: %v", f, err)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "losses.csv"))
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 13 || !strings.HasPrefix(lines[0], "step,epoch,d_loss,g_loss") {
+		t.Fatalf("losses.csv has %d lines, header %q", len(lines), lines[0])
+	}
+
+	grid := filepath.Join(t.TempDir(), "grid.png")
+	if code, _, stderr := runCLI("sample", "--checkpoint", filepath.Join(dir, "checkpoints/step-0000012.ckpt"), "--n", "10", "--out", grid); code != 0 {
+		t.Fatalf("sample exit %d: %s", code, stderr)
+	}
+	f, err := os.Open(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != 4*29-1 {
+		t.Fatalf("grid of 10 is %v wide, want 4 columns", img.Bounds())
+	}
+
+	folder := filepath.Join(t.TempDir(), "samples")
+	if code, _, stderr := runCLI("sample", "--checkpoint", filepath.Join(dir, "checkpoints/step-0000012.ckpt"), "--n", "3", "--out", folder); code != 0 {
+		t.Fatalf("sample exit %d: %s", code, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(folder, "*.png")); len(files) != 3 {
+		t.Fatalf("sample wrote %d files, want 3", len(files))
+	}
+}
+
+func TestSampleRejectsDamagedCheckpoint(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.ckpt")
+	os.WriteFile(bad, []byte("GANSCKPT but not really"), 0o644)
+	code, _, stderr := runCLI("sample", "--checkpoint", bad, "--out", filepath.Join(t.TempDir(), "x.png"))
+	if code == 0 || !strings.Contains(stderr, "not a valid GAN Studio checkpoint") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,0 +1,46 @@
+// Command ganstudio trains generative adversarial networks and shows them
+// learning. Without arguments it opens the window; its subcommands run the
+// same engine from the terminal.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `usage: ganstudio [--preset NAME] [--autostart]     open the window
+       ganstudio train --preset NAME [flags]          train from the terminal
+       ganstudio sample --checkpoint FILE --n N --out PATH
+       ganstudio data list | data info NAME
+run "ganstudio COMMAND -h" for a command's flags`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+		return guiCommand(args, stderr)
+	}
+	// Ctrl-C and SIGTERM cancel the context; long commands save and exit.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "train":
+		return trainCommand(ctx, args[1:], stdout, stderr)
+	case "sample":
+		return sampleCommand(args[1:], stdout, stderr)
+	case "data":
+		return dataCommand(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "ganstudio: unknown command %q\n%s\n", args[0], usage)
+	return 2
+}

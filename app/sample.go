@@ -1,0 +1,79 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ganstudio/ganstudio/training"
+)
+
+func sampleCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ganstudio sample", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ckpt := fs.String("checkpoint", "", "checkpoint file (a run folder's checkpoints/step-*.ckpt)")
+	n := fs.Int("n", 25, "number of samples")
+	out := fs.String("out", "", "a .png file for one grid, or a folder for one PNG per sample")
+	seed := fs.Uint64("seed", 1, "noise seed")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "ganstudio sample: "+format+"\n", a...)
+		return code
+	}
+	switch {
+	case *ckpt == "":
+		return fail(2, "--checkpoint FILE is required")
+	case *out == "":
+		return fail(2, "--out PATH is required (a .png file or a folder)")
+	case *n < 1 || *n > 100000:
+		return fail(2, "--n %d is out of range: use 1 to 100000", *n)
+	}
+	gen, _, err := training.LoadGenerator(*ckpt)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	imgs, err := gen.Sample(*n, *seed)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	if strings.EqualFold(filepath.Ext(*out), ".png") {
+		cols := 1
+		for cols*cols < len(imgs) {
+			cols++
+		}
+		if err := writePNG(*out, training.GridImage(imgs, cols)); err != nil {
+			return fail(1, "%v", err)
+		}
+		fmt.Fprintf(stdout, "wrote a grid of %d samples to %s\n", len(imgs), *out)
+		return 0
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fail(1, "%v", err)
+	}
+	for i, img := range imgs {
+		if err := writePNG(filepath.Join(*out, fmt.Sprintf("sample-%05d.png", i)), img); err != nil {
+			return fail(1, "%v", err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d samples to %s\n", len(imgs), *out)
+	return 0
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// configFlags registers a flag for every hyperparameter and returns a
+// function that applies the ones the user set on top of a preset.
+func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config) error) {
+	preset = fs.String("preset", "lite-mnist", "preset to start from: "+strings.Join(training.Presets(), ", "))
+	var (
+		data      = fs.String("dataset", "", "data set name ("+strings.Join(dataset.Names(), ", ")+") or a folder of images")
+		class     = fs.String("class", "", "class filter, comma-separated names or indices (e.g. horse)")
+		epochs    = fs.Int("epochs", 0, "passes over the data")
+		steps     = fs.Int("steps", 0, "iterations to run (overrides --epochs)")
+		batch     = fs.Int("batch", 0, "batch size")
+		lrG       = fs.Float64("lr-g", 0, "generator learning rate")
+		lrD       = fs.Float64("lr-d", 0, "discriminator learning rate")
+		beta1     = fs.Float64("beta1", 0, "Adam β1")
+		beta2     = fs.Float64("beta2", 0, "Adam β2")
+		noise     = fs.Int("noise", 0, "noise size (length of z)")
+		width     = fs.Int("width", 0, "widest layer's filters (seed 512, lite 256)")
+		alpha     = fs.Float64("alpha", 0, "LeakyReLU α")
+		keep      = fs.Float64("keep", 0, "dropout keep probability")
+		smoothing = fs.Float64("smoothing", 0, "one-sided label smoothing")
+		sampleEv  = fs.Int("sample-every", 0, "iterations between preview grids")
+		checkEv   = fs.Int("checkpoint-every", 0, "iterations between checkpoints (0: only at the end)")
+		seed      = fs.Uint64("seed", 0, "random seed")
+		autosave  = fs.Float64("autosave-minutes", 0, "also checkpoint when this many minutes passed since the last one (0: off)")
+		keepCk    = fs.Int("keep-checkpoints", 0, "newest checkpoints to keep (0: all)")
+		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
+	)
+	apply = func(c *training.Config) error {
+		var err error
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "dataset":
+				c.Data = dataset.Spec{Name: *data}
+				if !isName(*data) {
+					c.Data = dataset.Spec{Path: *data}
+				}
+				c.Data.Classes = splitList(*class)
+				switch {
+				case *data == "cifar10" || c.Data.Path != "":
+					c.Model.ImageSize, c.Model.Channels = 32, 3
+				default:
+					c.Model.ImageSize, c.Model.Channels = 28, 1
+				}
+			case "class":
+				c.Data.Classes = splitList(*class)
+			case "epochs":
+				c.Epochs, c.Steps = *epochs, 0
+			case "steps":
+				c.Steps = *steps
+				if *steps == 0 {
+					err = errors.New("--steps 0 runs nothing: give a positive number, or use --epochs")
+				}
+			case "batch":
+				c.BatchSize = *batch
+			case "lr-g":
+				c.LearnRateG = *lrG
+			case "lr-d":
+				c.LearnRateD = *lrD
+			case "beta1":
+				c.Beta1 = *beta1
+			case "beta2":
+				c.Beta2 = *beta2
+			case "noise":
+				c.Model.NoiseSize = *noise
+			case "width":
+				c.Model.Width = *width
+			case "alpha":
+				c.Model.Alpha = float32(*alpha)
+			case "keep":
+				c.Model.KeepProb = float32(*keep)
+			case "smoothing":
+				c.LabelSmoothing = float32(*smoothing)
+			case "sample-every":
+				c.SampleEvery = *sampleEv
+			case "checkpoint-every":
+				c.CheckpointEvery = *checkEv
+			case "seed":
+				c.Seed = *seed
+			case "autosave-minutes":
+				c.AutosaveMinutes = *autosave
+			case "keep-checkpoints":
+				c.KeepCheckpoints = *keepCk
+			case "on-diverge":
+				c.OnDiverge = *onDiverge
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return c.Validate()
+	}
+	return preset, apply
+}
+
+func isName(s string) bool {
+	for _, n := range dataset.Names() {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ganstudio train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	preset, apply := configFlags(fs)
+	out := fs.String("out", "", "run folder to write (default: runs/PRESET-TIME)")
+	resume := fs.String("resume", "", "continue the run in this folder (or from this checkpoint file)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ganstudio train: unexpected argument %q (flags start with --)\n", fs.Arg(0))
+		return 2
+	}
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "ganstudio train: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return code
+	}
+
+	var tr *training.Trainer
+	if *resume != "" {
+		var err error
+		if tr, err = training.Resume(*resume, nil); err != nil {
+			return fail(1, err)
+		}
+	} else {
+		cfg, err := training.Preset(*preset)
+		if err != nil {
+			return fail(2, err)
+		}
+		if err := apply(&cfg); err != nil {
+			return fail(2, err)
+		}
+		data, err := training.OpenData(ctx, cfg, dataset.Options{Progress: progressBar(stderr)})
+		if err != nil {
+			return fail(1, err)
+		}
+		if tr, err = training.New(cfg, data, *out); err != nil {
+			return fail(1, err)
+		}
+	}
+	fmt.Fprintf(stdout, "training %s on %s, writing %s\n", tr.Config().Preset, tr.Data().Source(), tr.RunDir())
+	sub := tr.Subscribe()
+	if err := tr.Start(); err != nil {
+		return fail(1, err)
+	}
+	printer := newProgressPrinter(stdout)
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stdout, "\ninterrupted: saving a checkpoint…")
+			err := tr.Stop()
+			printer.show(sub.Drain())
+			printer.finish()
+			if err != nil {
+				return fail(1, err)
+			}
+			fmt.Fprintf(stdout, "resume with: ganstudio train --resume %s\n", tr.RunDir())
+			return 130
+		case <-sub.Ready():
+			printer.show(sub.Drain())
+		case <-tr.Done():
+			printer.show(sub.Drain())
+			printer.finish()
+			if err := tr.Wait(); err != nil {
+				return fail(1, err)
+			}
+			fmt.Fprintf(stdout, "done: %s\n", tr.RunDir())
+			return 0
+		}
+	}
+}
+
+// progressPrinter keeps one live line on a terminal; elsewhere (a log
+// file) it prints a line every few seconds instead.
+type progressPrinter struct {
+	w        io.Writer
+	terminal bool
+	last     time.Time
+	line     string
+}
+
+func newProgressPrinter(w io.Writer) *progressPrinter {
+	p := &progressPrinter{w: w}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.terminal = true
+		}
+	}
+	return p
+}
+
+func (p *progressPrinter) show(evs []events.Event) {
+	for _, e := range evs {
+		switch e := e.(type) {
+		case events.Step:
+			p.line = fmt.Sprintf("step %d/%d  epoch %d/%d  D loss %.3f  G loss %.3f  D(x) %.2f  D(G(z)) %.2f  %.0f img/s  ETA %s",
+				e.Step, e.TotalSteps, e.Epoch, e.Epochs, e.DLoss, e.GLoss, e.DReal, e.DFake, e.ImagesPerSec, e.ETA.Round(time.Second))
+		case events.State:
+			if e.Warning || e.Phase == events.Failed {
+				p.clear()
+				fmt.Fprintf(p.w, "warning: %s\n", e.Message)
+			}
+		case events.Checkpoint:
+			p.clear()
+			fmt.Fprintf(p.w, "checkpoint: %s\n", e.Path)
+		}
+	}
+	if p.line == "" {
+		return
+	}
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\033[K%s", p.line)
+	} else if time.Since(p.last) > 5*time.Second {
+		fmt.Fprintln(p.w, p.line)
+		p.last = time.Now()
+	}
+}
+
+func (p *progressPrinter) clear() {
+	if p.terminal {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+func (p *progressPrinter) finish() {
+	if p.line != "" {
+		if p.terminal {
+			fmt.Fprintln(p.w)
+		} else {
+			fmt.Fprintln(p.w, p.line)
+		}
+	}
+}
