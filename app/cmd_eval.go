@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/ganstudio/ganstudio/model/classifier"
+	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/metrics"
+)
+
+const evalUsage = `usage: ganstudio eval --checkpoint FILE [--n N] [--seed S]     samples of a generator
+       ganstudio eval --images DIR [--dataset NAME]              a folder of images
+       ganstudio eval --baseline NAME [--dataset NAME] [--n N]   a reference image set:
+             real-test, real-train, noise, blur1, blur2, single-image, single-class, half-classes
+       ganstudio eval --calibrate [--dataset NAME] [--n N] [--checkpoint FILE ...]
+             a Markdown table of every baseline (and checkpoint)
+--json prints the metrics as JSON.`
+
+// checkpointList is a repeatable --checkpoint flag.
+type checkpointList []string
+
+func (c *checkpointList) String() string     { return strings.Join(*c, ",") }
+func (c *checkpointList) Set(v string) error { *c = append(*c, v); return nil }
+
+// evalCommand prints the sample-quality metrics of a generator's samples,
+// of a folder of images or of the calibration baselines.
+func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ganstudio eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, evalUsage); fs.PrintDefaults() }
+	var ckpts checkpointList
+	fs.Var(&ckpts, "checkpoint", "generator checkpoint (repeat with --calibrate)")
+	images := fs.String("images", "", "folder of images (PNG, JPEG, GIF) to evaluate")
+	baseline := fs.String("baseline", "", "a reference image set to evaluate (see above)")
+	calibrate := fs.Bool("calibrate", false, "print the calibration table")
+	name := fs.String("dataset", "", "data set to compare with: mnist or fashion-mnist (default: the checkpoint's, else mnist)")
+	n := fs.Int("n", 1000, "number of samples (checkpoints and baselines)")
+	seed := fs.Uint64("seed", 1, "noise seed of the samples")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "ganstudio eval: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return code
+	}
+	modes := 0
+	for _, set := range []bool{len(ckpts) > 0 && !*calibrate, *images != "", *baseline != "", *calibrate} {
+		if set {
+			modes++
+		}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail(2, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0)))
+	case modes != 1:
+		return fail(2, errors.New("give exactly one of --checkpoint FILE, --images DIR, --baseline NAME or --calibrate\n"+evalUsage))
+	case len(ckpts) > 1 && !*calibrate:
+		return fail(2, errors.New("one --checkpoint at a time (several only with --calibrate)"))
+	case *n < 2*metrics.K+2 || *n > 50000:
+		return fail(2, fmt.Errorf("--n %d is out of range: use %d to 50000", *n, 2*metrics.K+2))
+	}
+
+	// Pick the data set: the checkpoint's when there is one.
+	dsName := *name
+	var gen *training.Generator
+	if len(ckpts) == 1 && !*calibrate {
+		g, cfg, err := training.LoadGenerator(ckpts[0])
+		if err != nil {
+			return fail(1, err)
+		}
+		gen = g
+		ckName := cfg.Data.Name
+		if cfg.Data.Path != "" {
+			ckName = ""
+		}
+		if cfg.Model.ImageSize != classifier.ImageSize || cfg.Model.Channels != 1 || !metrics.Supported(ckName) {
+			fmt.Fprintln(stdout, metrics.NoClassifierMessage(describeData(cfg.Data)))
+			return 3
+		}
+		if dsName == "" {
+			dsName = ckName
+		}
+	}
+	if dsName == "" {
+		dsName = "mnist"
+	}
+	if !metrics.Supported(dsName) {
+		fmt.Fprintln(stdout, metrics.NoClassifierMessage(dsName))
+		return 3
+	}
+	mon, err := metrics.NewMonitor(ctx, dsName)
+	if err != nil {
+		return fail(1, err)
+	}
+	canon := mon.Dataset()
+
+	print := func(label string, r metrics.Result) {
+		if *asJSON {
+			b, _ := json.MarshalIndent(struct {
+				Label   string `json:"label"`
+				Dataset string `json:"dataset"`
+				metrics.Result
+			}{label, canon, r}, "", "  ")
+			fmt.Fprintln(stdout, string(b))
+			return
+		}
+		printResult(stdout, label, canon, r)
+	}
+
+	switch {
+	case gen != nil:
+		imgs, err := gen.Sample(*n, *seed)
+		if err != nil {
+			return fail(1, err)
+		}
+		r, err := mon.Evaluate(imgs)
+		if err != nil {
+			return fail(1, err)
+		}
+		print(fmt.Sprintf("%d samples of %s", *n, ckpts[0]), r)
+	case *images != "":
+		d, err := dataset.Open(ctx, dataset.Spec{Path: *images, Size: classifier.ImageSize, Channels: 1}, dataset.Options{})
+		if err != nil {
+			return fail(1, err)
+		}
+		if d.Len() < 2*metrics.K+2 {
+			return fail(1, fmt.Errorf("%s holds %d readable images, need at least %d", *images, d.Len(), 2*metrics.K+2))
+		}
+		if d.Skipped() > 0 {
+			fmt.Fprintf(stderr, "ganstudio eval: skipped %d unreadable files in %s\n", d.Skipped(), *images)
+		}
+		x := make([]float32, d.Len()*classifier.ImageSize*classifier.ImageSize)
+		idx := make([]int, d.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+		if err := d.Fill(x, idx); err != nil {
+			return fail(1, err)
+		}
+		r, err := mon.Reference().Evaluate(ctx, x, d.Len())
+		if err != nil {
+			return fail(1, err)
+		}
+		print(fmt.Sprintf("%d images of %s", d.Len(), *images), r)
+	case *baseline != "":
+		x, err := baselineImages(ctx, canon, *baseline, *n, *seed)
+		if err != nil {
+			return fail(2, err)
+		}
+		r, err := mon.Reference().Evaluate(ctx, x, *n)
+		if err != nil {
+			return fail(1, err)
+		}
+		print(fmt.Sprintf("baseline %s (%d images)", *baseline, *n), r)
+	case *calibrate:
+		return calibrateTable(ctx, mon, ckpts, *n, *seed, stdout, stderr)
+	}
+	return 0
+}
+
+func describeData(s dataset.Spec) string {
+	switch {
+	case s.Path != "":
+		return "the image folder " + s.Path
+	case len(s.Classes) > 0:
+		return fmt.Sprintf("%s (classes %s)", s.Name, strings.Join(s.Classes, ","))
+	}
+	return s.Name
+}
+
+func printResult(w io.Writer, label, ds string, r metrics.Result) {
+	fmt.Fprintf(w, "%s, against the %s test set:\n", label, ds)
+	fmt.Fprintf(w, "  FCD              %8.3f   (Fréchet distance of classifier features; lower is better, ~0 for real images)\n", r.FCD)
+	fmt.Fprintf(w, "  classifier score %8.3f   (1 to %d; higher is better)\n", r.Score, len(r.Histogram))
+	fmt.Fprintf(w, "  classes covered  %5d/%d   (imbalance %.3f, mean confidence %.3f)\n", r.Covered, len(r.Histogram), r.Imbalance, r.Confidence)
+	fmt.Fprintf(w, "  precision        %8.3f   (samples that look real; k=%d, %d vs %d)\n", r.Precision, metrics.K, r.PRSize, r.PRSize)
+	fmt.Fprintf(w, "  recall           %8.3f   (real variety the samples reach)\n", r.Recall)
+	fmt.Fprintf(w, "  class histogram:\n")
+	for i, c := range r.Histogram {
+		name := fmt.Sprint(i)
+		if i < len(r.Classes) {
+			name = r.Classes[i]
+		}
+		bar := strings.Repeat("#", (c*50+r.N-1)/max(r.N, 1))
+		fmt.Fprintf(w, "    %-12s %5d %s\n", name, c, bar)
+	}
+}
+
+// Baselines are the reference image sets of the calibration table, in
+// the order it lists them.
+var baselines = []struct{ name, what string }{
+	{"real-test", "real test images (the reference itself)"},
+	{"real-train", "real training images"},
+	{"blur1", "real test images, Gaussian blur σ = 1"},
+	{"blur2", "real test images, Gaussian blur σ = 2"},
+	{"half-classes", "real test images of the first 5 classes only"},
+	{"single-class", "real test images of class 0 only"},
+	{"single-image", "one real test image repeated"},
+	{"noise", "uniform noise"},
+}
+
+// baselineImages makes n images of a baseline from the data set's real
+// images, NCHW in [−1, 1].
+func baselineImages(ctx context.Context, ds, name string, n int, seed uint64) ([]float32, error) {
+	const size = classifier.ImageSize * classifier.ImageSize
+	rng := rand.New(rand.NewPCG(seed, 0x62617365))
+	x := make([]float32, n*size)
+	if name == "noise" {
+		for i := range x {
+			x[i] = rng.Float32()*2 - 1
+		}
+		return x, nil
+	}
+	known := false
+	for _, b := range baselines {
+		known = known || b.name == name
+	}
+	if !known {
+		names := make([]string, len(baselines))
+		for i, b := range baselines {
+			names[i] = b.name
+		}
+		return nil, fmt.Errorf("unknown baseline %q: choose one of %s", name, strings.Join(names, ", "))
+	}
+	split := "test"
+	if name == "real-train" {
+		split = "train"
+	}
+	d, err := dataset.Open(ctx, dataset.Spec{Name: ds, Split: split, Size: classifier.ImageSize, Channels: 1}, dataset.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("baseline %s: %w", name, err)
+	}
+	// Candidates: every image, or those of the wanted classes.
+	var pool []int
+	for i := 0; i < d.Len(); i++ {
+		l := d.Label(i)
+		if (name == "single-class" && l != 0) || (name == "half-classes" && l >= 5) {
+			continue
+		}
+		pool = append(pool, i)
+	}
+	if len(pool) == 0 {
+		return nil, fmt.Errorf("baseline %s: no images", name)
+	}
+	rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = pool[i%len(pool)]
+		if name == "single-image" {
+			idx[i] = pool[0]
+		}
+	}
+	if err := d.Fill(x, idx); err != nil {
+		return nil, fmt.Errorf("baseline %s: %w", name, err)
+	}
+	switch name {
+	case "blur1":
+		blur(x, n, classifier.ImageSize, 1)
+	case "blur2":
+		blur(x, n, classifier.ImageSize, 2)
+	}
+	return x, nil
+}
+
+// blur applies a separable Gaussian blur of standard deviation sigma to n
+// s×s images in place, treating the border as background (−1).
+func blur(x []float32, n, s int, sigma float64) {
+	r := int(3*sigma + 0.5)
+	k := make([]float64, 2*r+1)
+	var sum float64
+	for i := range k {
+		d := float64(i - r)
+		k[i] = gauss(d, sigma)
+		sum += k[i]
+	}
+	for i := range k {
+		k[i] /= sum
+	}
+	tmp := make([]float64, s*s)
+	for img := 0; img < n; img++ {
+		p := x[img*s*s : (img+1)*s*s]
+		for y := 0; y < s; y++ {
+			for xx := 0; xx < s; xx++ {
+				var v float64
+				for i, w := range k {
+					sx := xx + i - r
+					pv := -1.0
+					if sx >= 0 && sx < s {
+						pv = float64(p[y*s+sx])
+					}
+					v += w * pv
+				}
+				tmp[y*s+xx] = v
+			}
+		}
+		for y := 0; y < s; y++ {
+			for xx := 0; xx < s; xx++ {
+				var v float64
+				for i, w := range k {
+					sy := y + i - r
+					pv := -1.0
+					if sy >= 0 && sy < s {
+						pv = tmp[sy*s+xx]
+					}
+					v += w * pv
+				}
+				// Quantise as an 8-bit image would be.
+				b := float64(int((v+1)*127.5 + 0.5))
+				p[y*s+xx] = float32(b/127.5 - 1)
+			}
+		}
+	}
+}
+
+func gauss(d, sigma float64) float64 {
+	return math.Exp(-d * d / (2 * sigma * sigma))
+}
+
+// calibrateTable prints a Markdown table of every baseline and checkpoint.
+func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n int, seed uint64, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "Data set %s, %d images per row (seed %d), reference: the %d test images.\n\n", mon.Dataset(), n, seed, mon.Reference().Len())
+	fmt.Fprintln(stdout, "| images | FCD ↓ | score ↑ | classes covered | imbalance ↓ | confidence | precision ↑ | recall ↑ |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	row := func(label string, r metrics.Result) {
+		fmt.Fprintf(stdout, "| %s | %.2f | %.2f | %d/%d | %.3f | %.3f | %.3f | %.3f |\n",
+			label, r.FCD, r.Score, r.Covered, len(r.Histogram), r.Imbalance, r.Confidence, r.Precision, r.Recall)
+	}
+	for _, b := range baselines {
+		x, err := baselineImages(ctx, mon.Dataset(), b.name, n, seed)
+		if err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
+			return 1
+		}
+		r, err := mon.Reference().Evaluate(ctx, x, n)
+		if err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %s: %v\n", b.name, err)
+			return 1
+		}
+		row(fmt.Sprintf("%s: %s", b.name, b.what), r)
+	}
+	for _, c := range ckpts {
+		gen, cfg, err := training.LoadGenerator(c)
+		if err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
+			return 1
+		}
+		if cfg.Data.Name != mon.Dataset() || cfg.Data.Path != "" {
+			fmt.Fprintf(stderr, "ganstudio eval: %s was trained on %s, not %s\n", c, describeData(cfg.Data), mon.Dataset())
+			return 1
+		}
+		imgs, err := gen.Sample(n, seed)
+		if err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
+			return 1
+		}
+		r, err := mon.Evaluate(imgs)
+		if err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %s: %v\n", c, err)
+			return 1
+		}
+		row(fmt.Sprintf("%s (%s)", c, cfg.Preset), r)
+	}
+	return 0
+}

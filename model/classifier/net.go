@@ -1,0 +1,367 @@
+// Package classifier is the small LeNet-5-like image classifier that GAN
+// Studio's sample-quality metrics are measured with: one for MNIST and one
+// for Fashion-MNIST, trained by the project's own code (Train) and shipped
+// as weights in assets/classifiers.
+//
+// The network, on 28×28 grayscale images in [−1, 1]:
+//
+//	conv 5×5, 16 filters, 'same' → ReLU → 2×2 max pool   → 14×14×16
+//	conv 5×5, 32 filters, 'valid' → ReLU → 2×2 max pool  → 5×5×32
+//	dense 800 → 120 → ReLU → dense 120 → 84               (the features)
+//	→ ReLU → dense 84 → 10                                (the logits)
+//
+// The 84 penultimate values, taken before their ReLU, are the features the
+// Fréchet distance and precision/recall are computed on, as FID uses
+// Inception's pool layer. Before the ReLU because after it every image the
+// net finds nothing in (noise, say) lands on the same corner of the space,
+// next to the few real images it barely responds to, and precision then
+// calls noise realistic.
+package classifier
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/ganstudio/ganstudio/assets/classifiers"
+	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/checkpoint"
+	"github.com/ganstudio/ganstudio/model/linear"
+	"github.com/ganstudio/ganstudio/model/nn"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+const (
+	// ImageSize is the side of the square grayscale images the net takes.
+	ImageSize = 28
+	// FeatureSize is the length of the penultimate feature vector.
+	FeatureSize = 84
+	// NumClasses is the number of classes (MNIST digits, Fashion-MNIST items).
+	NumClasses = 10
+	// Arch names the architecture; a weights file of another one is refused.
+	Arch = "lenet5-16-32-120-84"
+
+	format    = "ganstudio-classifier"
+	conv1     = 16
+	conv2     = 32
+	hidden1   = 120
+	flatSize  = conv2 * 5 * 5
+	inferSize = 250 // the inference graph's batch; a shorter last chunk is padded
+)
+
+// Info describes a trained classifier; it is the checkpoint's config.
+type Info struct {
+	Format  string   `json:"format"`
+	Arch    string   `json:"arch"`
+	Dataset string   `json:"dataset"`
+	Classes []string `json:"classes"`
+	// TestAccuracy is the accuracy on the data set's test split measured
+	// when the weights were saved (0 if never measured).
+	TestAccuracy float64 `json:"test_accuracy"`
+	Epochs       int     `json:"epochs"`
+	Seed         uint64  `json:"seed"`
+}
+
+// Net is a classifier's weights with cached inference graphs. It is safe
+// for concurrent use: inference runs are serialised.
+type Net struct {
+	Info   Info
+	params []*model.Param
+
+	mu     sync.Mutex
+	graphs map[int]*inferGraph
+}
+
+// New returns a net with Glorot-uniform initial weights drawn from seed and
+// zero biases.
+func New(dataset string, classes []string, seed uint64) *Net {
+	rng := rand.New(rand.NewPCG(seed, 0x636c6173))
+	n := &Net{Info: Info{Format: format, Arch: Arch, Dataset: dataset, Classes: append([]string(nil), classes...), Seed: seed}}
+	add := func(name string, shape []int, fanIn, fanOut int) {
+		t := tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
+		d := t.Data().([]float32)
+		if fanIn > 0 {
+			limit := math.Sqrt(6 / float64(fanIn+fanOut))
+			for i := range d {
+				d[i] = float32((rng.Float64()*2 - 1) * limit)
+			}
+		}
+		n.params = append(n.params, &model.Param{Name: name, T: t})
+	}
+	add("conv1/w", []int{conv1, 1, 5, 5}, 25, conv1*25)
+	add("conv1/b", []int{conv1}, 0, 0)
+	add("conv2/w", []int{conv2, conv1, 5, 5}, conv1*25, conv2*25)
+	add("conv2/b", []int{conv2}, 0, 0)
+	add("fc1/w", []int{flatSize, hidden1}, flatSize, hidden1)
+	add("fc1/b", []int{hidden1}, 0, 0)
+	add("fc2/w", []int{hidden1, FeatureSize}, hidden1, FeatureSize)
+	add("fc2/b", []int{FeatureSize}, 0, 0)
+	add("out/w", []int{FeatureSize, NumClasses}, FeatureSize, NumClasses)
+	add("out/b", []int{NumClasses}, 0, 0)
+	return n
+}
+
+// Params returns the learnable tensors in checkpoint order.
+func (n *Net) Params() []*model.Param { return n.params }
+
+// builder adds layers to one graph and keeps the first error.
+type builder struct {
+	g     *G.ExprGraph
+	nodes map[*model.Param]*G.Node
+	err   error
+}
+
+func newBuilder() *builder {
+	return &builder{g: G.NewGraph(), nodes: make(map[*model.Param]*G.Node)}
+}
+
+func (b *builder) node(p *model.Param) *G.Node {
+	if n, ok := b.nodes[p]; ok {
+		return n
+	}
+	n := G.NewTensor(b.g, tensor.Float32, p.T.Dims(), G.WithShape(p.T.Shape()...), G.WithName(p.Name), G.WithValue(p.T))
+	b.nodes[p] = n
+	return n
+}
+
+func (b *builder) input(name string, t *tensor.Dense) *G.Node {
+	return G.NewTensor(b.g, tensor.Float32, t.Dims(), G.WithShape(t.Shape()...), G.WithName(name), G.WithValue(t))
+}
+
+func (b *builder) do(what string, f func() (*G.Node, error)) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	n, err := f()
+	if err != nil {
+		b.err = fmt.Errorf("%s: %w", what, err)
+	}
+	return n
+}
+
+// build adds the network to b's graph: x [N, 1, 28, 28] to the features
+// [N, 84] and the logits [N, 10]. With keep < 1, dropout (masks from rng)
+// follows each hidden dense layer.
+func (n *Net) build(b *builder, x *G.Node, keep float32, rng *rand.PCG) (feats, logits *G.Node) {
+	p := n.params
+	relu := func(x *G.Node) *G.Node {
+		return b.do("relu", func() (*G.Node, error) { return nn.LeakyReLU(x, 0) })
+	}
+	drop := func(x *G.Node) *G.Node {
+		if keep >= 1 {
+			return x
+		}
+		return b.do("dropout", func() (*G.Node, error) { return nn.Dropout(x, keep, rng) })
+	}
+	pool := func(x *G.Node) *G.Node { return b.do("max pool", func() (*G.Node, error) { return MaxPool2(x) }) }
+	conv := func(x *G.Node, w, bias *model.Param, pad linear.Padding) *G.Node {
+		return b.do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.node(w), b.node(bias), 1, pad) })
+	}
+	dense := func(x *G.Node, w, bias *model.Param) *G.Node {
+		return b.do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.node(w), b.node(bias)) })
+	}
+	h := pool(relu(conv(x, p[0], p[1], linear.Same)))
+	h = pool(relu(conv(h, p[2], p[3], linear.Valid)))
+	if b.err != nil {
+		return nil, nil
+	}
+	batch := x.Shape()[0]
+	h = b.do("flatten", func() (*G.Node, error) { return G.Reshape(h, tensor.Shape{batch, flatSize}) })
+	h = drop(relu(dense(h, p[4], p[5])))
+	feats = dense(h, p[6], p[7])
+	logits = dense(drop(relu(feats)), p[8], p[9])
+	return feats, logits
+}
+
+// inferGraph is the network at one batch size, without dropout.
+type inferGraph struct {
+	x             *tensor.Dense
+	feats, logits *G.Node
+	m             G.VM
+}
+
+func (n *Net) inferGraph(batch int) (*inferGraph, error) {
+	if ig, ok := n.graphs[batch]; ok {
+		return ig, nil
+	}
+	ig := &inferGraph{x: tensor.New(tensor.WithShape(batch, 1, ImageSize, ImageSize), tensor.Of(tensor.Float32))}
+	b := newBuilder()
+	ig.feats, ig.logits = n.build(b, b.input("x", ig.x), 1, nil)
+	if b.err != nil {
+		return nil, fmt.Errorf("build classifier: %w", b.err)
+	}
+	ig.m = G.NewTapeMachine(b.g.SubgraphRoots(ig.feats, ig.logits))
+	if n.graphs == nil {
+		n.graphs = make(map[int]*inferGraph)
+	}
+	n.graphs[batch] = ig
+	return ig, nil
+}
+
+// Output is the result of running the net on a batch of images.
+type Output struct {
+	// Features holds N rows of FeatureSize penultimate values (before
+	// their ReLU).
+	Features []float32
+	// Probs holds N rows of NumClasses softmax probabilities.
+	Probs []float32
+}
+
+// Run classifies count images held in x, NCHW [count, 1, 28, 28] in
+// [−1, 1], in inference mode.
+func (n *Net) Run(x []float32, count int) (Output, error) {
+	const size = ImageSize * ImageSize
+	if count < 1 || len(x) != count*size {
+		return Output{}, fmt.Errorf("classifier: %d values is not %d images of %d×%d", len(x), count, ImageSize, ImageSize)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := Output{Features: make([]float32, 0, count*FeatureSize), Probs: make([]float32, 0, count*NumClasses)}
+	batch := min(count, inferSize)
+	ig, err := n.inferGraph(batch)
+	if err != nil {
+		return Output{}, err
+	}
+	xd := ig.x.Data().([]float32)
+	for lo := 0; lo < count; lo += batch {
+		k := min(batch, count-lo)
+		copy(xd, x[lo*size:(lo+k)*size])
+		clear(xd[k*size:])
+		err := ig.m.RunAll()
+		if err == nil {
+			f := ig.feats.Value().Data().([]float32)
+			l := ig.logits.Value().Data().([]float32)
+			out.Features = append(out.Features, f[:k*FeatureSize]...)
+			for i := 0; i < k; i++ {
+				out.Probs = appendSoftmax(out.Probs, l[i*NumClasses:(i+1)*NumClasses])
+			}
+		}
+		ig.m.Reset()
+		if err != nil {
+			return Output{}, fmt.Errorf("classifier: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func appendSoftmax(dst, logits []float32) []float32 {
+	lse := logSumExp(logits)
+	for _, v := range logits {
+		dst = append(dst, float32(math.Exp(float64(v)-lse)))
+	}
+	return dst
+}
+
+// Argmax returns the index of the largest of row (the first on ties).
+func Argmax(row []float32) int {
+	best := 0
+	for i, v := range row {
+		if v > row[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// File returns the net as a checkpoint file.
+func (n *Net) File() (*checkpoint.File, error) {
+	cfg, err := json.Marshal(n.Info)
+	if err != nil {
+		return nil, fmt.Errorf("encode classifier info: %w", err)
+	}
+	f := &checkpoint.File{Config: cfg, State: json.RawMessage("{}")}
+	for _, p := range n.params {
+		f.Tensors = append(f.Tensors, checkpoint.Tensor{Name: p.Name, Shape: append([]int(nil), p.T.Shape()...), Data: p.Data()})
+	}
+	return f, nil
+}
+
+// Save writes the weights to path atomically.
+func (n *Net) Save(path string) error {
+	f, err := n.File()
+	if err != nil {
+		return err
+	}
+	return checkpoint.Write(path, f)
+}
+
+// Load reads a classifier saved by Save.
+func Load(path string) (*Net, error) {
+	f, err := checkpoint.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	n, err := fromFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return n, nil
+}
+
+// Decode parses a classifier held in data (a checkpoint file's bytes).
+func Decode(data []byte) (*Net, error) {
+	f, err := checkpoint.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return fromFile(f)
+}
+
+// ErrNotClassifier is wrapped when a checkpoint holds something else.
+var ErrNotClassifier = errors.New("not a GAN Studio classifier")
+
+func fromFile(f *checkpoint.File) (*Net, error) {
+	var info Info
+	if err := json.Unmarshal(f.Config, &info); err != nil {
+		return nil, fmt.Errorf("%w: config: %v", ErrNotClassifier, err)
+	}
+	if info.Format != format {
+		return nil, fmt.Errorf("%w: format %q", ErrNotClassifier, info.Format)
+	}
+	if info.Arch != Arch {
+		return nil, fmt.Errorf("%w: architecture %q, this GAN Studio has %q", ErrNotClassifier, info.Arch, Arch)
+	}
+	if len(info.Classes) != NumClasses {
+		return nil, fmt.Errorf("%w: %d class names, want %d", ErrNotClassifier, len(info.Classes), NumClasses)
+	}
+	n := New(info.Dataset, info.Classes, 0)
+	n.Info = info
+	for _, p := range n.params {
+		t, ok := f.Find(p.Name)
+		if !ok {
+			return nil, fmt.Errorf("%w: no tensor %s", ErrNotClassifier, p.Name)
+		}
+		if !tensor.Shape(t.Shape).Eq(p.T.Shape()) {
+			return nil, fmt.Errorf("%w: tensor %s has shape %v, want %v", ErrNotClassifier, p.Name, t.Shape, p.T.Shape())
+		}
+		for _, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("%w: tensor %s holds a non-finite value", ErrNotClassifier, p.Name)
+			}
+		}
+		copy(p.Data(), t.Data)
+	}
+	return n, nil
+}
+
+// Shipped returns the classifier that ships with GAN Studio for dataset
+// ("mnist" or "fashion-mnist"). The error wraps fs.ErrNotExist when there
+// is none.
+func Shipped(dataset string) (*Net, error) {
+	data, err := classifiers.Weights(dataset)
+	if err != nil {
+		return nil, err
+	}
+	n, err := Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("shipped %s classifier: %w", dataset, err)
+	}
+	if n.Info.Dataset != dataset {
+		return nil, fmt.Errorf("shipped %s classifier: the weights are for %q", dataset, n.Info.Dataset)
+	}
+	return n, nil
+}

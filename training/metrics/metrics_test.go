@@ -1,0 +1,424 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ganstudio/ganstudio/model/classifier"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"gonum.org/v1/gonum/mat"
+)
+
+const imgSize = classifier.ImageSize * classifier.ImageSize
+
+func monitor(t *testing.T, name string) *Monitor {
+	t.Helper()
+	m, err := NewMonitor(context.Background(), name)
+	if err != nil {
+		if errors.Is(err, ErrNoClassifier) {
+			t.Fatalf("no shipped classifier for %s: %v", name, err)
+		}
+		t.Skipf("%s is not available here: %v", name, err)
+	}
+	return m
+}
+
+// realImages returns n images of the split, chosen by a seeded shuffle
+// among those keep accepts.
+func realImages(t *testing.T, name, split string, n int, seed uint64, keep func(label int) bool) []float32 {
+	t.Helper()
+	d, err := dataset.Open(context.Background(), dataset.Spec{Name: name, Split: split, Size: 28, Channels: 1}, dataset.Options{})
+	if err != nil {
+		t.Skipf("%s %s is not available: %v", name, split, err)
+	}
+	var pool []int
+	for i := 0; i < d.Len(); i++ {
+		if keep == nil || keep(d.Label(i)) {
+			pool = append(pool, i)
+		}
+	}
+	rand.New(rand.NewPCG(seed, 7)).Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = pool[i%len(pool)]
+	}
+	x := make([]float32, n*imgSize)
+	if err := d.Fill(x, idx); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func noise(n int, seed uint64) []float32 {
+	r := rand.New(rand.NewPCG(seed, 3))
+	x := make([]float32, n*imgSize)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	return x
+}
+
+// boxBlur smears every image with a (2r+1)² box, a cheap stand-in for a
+// badly blurred generator.
+func boxBlur(x []float32, r int) []float32 {
+	out := make([]float32, len(x))
+	const s = classifier.ImageSize
+	for o := 0; o < len(x); o += s * s {
+		for y := 0; y < s; y++ {
+			for xx := 0; xx < s; xx++ {
+				var sum float32
+				for dy := -r; dy <= r; dy++ {
+					for dx := -r; dx <= r; dx++ {
+						v := float32(-1)
+						if yy, xs := y+dy, xx+dx; yy >= 0 && yy < s && xs >= 0 && xs < s {
+							v = x[o+yy*s+xs]
+						}
+						sum += v
+					}
+				}
+				out[o+y*s+xx] = sum / float32((2*r+1)*(2*r+1))
+			}
+		}
+	}
+	return out
+}
+
+// TestCalibration evaluates image sets whose quality is known and checks
+// each metric lands where it must, and that the sets are ordered right.
+// A broken metric (features, covariance, square root, histogram, k-NN)
+// fails here.
+func TestCalibration(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes the classifier 10–20× slower")
+	}
+	for _, ds := range []string{"mnist", "fashion-mnist"} {
+		t.Run(ds, func(t *testing.T) {
+			m := monitor(t, ds)
+			const n = 1000
+			one := realImages(t, ds, "test", 1, 5, nil)
+			single := make([]float32, 0, n*imgSize)
+			for i := 0; i < n; i++ {
+				single = append(single, one...)
+			}
+			sets := []struct {
+				name     string
+				x        []float32
+				check    func(r Result) string
+				worseFCD []string // sets that must have a lower FCD
+			}{
+				{"real train", realImages(t, ds, "train", n, 1, nil), func(r Result) string {
+					switch {
+					case r.FCD > 5:
+						return "FCD of real images should be near 0"
+					case r.Covered != 10:
+						return "real images should cover every class"
+					case r.Precision < 0.75 || r.Recall < 0.75:
+						return "real images should have high precision and recall"
+					case r.Score < 5:
+						return "real images should score high"
+					}
+					return ""
+				}, nil},
+				{"half the classes", realImages(t, ds, "test", n, 2, func(l int) bool { return l < 5 }), func(r Result) string {
+					if r.Covered != 5 {
+						return "5 classes should be covered"
+					}
+					if r.Recall > 0.7 {
+						return "half the classes should lose recall"
+					}
+					return ""
+				}, []string{"real train"}},
+				{"blurred", boxBlur(realImages(t, ds, "test", n, 3, nil), 2), func(r Result) string {
+					if r.Recall > 0.3 {
+						return "heavy blur should lose recall"
+					}
+					return ""
+				}, []string{"real train"}},
+				{"single image", single, func(r Result) string {
+					switch {
+					case r.Covered != 1:
+						return "one repeated image covers exactly 1 class"
+					case r.Score > 1.01:
+						return "one repeated image scores 1"
+					case r.Recall > 0.05:
+						return "one repeated image has no recall"
+					}
+					return ""
+				}, []string{"real train", "half the classes"}},
+				{"uniform noise", noise(n, 4), func(r Result) string {
+					switch {
+					case r.Precision > 0.3:
+						return "noise should have low precision"
+					case r.Recall > 0.05:
+						return "noise should have no recall"
+					case r.Score > 3:
+						return "noise should score low"
+					}
+					return ""
+				}, []string{"real train", "half the classes", "blurred"}},
+			}
+			fcd := map[string]float64{}
+			for _, s := range sets {
+				r, err := m.Reference().Evaluate(context.Background(), s.x, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("%-16s %v  hist %v", s.name, r, r.Histogram)
+				if msg := s.check(r); msg != "" {
+					t.Errorf("%s: %s: %v", s.name, msg, r)
+				}
+				fcd[s.name] = r.FCD
+				for _, better := range s.worseFCD {
+					if !(fcd[better] < r.FCD) {
+						t.Errorf("%s: FCD %.2f is not worse than %s's %.2f", s.name, r.FCD, better, fcd[better])
+					}
+				}
+				sum := 0
+				for _, c := range r.Histogram {
+					sum += c
+				}
+				if sum != n || r.N != n {
+					t.Errorf("%s: histogram holds %d samples, N %d, want %d", s.name, sum, r.N, n)
+				}
+			}
+		})
+	}
+}
+
+// TestEvaluateSpeed checks 1,000 samples take about a second or two.
+func TestEvaluateSpeed(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("timing")
+	}
+	m := monitor(t, "mnist")
+	imgs := make([]*image.NRGBA, 1000)
+	r := rand.New(rand.NewPCG(1, 1))
+	for i := range imgs {
+		img := image.NewNRGBA(image.Rect(0, 0, 28, 28))
+		for p := 0; p < len(img.Pix); p += 4 {
+			v := uint8(r.IntN(256))
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = v, v, v, 255
+		}
+		imgs[i] = img
+	}
+	res, err := m.Evaluate(imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("1,000 samples in %v", res.Elapsed)
+	if res.Elapsed > 10*time.Second { // generous: the cores are shared
+		t.Errorf("1,000 samples took %v", res.Elapsed)
+	}
+}
+
+func TestFrechetOfKnownGaussians(t *testing.T) {
+	// Two sets whose features differ only by a shift d: FCD = |d|².
+	r := rand.New(rand.NewPCG(9, 9))
+	const n, f = 4000, 4
+	a := make([]float32, n*f)
+	for i := range a {
+		a[i] = float32(r.NormFloat64())
+	}
+	mean, cov := meanCov(a, n)
+	sq, err := sqrtSym(cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := &Reference{mean: mean, cov: cov, sqrtCov: sq, traceCov: mat.Trace(cov)}
+	b := make([]float32, len(a))
+	for i := range b {
+		b[i] = a[i]
+		if i%f == 0 {
+			b[i] += 3
+		}
+	}
+	got, err := ref.fcd(b, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-9) > 1e-3 {
+		t.Errorf("FCD of a shift by 3 = %v, want 9", got)
+	}
+	// Scaling one feature by 2 (variance 1 → 4): (2−1)² = 1 per unit variance.
+	for i := range b {
+		b[i] = a[i]
+		if i%f == 1 {
+			b[i] *= 2
+		}
+	}
+	got, _ = ref.fcd(b, n)
+	if want := cov.At(1, 1); math.Abs(got-want) > 0.02*want {
+		t.Errorf("FCD of a doubled feature = %v, want %v", got, want)
+	}
+}
+
+func TestPrecisionRecallToy(t *testing.T) {
+	// Real points on a line 0..99; fakes at the same places have P = R = 1;
+	// fakes far away have P = R = 0; fakes all on one real point have
+	// P = 1 and R small.
+	const m, f = 100, 2
+	real := make([]float32, m*f)
+	same := make([]float32, m*f)
+	far := make([]float32, m*f)
+	one := make([]float32, m*f)
+	for i := 0; i < m; i++ {
+		real[i*f] = float32(i)
+		same[i*f] = float32(i)
+		far[i*f], far[i*f+1] = float32(i), 1000
+		one[i*f] = 50
+	}
+	tests := []struct {
+		name    string
+		fake    []float32
+		p, r    float64
+		exactly bool
+	}{
+		{"identical", same, 1, 1, true},
+		{"far away", far, 0, 0, true},
+		{"one point", one, 1, 0.07, false},
+	}
+	for _, tt := range tests {
+		p, r := precisionRecall(real, tt.fake, m, f)
+		if p != tt.p || (tt.exactly && r != tt.r) || (!tt.exactly && r > tt.r) {
+			t.Errorf("%s: precision %v recall %v, want %v and %v", tt.name, p, r, tt.p, tt.r)
+		}
+	}
+}
+
+func TestEvaluateRejectsBadInput(t *testing.T) {
+	m := monitor(t, "mnist")
+	ctx := context.Background()
+	nan := noise(20, 1)
+	nan[5] = float32(math.NaN())
+	tests := []struct {
+		name string
+		x    []float32
+		n    int
+	}{
+		{"too few", noise(3, 1), 3},
+		{"wrong length", noise(20, 1)[:100], 20},
+		{"NaN", nan, 20},
+	}
+	for _, tt := range tests {
+		if _, err := m.Reference().Evaluate(ctx, tt.x, tt.n); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+	if _, err := m.Evaluate([]*image.NRGBA{nil}); err == nil {
+		t.Error("nil image: no error")
+	}
+}
+
+func TestNoClassifier(t *testing.T) {
+	for _, name := range []string{"cifar10", "", "my-folder"} {
+		if Supported(name) {
+			t.Errorf("Supported(%q)", name)
+		}
+		_, err := NewMonitor(context.Background(), name)
+		if !errors.Is(err, ErrNoClassifier) {
+			t.Errorf("NewMonitor(%q): %v, want ErrNoClassifier", name, err)
+		}
+	}
+	if msg := NoClassifierMessage("cifar10"); !strings.Contains(msg, "not available") {
+		t.Errorf("message %q", msg)
+	}
+	for _, name := range []string{"mnist", "fashion-mnist"} {
+		if !Supported(name) {
+			t.Errorf("Supported(%q) is false", name)
+		}
+	}
+}
+
+func TestTensor(t *testing.T) {
+	gray := image.NewGray(image.Rect(0, 0, 28, 28))
+	gray.Pix[0], gray.Pix[1] = 255, 51
+	big := image.NewRGBA(image.Rect(0, 0, 56, 70)) // centre square 56×56, 2×2 boxes
+	for y := 0; y < 70; y++ {
+		for x := 0; x < 56; x++ {
+			big.Set(x, y, color.RGBA{255, 255, 255, 255})
+		}
+	}
+	nrgba := image.NewNRGBA(image.Rect(0, 0, 28, 28))
+	for p := 0; p < len(nrgba.Pix); p += 4 {
+		nrgba.Pix[p], nrgba.Pix[p+1], nrgba.Pix[p+2], nrgba.Pix[p+3] = 0, 0, 0, 255
+	}
+	nrgba.Pix[0], nrgba.Pix[1], nrgba.Pix[2] = 255, 255, 255
+	x, err := Tensor([]image.Image{gray, big, nrgba})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(i int, want float32) {
+		if math.Abs(float64(x[i]-want)) > 1e-6 {
+			t.Errorf("x[%d] = %v, want %v", i, x[i], want)
+		}
+	}
+	check(0, 1)
+	check(1, 51/127.5-1)
+	check(2, -1)
+	check(imgSize, 1)
+	check(2*imgSize, 1)
+	check(2*imgSize+1, -1)
+	if _, err := Tensor([]image.Image{image.NewGray(image.Rect(0, 0, 0, 0))}); err == nil {
+		t.Error("empty image: no error")
+	}
+}
+
+func TestCSV(t *testing.T) {
+	r := Result{N: 10, FCD: 1.5, Histogram: []int{1, 2, 3, 4, 0, 0, 0, 0, 0, 0}, Covered: 4}
+	rec := r.CSVRecord(7)
+	if len(rec) != len(CSVHeader()) {
+		t.Fatalf("record has %d fields, header %d", len(rec), len(CSVHeader()))
+	}
+	if rec[0] != "7" || rec[2] != "1.5000" || rec[4] != "4" || rec[len(rec)-10] != "1" {
+		t.Errorf("record %v", rec)
+	}
+}
+
+func TestWatch(t *testing.T) {
+	hist := func(covered int) Result {
+		h := make([]int, 10)
+		for i := 0; i < covered; i++ {
+			h[i] = 100
+		}
+		return Result{Histogram: h, Covered: covered}
+	}
+	w := NewWatch(0.1)
+	steps := []struct {
+		covered int
+		warn    bool
+	}{{6, false}, {10, false}, {9, false}, {7, true}, {6, false}, {10, false}, {4, true}}
+	for i, s := range steps {
+		got := w.Metrics(100*i, hist(s.covered))
+		if (len(got) > 0) != s.warn {
+			t.Errorf("step %d, %d classes: warnings %q, want a warning: %v", i, s.covered, got, s.warn)
+		}
+	}
+	if math.Abs(w.LossFloor-0.3251) > 1e-3 {
+		t.Errorf("loss floor with smoothing 0.1 = %v, want 0.325", w.LossFloor)
+	}
+	warned := 0
+	for step := 0; step < 400; step++ {
+		loss := 1.2
+		if step >= 100 && step < 250 {
+			loss = w.LossFloor + 0.01
+		}
+		warned += len(w.Losses(step, loss))
+	}
+	if warned != 1 {
+		t.Errorf("%d loss warnings over one vanishing spell, want 1", warned)
+	}
+	warned = 0
+	for step := 400; step < 600; step++ {
+		warned += len(w.Losses(step, w.LossFloor+0.01))
+	}
+	if warned != 1 {
+		t.Errorf("%d loss warnings over a second spell, want 1", warned)
+	}
+}
