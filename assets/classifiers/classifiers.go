@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed README.md
+//go:embed README.md *.ckpt
 var files embed.FS
 
 // Weights returns the shipped weights file of the classifier for dataset
