@@ -17,6 +17,8 @@ const usage = `usage: ganstudio [--preset NAME] [--autostart]     open the windo
        ganstudio train --preset NAME [flags]          train from the terminal
        ganstudio sample --checkpoint FILE --n N --out PATH
        ganstudio data list | data info NAME
+       ganstudio eval --checkpoint FILE [--n N] | eval --images DIR
+       ganstudio classifier train --dataset NAME
 run "ganstudio COMMAND -h" for a command's flags`
 
 func main() {
@@ -35,8 +37,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return trainCommand(ctx, args[1:], stdout, stderr)
 	case "sample":
 		return sampleCommand(args[1:], stdout, stderr)
+	case "bench":
+		return benchCommand(args[1:], stdout, stderr)
 	case "data":
 		return dataCommand(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return evalCommand(ctx, args[1:], stdout, stderr)
+	case "classifier":
+		return classifierCommand(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return 0
