@@ -46,16 +46,13 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "dataset":
-				c.Data = dataset.Spec{Name: *data}
-				if !isName(*data) {
-					c.Data = dataset.Spec{Path: *data}
-				}
+				// A data set brings its image shape; a folder trains the
+				// 32×32 RGB network (the seed's CIFAR layout).
+				c.Data = dataset.SpecFor(*data)
 				c.Data.Classes = splitList(*class)
-				switch {
-				case *data == "cifar10" || c.Data.Path != "":
-					c.Model.ImageSize, c.Model.Channels = 32, 3
-				default:
-					c.Model.ImageSize, c.Model.Channels = 28, 1
+				c.Model.ImageSize, c.Model.Channels = 32, 3
+				if info, ok := dataset.About(c.Data.Name); ok {
+					c.Model.ImageSize, c.Model.Channels = info.Size, info.Channels
 				}
 			case "class":
 				c.Data.Classes = splitList(*class)
@@ -106,15 +103,6 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		return c.Validate()
 	}
 	return preset, apply
-}
-
-func isName(s string) bool {
-	for _, n := range dataset.Names() {
-		if s == n {
-			return true
-		}
-	}
-	return false
 }
 
 func splitList(s string) []string {
