@@ -63,7 +63,9 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case fs.NArg() > 0:
 		return fail(2, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0)))
 	case modes != 1:
-		return fail(2, errors.New("give exactly one of --checkpoint FILE, --images DIR, --baseline NAME or --calibrate\n"+evalUsage))
+		fail(2, errors.New("give exactly one of --checkpoint FILE, --images DIR, --baseline NAME or --calibrate"))
+		fmt.Fprintln(stderr, evalUsage)
+		return 2
 	case len(ckpts) > 1 && !*calibrate:
 		return fail(2, errors.New("one --checkpoint at a time (several only with --calibrate)"))
 	case *n < 2*metrics.K+2 || *n > 50000:

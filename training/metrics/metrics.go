@@ -50,29 +50,30 @@ const (
 
 // Result holds the metrics of one set of samples.
 type Result struct {
-	N int // number of samples evaluated
+	N int `json:"n"` // number of samples evaluated
 	// FCD is the Fréchet classifier distance to the real test set (lower is
 	// better, ~0 for real images).
-	FCD float64
+	FCD float64 `json:"fcd"`
 	// Score is the classifier score, 1 to NumClasses (higher is better).
-	Score float64
+	Score float64 `json:"score"`
 	// Classes names the classes; Histogram[i] counts the samples whose top
 	// class is i.
-	Classes   []string
-	Histogram []int
+	Classes   []string `json:"classes"`
+	Histogram []int    `json:"histogram"`
 	// Covered is the number of covered classes (see CoverageFraction).
-	Covered int
+	Covered int `json:"covered"`
 	// Imbalance is the total-variation distance between the samples' class
 	// distribution and the real one: 0 when they match, 1 when disjoint.
-	Imbalance float64
+	Imbalance float64 `json:"imbalance"`
 	// Confidence is the mean top-class probability: low for noise and blur.
-	Confidence float64
+	Confidence float64 `json:"confidence"`
 	// Precision and Recall are Kynkäänniemi et al.'s, with k = K, on
 	// PRSize samples and as many real images.
-	Precision, Recall float64
-	PRSize            int
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	PRSize    int     `json:"pr_size"`
 	// Elapsed is the time the evaluation took.
-	Elapsed time.Duration
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
 
 // Reference is the real side of every comparison: a classifier and the
