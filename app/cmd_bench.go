@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/kernels"
+	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
+)
+
+// benchResult is what "ganstudio bench" prints, as text or one JSON object.
+type benchResult struct {
+	Preset        string  `json:"preset"`
+	Width         int     `json:"width"`
+	Batch         int     `json:"batch"`
+	Steps         int     `json:"steps"`
+	Data          string  `json:"data"`
+	MsPerIter     float64 `json:"ms_per_iter_median"`
+	MsMin         float64 `json:"ms_per_iter_min"`
+	MsMax         float64 `json:"ms_per_iter_max"`
+	ImagesPerSec  float64 `json:"images_per_s"`
+	GFLOPPerIter  float64 `json:"gflop_per_iter"`
+	GFLOPPerSec   float64 `json:"gflop_per_s"`
+	BytesPerIter  float64 `json:"bytes_alloc_per_iter"`
+	AllocsPerIter float64 `json:"allocs_per_iter"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	PreviewMs     float64 `json:"preview_grid_ms_median"`
+	Backend       string  `json:"blas"`
+	GOMAXPROCS    int     `json:"gomaxprocs"`
+}
+
+func benchCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	preset := fs.String("preset", "seed-mnist", "preset whose network is timed: "+strings.Join(training.Presets(), ", "))
+	steps := fs.Int("steps", 30, "timed training iterations (after the warm-up)")
+	warmup := fs.Int("warmup", 5, "untimed iterations first")
+	previews := fs.Int("previews", 20, "5×5 preview grids to time")
+	randomData := fs.Bool("random-data", false, "train on uniform noise instead of the preset's data set")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: ganstudio bench [--preset P] [--steps N] [--warmup W] [--json]
+
+Times training iterations (a G update then a D update, one batch) of the
+preset's network and prints the median ms per iteration, images/s, GFLOP/s,
+bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *steps < 1 || *warmup < 0 {
+		fmt.Fprintln(stderr, "bench: --steps must be at least 1 and --warmup not negative")
+		return 2
+	}
+	cfg, err := training.Preset(*preset)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	res, err := runBench(cfg, *steps, *warmup, *previews, *randomData)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(stdout, string(b))
+		return 0
+	}
+	fmt.Fprintf(stdout, "preset %s (width %d, batch %d, %s data), %d iterations after %d warm-up, %s, GOMAXPROCS %d\n",
+		res.Preset, res.Width, res.Batch, res.Data, res.Steps, *warmup, res.Backend, res.GOMAXPROCS)
+	fmt.Fprintf(stdout, "ms/iteration   %.1f median (min %.1f, max %.1f)\n", res.MsPerIter, res.MsMin, res.MsMax)
+	fmt.Fprintf(stdout, "images/s       %.1f\n", res.ImagesPerSec)
+	fmt.Fprintf(stdout, "GFLOP/s        %.1f (%.2f GFLOP per iteration, the peer's model: 2·MACs forward, twice that backward)\n", res.GFLOPPerSec, res.GFLOPPerIter)
+	fmt.Fprintf(stdout, "alloc/iter     %.0f bytes, %.1f allocations\n", res.BytesPerIter, res.AllocsPerIter)
+	fmt.Fprintf(stdout, "peak RSS       %.1f MB\n", res.PeakRSSMB)
+	fmt.Fprintf(stdout, "preview 5×5    %.2f ms median\n", res.PreviewMs)
+	return 0
+}
+
+func runBench(cfg training.Config, steps, warmup, previews int, randomData bool) (*benchResult, error) {
+	m, batch := cfg.Model, cfg.BatchSize
+	gan, err := model.New(m, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.NewPCG(cfg.Seed, 0x747261696e)
+	step, err := gan.NewStep(batch, float32(1-cfg.LabelSmoothing), rng)
+	if err != nil {
+		return nil, err
+	}
+	optG := model.NewAdam(gan.G.Params(), cfg.LearnRateG, cfg.Beta1, cfg.Beta2)
+	optD := model.NewAdam(gan.D.Params(), cfg.LearnRateD, cfg.Beta1, cfg.Beta2)
+
+	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: steps,
+		Backend: kernels.Backend(), GOMAXPROCS: runtime.GOMAXPROCS(0), Data: "random"}
+	var data *dataset.Dataset
+	if !randomData {
+		data, err = training.OpenData(context.Background(), cfg, dataset.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("%w (or run with --random-data)", err)
+		}
+		res.Data = data.Name()
+	}
+	r := rand.New(rand.NewPCG(cfg.Seed, 1))
+	indices := make([]int, batch)
+	real := step.Real()
+	iterate := func(i int) error {
+		// The batch as the trainer reads it: random images, fresh noise.
+		if data != nil {
+			for k := range indices {
+				indices[k] = r.IntN(data.Len())
+			}
+			if err := data.Fill(real, indices); err != nil {
+				return err
+			}
+		} else if i == 0 {
+			for k := range real {
+				real[k] = float32(r.Float64()*2 - 1)
+			}
+		}
+		for k, noise := 0, step.Noise(); k < len(noise); k++ {
+			noise[k] = float32(r.Float64()*2 - 1)
+		}
+		if _, err := step.UpdateG(optG); err != nil {
+			return err
+		}
+		_, _, _, err := step.UpdateD(optD)
+		return err
+	}
+	for i := 0; i < warmup; i++ {
+		if err := iterate(i); err != nil {
+			return nil, err
+		}
+	}
+	times := make([]float64, steps)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range times {
+		t0 := time.Now()
+		if err := iterate(warmup + i); err != nil {
+			return nil, err
+		}
+		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
+	}
+	runtime.ReadMemStats(&after)
+	res.BytesPerIter = float64(after.TotalAlloc-before.TotalAlloc) / float64(steps)
+	res.AllocsPerIter = float64(after.Mallocs-before.Mallocs) / float64(steps)
+	sort.Float64s(times)
+	res.MsPerIter, res.MsMin, res.MsMax = median(times), times[0], times[len(times)-1]
+	res.ImagesPerSec = float64(batch) / (res.MsPerIter / 1000)
+	res.GFLOPPerIter = iterationFLOPs(m, batch) / 1e9
+	res.GFLOPPerSec = res.GFLOPPerIter / (res.MsPerIter / 1000)
+
+	// The preview: 25 samples from fixed noise in inference mode, turned
+	// into the 5×5 grid the window shows.
+	noise := make([]float32, 25*m.NoiseSize)
+	for k := range noise {
+		noise[k] = float32(r.Float64()*2 - 1)
+	}
+	pt := make([]float64, max(previews, 1))
+	for i := range pt {
+		t0 := time.Now()
+		out, err := gan.Generate(noise)
+		if err != nil {
+			return nil, err
+		}
+		_ = training.GridImage(benchImages(out, 25, m.Channels, m.ImageSize), 5)
+		pt[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
+	}
+	sort.Float64s(pt)
+	res.PreviewMs = median(pt)
+	res.PeakRSSMB = peakRSSMB()
+	return res, nil
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// iterationFLOPs is the FLOP model of one training iteration, the PyTorch
+// peer's (../shared/peer/dcgan_torch.py), so that GFLOP/s compare: a
+// forward pass costs 2·MACs (a transposed convolution counted on its input
+// grid); a backward pass costs twice its forward, less the input gradient
+// that nobody needs (D's first layer in the D step, G's dense layer on z).
+// One iteration runs G forward twice, D forward three times, D backward
+// three times and G backward once: 4·G + 9·D − 2·D.conv1 − G.dense.
+func iterationFLOPs(m model.Config, batch int) float64 {
+	w, c, s, n := float64(m.Width), float64(m.Channels), m.ImageSize, float64(batch)
+	s1 := 7.0 // G's first transposed convolution: 4×4 → 7×7 (CIFAR 8×8)
+	if s == 32 {
+		s1 = 8
+	}
+	h2 := float64(s / 2)
+	gDense := 2 * n * float64(m.NoiseSize) * 16 * w
+	gFwd := gDense +
+		2*n*w*16*(w/2)*16 + // 4×4 kernel over the 4×4 input
+		2*n*(w/2)*s1*s1*(w/4)*9 +
+		2*n*(w/4)*h2*h2*c*9
+	dConv1 := 2 * n * (w / 4) * h2 * h2 * c * 9
+	dFwd := dConv1 +
+		2*n*(w/2)*s1*s1*(w/4)*9 +
+		2*n*w*16*(w/2)*9 +
+		2*n*16*w
+	return 4*gFwd + 9*dFwd - 2*dConv1 - gDense
+}
+
+// benchImages converts n images NCHW in [−1, 1] to 8-bit ones, as the
+// trainer's preview does.
+func benchImages(data []float32, n, channels, size int) []*image.NRGBA {
+	out := make([]*image.NRGBA, n)
+	plane := size * size
+	for i := range out {
+		img := image.NewNRGBA(image.Rect(0, 0, size, size))
+		base := data[i*channels*plane:]
+		for p := 0; p < plane; p++ {
+			px := img.Pix[4*p : 4*p+4]
+			for ch := 0; ch < 3; ch++ {
+				src := ch
+				if channels == 1 {
+					src = 0
+				}
+				v := (base[src*plane+p] + 1) / 2 * 255
+				switch {
+				case !(v > 0):
+					px[ch] = 0
+				case v >= 255:
+					px[ch] = 255
+				default:
+					px[ch] = uint8(v + 0.5)
+				}
+			}
+			px[3] = 255
+		}
+		out[i] = img
+	}
+	return out
+}
+
+// peakRSSMB returns the process's peak resident set (VmHWM), in MB.
+func peakRSSMB() float64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+					return kb / 1024
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		return float64(ru.Maxrss) / 1024
+	}
+	return 0
+}

