@@ -1,0 +1,110 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestGenerateShapesAndInferenceMode(t *testing.T) {
+	for _, tt := range []struct{ size, channels int }{{28, 1}, {32, 3}} {
+		t.Run(fmt.Sprintf("%dx%dx%d", tt.size, tt.size, tt.channels), func(t *testing.T) {
+			cfg := Seed(tt.size, tt.channels)
+			cfg.Width = 16
+			gan, err := New(cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			noise := make([]float32, 3*cfg.NoiseSize)
+			for i := range noise {
+				noise[i] = float32(i%7)/3 - 1
+			}
+			a, err := gan.Generate(noise)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := 3 * tt.channels * tt.size * tt.size; len(a) != want {
+				t.Fatalf("%d values, want %d", len(a), want)
+			}
+			// Inference mode: no dropout and no statistics updates, so
+			// the same noise gives the same images, alone or in a batch.
+			b, _ := gan.Generate(noise)
+			one, _ := gan.Generate(noise[:cfg.NoiseSize])
+			for i := range one {
+				if a[i] != b[i] || a[i] != one[i] {
+					t.Fatalf("value %d: %v, %v, %v: inference is not deterministic per sample", i, a[i], b[i], one[i])
+				}
+			}
+			for _, v := range a {
+				if v < -1 || v > 1 {
+					t.Fatalf("value %v outside tanh's range", v)
+				}
+			}
+		})
+	}
+	gan, _ := New(Seed(28, 1), 1)
+	if _, err := gan.Generate(make([]float32, 150)); err == nil {
+		t.Fatal("Generate accepted 1.5 noise rows")
+	}
+}
+
+func TestAdamMatchesTensorFlowFormula(t *testing.T) {
+	p := &paramSet{rng: rand.New(rand.NewPCG(1, 2))}
+	w := p.add("w", []int{2}, constant(1))
+	opt := NewAdam([]*Param{w}, 0.1, 0.9, 0.999)
+	g := []float32{0.5, -2}
+	opt.Update([]*Param{w}, [][]float32{g})
+	// After one step m/(sqrt(v)) = sign(g), and the corrected rate is lr:
+	// every weight moves by lr against its gradient's sign.
+	for i, want := range []float32{0.9, 1.1} {
+		if d := w.Data()[i] - want; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("w[%d] = %v, want %v", i, w.Data()[i], want)
+		}
+	}
+	if opt.Steps != 1 {
+		t.Fatalf("steps %d", opt.Steps)
+	}
+}
+
+// BenchmarkStep times one training iteration (a G update and a D update)
+// at batch 64, the unit the PyTorch peer reports.
+func BenchmarkStep(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		width int
+	}{{"seed", 512}, {"lite", 256}} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := Seed(28, 1)
+			cfg.Width = bc.width
+			gan, err := New(cfg, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.NewPCG(1, 2)
+			step, err := gan.NewStep(64, 0.9, rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := rand.New(rng)
+			for i := range step.Real() {
+				step.Real()[i] = float32(r.Float64()*2 - 1)
+			}
+			for i := range step.Noise() {
+				step.Noise()[i] = float32(r.Float64()*2 - 1)
+			}
+			optG := NewAdam(gan.G.Params(), 1e-3, 0.4, 0.999)
+			optD := NewAdam(gan.D.Params(), 1e-3, 0.4, 0.999)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := step.UpdateG(optG); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, _, err := step.UpdateD(optD); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+		})
+	}
+}
