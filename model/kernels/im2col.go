@@ -147,12 +147,14 @@ func Col2Im(g Geom, n int, src, bias, dst []float32) {
 	}
 	lists, _ := g.taps()
 	kk := g.KH * g.KW
-	// Splitting by (image, channel) plane keeps writers disjoint: only the
-	// rows of channel c land in plane c.
+	// Splitting by (channel, image) plane keeps writers disjoint: only the
+	// rows of channel c land in plane c. The image varies fastest, so that
+	// consecutive planes read consecutive stretches of the same KH·KW rows:
+	// a few sequential streams rather than a cache line from each row in turn.
 	ParallelForGrain(n*g.C, grainFor(kk*ohw), func(lo, hi int) {
 		for item := lo; item < hi; item++ {
-			img, c := item/g.C, item%g.C
-			plane := dst[item*hw : (item+1)*hw]
+			c, img := item/n, item%n
+			plane := dst[(img*g.C+c)*hw : (img*g.C+c+1)*hw]
 			if bias == nil {
 				clear(plane)
 			} else {
