@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/ui"
+)
+
+// appID matches FyneApp.toml: preferences and storage live under it.
+const appID = "io.github.ganstudio.ganstudio"
+
+// guiCommand opens the GAN Studio window. It is what `ganstudio` does with
+// no subcommand. Flags pre-set the window, so that a run can be started
+// from a script (the Xvfb smoke test does).
+func guiCommand(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ganstudio", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	preset := fs.String("preset", "lite-mnist", fmt.Sprintf("preset to select: one of %v", training.Presets()))
+	data := fs.String("dataset", "", "data set name (mnist, fashion-mnist, cifar10) or folder of images, overriding the preset's")
+	autostart := fs.Bool("autostart", false, "start training as soon as the window opens")
+	open := fs.String("open", "", "run folder or checkpoint to open")
+	runs := fs.String("runs", "", "folder for new runs (default: ./runs)")
+	refresh := fs.Duration("refresh", ui.DefaultRefresh, "how often the window redraws a running run")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ganstudio [--preset NAME] [--dataset NAME|FOLDER] [--autostart] [--open RUN]")
+		fmt.Fprintln(stderr, "       ganstudio train ...   (training without a window)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ganstudio: unexpected argument %q: the window takes only flags (see ganstudio --help)\n", fs.Arg(0))
+		return 2
+	}
+	if _, err := training.Preset(*preset); err != nil {
+		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
+		return 2
+	}
+	// Without a display GLFW panics inside app.New: decide first.
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintln(stderr, "ganstudio: no display: use `ganstudio train ...`, or run under Xvfb (xvfb-run ganstudio)")
+		return 1
+	}
+
+	a := app.NewWithID(appID)
+	w := a.NewWindow("GAN Studio")
+	w.Resize(fyne.NewSize(1360, 860))
+	var spec *dataset.Spec
+	if *data != "" {
+		sp := dataset.SpecFor(*data)
+		spec = &sp
+	}
+	s, err := ui.New(w, ui.Options{Preset: *preset, Refresh: *refresh, Dataset: spec, RunsDir: *runs})
+	if err != nil {
+		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
+		return 1
+	}
+	w.SetCloseIntercept(func() {
+		// Closing saves a running run's checkpoint before the window goes.
+		s.Close()
+		w.Close()
+	})
+	if *open != "" {
+		s.Open(*open)
+	} else if *autostart {
+		// Start once the window is up, so that the first frames show.
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			fyne.Do(s.Start)
+		}()
+	}
+	w.ShowAndRun()
+	return 0
+}

@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// maxBuckets bounds the points a curve is drawn with: a bucket contributes
+// its minimum and maximum, so at most 2·maxBuckets points per line whatever
+// the run's length. Plot time grows with points, so a 100,000-step run draws
+// as fast as a 1,000-step one.
+const maxBuckets = 500
+
+// smoothSpan is the EMA span (in steps) for a history of n steps: long
+// enough to show the trend through the minibatch noise, short enough that a
+// 100-step run still shows its shape.
+func smoothSpan(n int) float64 {
+	return math.Max(1, math.Min(200, float64(n)/20))
+}
+
+// smoothThin smooths ys by an exponential moving average of the given span
+// and thins the result to at most 2·buckets points: each bucket of
+// consecutive steps contributes its smoothed minimum and maximum in step
+// order, so that spikes survive. One pass, no copy of the history: a
+// 100,000-step run costs a millisecond here and then plots as fast as a
+// short one.
+func smoothThin(xs, ys []float32, span float64, buckets int) plotter.XYs {
+	n := len(xs)
+	if n == 0 {
+		return nil
+	}
+	buckets = max(1, min(buckets, n))
+	out := make(plotter.XYs, 0, 2*buckets)
+	a := 2 / (span + 1)
+	m := float64(ys[0])
+	i := 0
+	for b := 0; b < buckets; b++ {
+		hi := (b + 1) * n / buckets
+		var lo, hiPt plotter.XY
+		ilo, ihi := -1, -1
+		for ; i < hi; i++ {
+			m += a * (float64(ys[i]) - m)
+			if ilo < 0 || m < lo.Y {
+				lo, ilo = plotter.XY{X: float64(xs[i]), Y: m}, i
+			}
+			if ihi < 0 || m > hiPt.Y {
+				hiPt, ihi = plotter.XY{X: float64(xs[i]), Y: m}, i
+			}
+		}
+		switch {
+		case ilo < 0:
+		case ilo == ihi:
+			out = append(out, lo)
+		case ilo < ihi:
+			out = append(out, lo, hiPt)
+		default:
+			out = append(out, hiPt, lo)
+		}
+	}
+	return out
+}
+
+// curveCols are the step-by-step values the curves are drawn from, kept as
+// columns so that drawing needs no copy of the history.
+type curveCols struct {
+	x []float32
+	y [4][]float32 // D loss, G loss, D(x), D(G(z))
+}
+
+func (c *curveCols) add(s events.Step) {
+	c.x = append(c.x, float32(s.Step))
+	for i, v := range [4]float32{s.DLoss, s.GLoss, s.DReal, s.DFake} {
+		c.y[i] = append(c.y[i], v)
+	}
+}
+
+func (c *curveCols) truncate(n int) {
+	c.x = c.x[:n]
+	for i := range c.y {
+		c.y[i] = c.y[i][:n]
+	}
+}
+
+// curveSet is the four curves, smoothed and thinned, ready to plot.
+type curveSet [4]plotter.XYs
+
+func (c *curveCols) curves(buckets int) curveSet {
+	var cs curveSet
+	span := smoothSpan(len(c.x))
+	for i := range cs {
+		cs[i] = smoothThin(c.x, c.y[i], span, buckets)
+	}
+	return cs
+}
+
+// series is one curve to draw: its legend and colour.
+type series struct {
+	name  string
+	color color.Color
+}
+
+var (
+	colD = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff} // red: discriminator
+	colG = color.NRGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff} // blue: generator
+
+	lossSeries = []series{
+		{"D loss", colD},
+		{"G loss", colG},
+	}
+	probSeries = []series{
+		{"D(x): real judged real", colD},
+		{"D(G(z)): fake judged real", colG},
+	}
+)
+
+// curvePlot builds one plot of the given curves.
+func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.Color) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = ylabel
+	p.BackgroundColor = color.Transparent
+	for _, c := range []*color.Color{&p.Title.TextStyle.Color, &p.X.Label.TextStyle.Color, &p.Y.Label.TextStyle.Color,
+		&p.X.Color, &p.Y.Color, &p.X.Tick.Color, &p.Y.Tick.Color, &p.X.Tick.Label.Color, &p.Y.Tick.Label.Color, &p.Legend.TextStyle.Color} {
+		*c = fg
+	}
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	if len(lines[0]) == 0 {
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 100, 0, 1
+		return p
+	}
+	for i, s := range ss {
+		l, err := plotter.NewLine(lines[i])
+		if err != nil {
+			continue // NaN or Inf losses: the run's status says why
+		}
+		l.Color = s.color
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(s.name, l)
+	}
+	// Headroom above the curves keeps the legend off them.
+	p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
+	return p
+}
+
+// drawCurves draws the loss plot above the D-output plot on c.
+func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
+	plots := [][]*plot.Plot{
+		{curvePlot("Losses (smoothed)", "loss", cs[0:2], lossSeries, fg)},
+		{curvePlot("Discriminator outputs (smoothed)", "mean D", cs[2:4], probSeries, fg)},
+	}
+	plots[1][0].Y.Min, plots[1][0].Y.Max = 0, 1.3
+	t := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(6)}
+	canvases := plot.Align(plots, t, c)
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+}
+
+// RenderCurves draws the curves of h into an image of exactly w×h pixels at the
+// given scale (the canvas scale: text and lines grow with it, so the image
+// is crisp when shown at w/scale × h/scale device-independent units).
+func RenderCurves(hist *History, w, h int, scale float32, bg, fg color.Color) image.Image {
+	if w < 1 || h < 1 {
+		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	}
+	if scale <= 0 {
+		scale = 1
+	}
+	dpi := 96 * float64(scale)
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/vg.Length(dpi), vg.Length(h)*vg.Inch/vg.Length(dpi)),
+		vgimg.UseDPI(int(math.Round(dpi))), vgimg.UseBackgroundColor(bg))
+	// One bucket per two pixels of width is all a screen can show.
+	drawCurves(draw.New(c), hist.curves(min(maxBuckets, max(1, w/2))), fg)
+	return c.Image()
+}
+
+// CurvesSVG returns the curves of hist as an SVG document of w×h points.
+func CurvesSVG(hist *History, w, h vg.Length) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	dc := draw.New(c)
+	dc.FillPolygon(color.White, []vg.Point{{X: 0, Y: 0}, {X: w, Y: 0}, {X: w, Y: h}, {X: 0, Y: h}})
+	drawCurves(dc, hist.curves(maxBuckets), color.Black)
+	var b bytes.Buffer
+	if _, err := c.WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,361 @@
+package ui
+
+import (
+	"encoding/csv"
+	"fmt"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/draw"
+	"image/gif"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"gonum.org/v1/plot/vg"
+)
+
+// Chooser asks the user where to read or write. Each callback gets "" when
+// the user cancels. Tests replace it to answer without dialogs.
+type Chooser interface {
+	SaveFile(title, name string, cb func(path string))
+	OpenFolder(title string, cb func(path string))
+}
+
+// dialogChooser uses Fyne's file dialogs on the window.
+type dialogChooser struct{ w fyne.Window }
+
+func (d dialogChooser) SaveFile(title, name string, cb func(string)) {
+	dlg := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			cb("")
+			return
+		}
+		path := wc.URI().Path()
+		// The export writes the file itself (atomically, at its own pace):
+		// only the chosen path is needed.
+		wc.Close()
+		cb(path)
+	}, d.w)
+	dlg.SetTitleText(title)
+	dlg.SetFileName(name)
+	dlg.Show()
+}
+
+func (d dialogChooser) OpenFolder(title string, cb func(string)) {
+	dlg := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil || u == nil {
+			cb("")
+			return
+		}
+		cb(u.Path())
+	}, d.w)
+	dlg.SetTitleText(title)
+	dlg.Show()
+}
+
+// scaleUp enlarges m by an integer factor with nearest-neighbour pixels.
+func scaleUp(m *image.NRGBA, k int) *image.NRGBA {
+	if k <= 1 {
+		return m
+	}
+	b := m.Bounds()
+	out := image.NewNRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
+	for y := 0; y < b.Dy()*k; y++ {
+		for x := 0; x < b.Dx()*k; x++ {
+			si := m.PixOffset(b.Min.X+x/k, b.Min.Y+y/k)
+			di := out.PixOffset(x, y)
+			copy(out.Pix[di:di+4], m.Pix[si:si+4])
+		}
+	}
+	return out
+}
+
+// ExportGridPNG writes grid enlarged scale times as a PNG.
+func ExportGridPNG(path string, grid *image.NRGBA, scale int) error {
+	return writePNG(path, scaleUp(grid, scale))
+}
+
+// ExportSamples writes each image as dir/sample-0001.png, … .
+func ExportSamples(dir string, imgs []*image.NRGBA, scale int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, m := range imgs {
+		if err := writePNG(filepath.Join(dir, fmt.Sprintf("sample-%04d.png", i+1)), scaleUp(m, scale)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExportCurvesPNG writes the curves of h as a w×h-pixel PNG on white.
+func ExportCurvesPNG(path string, hist *History, w, h int) error {
+	return writePNG(path, RenderCurves(hist, w, h, 1, color.White, color.Black))
+}
+
+// ExportCurvesSVG writes the curves of h as an SVG.
+func ExportCurvesSVG(path string, hist *History) error {
+	b, err := CurvesSVG(hist, 8*vg.Inch, 6*vg.Inch)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// ExportLossesCSV writes every step's values in the trainer's losses.csv
+// layout, so that the same tools read both.
+func ExportLossesCSV(path string, hist *History) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec"})
+	ff := func(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
+	for _, s := range hist.Steps() {
+		w.Write([]string{strconv.Itoa(s.Step), strconv.Itoa(s.Epoch), ff(s.DLoss), ff(s.GLoss), ff(s.DReal), ff(s.DFake),
+			strconv.FormatFloat(s.ImagesPerSec, 'f', 2, 64)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// maxGIFFrames bounds the animation of a long run: beyond it, grids are
+// taken at an even stride (the last one always included).
+const maxGIFFrames = 300
+
+// ExportGIF writes the run's grid history as an animated GIF, each frame
+// enlarged scale times, held delay hundredths of a second (the last one
+// longer, so the result is seen).
+func ExportGIF(path string, hist *History, scale, delay int) error {
+	n := hist.NumGrids()
+	if n == 0 {
+		return fmt.Errorf("there are no grids to animate yet")
+	}
+	stride := (n + maxGIFFrames - 1) / maxGIFFrames
+	var idx []int
+	for i := 0; i < n; i += stride {
+		idx = append(idx, i)
+	}
+	if idx[len(idx)-1] != n-1 {
+		idx = append(idx, n-1)
+	}
+	anim := &gif.GIF{}
+	for k, i := range idx {
+		_, m, err := hist.GridAt(i)
+		if err != nil {
+			return err
+		}
+		m = scaleUp(m, scale)
+		pal := gifPalette(m)
+		p := image.NewPaletted(m.Bounds(), pal)
+		if len(pal) == 256 && isGray(m) {
+			draw.Draw(p, p.Rect, m, image.Point{}, draw.Src)
+		} else {
+			draw.FloydSteinberg.Draw(p, p.Rect, m, image.Point{})
+		}
+		anim.Image = append(anim.Image, p)
+		d := delay
+		if k == len(idx)-1 {
+			d = delay * 10
+		}
+		anim.Delay = append(anim.Delay, d)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := gif.EncodeAll(f, anim); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+var grayPalette = func() color.Palette {
+	p := make(color.Palette, 256)
+	for i := range p {
+		p[i] = color.Gray{Y: uint8(i)}
+	}
+	return p
+}()
+
+// gifPalette is exact for greyscale grids (MNIST) and Plan 9's 256 colours
+// with dithering for colour ones.
+func gifPalette(m *image.NRGBA) color.Palette {
+	if isGray(m) {
+		return grayPalette
+	}
+	return palette.Plan9
+}
+
+func isGray(m *image.NRGBA) bool {
+	for i := 0; i+3 < len(m.Pix); i += 4 {
+		if m.Pix[i] != m.Pix[i+1] || m.Pix[i+1] != m.Pix[i+2] {
+			return false
+		}
+	}
+	return true
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
+}
+
+// ---- export panel --------------------------------------------------------
+
+// exportView holds the export buttons. Each asks where to write, then
+// writes in the background and reports in the status line.
+type exportView struct {
+	s                                        *Studio
+	scale                                    *widget.Select
+	count                                    *widget.Entry
+	grid, samples, png, svg, csv, gifB, ckpt *widget.Button
+	content                                  fyne.CanvasObject
+}
+
+var scales = []string{"×1", "×2", "×4", "×8", "×16"}
+
+func parseScale(s string) int {
+	k, err := strconv.Atoi(strings.TrimPrefix(s, "×"))
+	if err != nil || k < 1 {
+		return 1
+	}
+	return k
+}
+
+func newExportView(s *Studio) *exportView {
+	v := &exportView{s: s}
+	v.scale = widget.NewSelect(scales, nil)
+	v.scale.SetSelected("×4")
+	v.count = widget.NewEntry()
+	v.count.SetText("64")
+	v.count.Validator = func(t string) error {
+		_, err := parseInt(t, "Number of samples", 1, 10000)
+		return err
+	}
+	v.grid = widget.NewButtonWithIcon("Grid PNG", theme.DocumentSaveIcon(), v.exportGrid)
+	v.samples = widget.NewButtonWithIcon("Samples", theme.FolderNewIcon(), v.exportSamples)
+	v.png = widget.NewButtonWithIcon("Curves PNG", theme.DocumentSaveIcon(), func() {
+		v.save("Save the curves as PNG", "curves.png", func(p string) error { return ExportCurvesPNG(p, &s.hist, 1200, 900) })
+	})
+	v.svg = widget.NewButtonWithIcon("Curves SVG", theme.DocumentSaveIcon(), func() {
+		v.save("Save the curves as SVG", "curves.svg", func(p string) error { return ExportCurvesSVG(p, &s.hist) })
+	})
+	v.csv = widget.NewButtonWithIcon("Losses CSV", theme.DocumentSaveIcon(), func() {
+		v.save("Save the losses as CSV", "losses.csv", func(p string) error { return ExportLossesCSV(p, &s.hist) })
+	})
+	v.gifB = widget.NewButtonWithIcon("History GIF", theme.MediaVideoIcon(), func() {
+		k := parseScale(v.scale.Selected)
+		v.save("Save the grid history as an animated GIF", "history.gif", func(p string) error { return ExportGIF(p, &s.hist, k, 20) })
+	})
+	v.ckpt = widget.NewButtonWithIcon("Checkpoint", theme.DownloadIcon(), func() {
+		eng, ckpts := s.engine(), s.hist.Checkpoints()
+		v.save("Save a checkpoint", "gan.ckpt", func(p string) error {
+			if eng != nil {
+				return eng.SaveCheckpoint(p)
+			}
+			if len(ckpts) > 0 {
+				// An opened run: its newest checkpoint is the state.
+				return copyFile(ckpts[len(ckpts)-1], p)
+			}
+			return fmt.Errorf("there is no network loaded: start or open a run first")
+		})
+	})
+	v.content = container.NewVBox(
+		heading("Export"),
+		container.New(layout.NewFormLayout(), widget.NewLabel("Scale"), v.scale, widget.NewLabel("Samples"), v.count),
+		container.NewGridWithColumns(2, v.grid, v.samples, v.png, v.svg, v.csv, v.gifB, v.ckpt),
+	)
+	return v
+}
+
+// save asks for a path, then writes with write off the UI thread.
+func (v *exportView) save(title, name string, write func(path string) error) {
+	s := v.s
+	s.chooser.SaveFile(title, name, func(path string) {
+		if path == "" {
+			return
+		}
+		s.setStatus("Writing %s…", path)
+		go func() {
+			if err := write(path); err != nil {
+				s.fail("Could not write "+path, err)
+				return
+			}
+			s.do(func() { s.setStatus("Saved %s.", path) })
+		}()
+	})
+}
+
+func (v *exportView) exportGrid() {
+	_, g, err := v.s.samples.shownGrid()
+	if err != nil {
+		v.s.setStatus("%s", err)
+		return
+	}
+	k := parseScale(v.scale.Selected)
+	v.save("Save the grid as PNG", "grid.png", func(p string) error { return ExportGridPNG(p, g, k) })
+}
+
+func (v *exportView) exportSamples() {
+	n, err := parseInt(v.count.Text, "Number of samples", 1, 10000)
+	if err != nil {
+		v.s.setStatus("%s", err)
+		return
+	}
+	eng := v.s.sampler()
+	if eng == nil {
+		v.s.setStatus("There is no generator loaded: start or open a run first.")
+		return
+	}
+	k, seed := parseScale(v.scale.Selected), v.s.cfg.Seed
+	v.s.chooser.OpenFolder(fmt.Sprintf("Folder for %d new samples", n), func(dir string) {
+		if dir == "" {
+			return
+		}
+		v.s.setStatus("Sampling %d images…", n)
+		go func() {
+			imgs, err := eng.Sample(n, seed)
+			if err == nil {
+				err = ExportSamples(dir, imgs, k)
+			}
+			if err != nil {
+				v.s.fail("Could not write the samples", err)
+				return
+			}
+			v.s.do(func() { v.s.setStatus("Saved %d samples in %s.", n, dir) })
+		}()
+	})
+}
+
+func (v *exportView) setState(st runState) {
+	n := v.s.hist.NumGrids()
+	steps := 0
+	if last, ok := v.s.hist.Last(); ok {
+		steps = last.Step
+	}
+	setEnabled(v.grid, n > 0)
+	setEnabled(v.gifB, n > 0)
+	setEnabled(v.png, steps > 0)
+	setEnabled(v.svg, steps > 0)
+	setEnabled(v.csv, steps > 0)
+	setEnabled(v.samples, st.hasSampler)
+	setEnabled(v.ckpt, (st.hasEngine || len(v.s.hist.Checkpoints()) > 0) && !st.busy)
+}

@@ -1,0 +1,389 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// gridsInMemory bounds the preview grids kept decoded in memory; older ones
+// are read back from the run directory's grids/ folder when scrubbed to.
+const gridsInMemory = 64
+
+// GridRef is one preview grid of a run: in memory while it is recent, on
+// disk (Path) always once the run directory has it.
+type GridRef struct {
+	Step int
+	Path string
+	img  *image.NRGBA
+}
+
+// History is the state of the run shown in the window: every step's losses,
+// the preview grids and the phase. It is written by the event goroutine and
+// read by the views, so every method locks.
+type History struct {
+	mu      sync.Mutex
+	steps   []events.Step
+	cols    curveCols // the curves' values, column by column
+	grids   []GridRef
+	phase   events.Phase
+	started bool // a run has been attached (phase is meaningful)
+	message string
+	ckpts   []string
+	runDir  string
+	version int // bumped on every change, so views redraw only when needed
+
+	// live is a preview the window asked for between the trainer's grids
+	// (see Options.LivePreview); it is shown until a newer grid comes and
+	// is not part of the run's history.
+	live     *image.NRGBA
+	liveStep int
+	lastGrid time.Time // when the newest grid (either kind) arrived
+}
+
+// Reset forgets everything and attaches the history to runDir, whose grids/
+// folder holds the grids evicted from memory.
+func (h *History) Reset(runDir string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clear(runDir)
+}
+
+// clear empties the history (lock held). The mutex must not be copied
+// over, so fields are reset one by one.
+func (h *History) clear(runDir string) {
+	h.steps, h.cols, h.grids, h.ckpts = nil, curveCols{}, nil, nil
+	h.phase, h.started, h.message = events.Running, false, ""
+	h.live, h.liveStep, h.lastGrid = nil, 0, time.Time{}
+	h.runDir = runDir
+	h.version++
+}
+
+// gridPath is where the trainer writes the grid of a step.
+func gridPath(runDir string, step int) string {
+	return filepath.Join(runDir, "grids", fmt.Sprintf("step-%06d.png", step))
+}
+
+// Apply records one event.
+func (h *History) Apply(e events.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.version++
+	switch e := e.(type) {
+	case events.Step:
+		// A resumed run replays nothing, but a step can only move forward;
+		// drop anything at or after it (a run continued from an older
+		// checkpoint rewrites that part of the history).
+		n := len(h.steps)
+		for n > 0 && h.steps[n-1].Step >= e.Step {
+			n--
+		}
+		if n < len(h.steps) {
+			h.steps = h.steps[:n]
+			h.cols.truncate(n)
+		}
+		h.steps = append(h.steps, e)
+		h.cols.add(e)
+	case events.Grid:
+		if n := len(h.grids); n > 0 && e.Step > h.grids[n-1].Step {
+			h.addMissedGrids(h.grids[n-1].Step, e.Step)
+		}
+		h.addGrid(GridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image})
+		h.lastGrid = time.Now()
+		if h.live != nil && h.liveStep <= e.Step {
+			h.live = nil
+		}
+	case events.State:
+		h.started = true
+		if !e.Warning {
+			h.phase = e.Phase
+		}
+		// Phases show in the run controls; the status line gets what the
+		// user must read: warnings and failures.
+		if e.Warning || e.Phase == events.Failed {
+			h.message = e.Message
+			if h.message == "" && e.Err != nil {
+				h.message = e.Err.Error()
+			}
+		}
+	case events.Checkpoint:
+		h.ckpts = append(h.ckpts, e.Path)
+		h.message = fmt.Sprintf("Checkpoint saved at step %d: %s", e.Step, e.Path)
+	}
+}
+
+// addGrid inserts g in step order and evicts old decoded images. Grids that
+// the subscription coalesced away are still on disk: the run directory has
+// every grid, so scrubbing can read them later (see AddDiskGrids).
+func (h *History) addGrid(g GridRef) {
+	i := sort.Search(len(h.grids), func(i int) bool { return h.grids[i].Step >= g.Step })
+	if i < len(h.grids) && h.grids[i].Step == g.Step {
+		if g.img != nil {
+			h.grids[i].img = g.img
+		}
+	} else {
+		h.grids = append(h.grids, GridRef{})
+		copy(h.grids[i+1:], h.grids[i:])
+		h.grids[i] = g
+	}
+	h.evict()
+}
+
+// addMissedGrids adds the grids the trainer wrote to disk between two steps
+// that reached us: a reader that falls behind gets only the newest grid, but
+// the run directory has them all.
+func (h *History) addMissedGrids(after, before int) {
+	if h.runDir == "" {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(h.runDir, "grids", "step-*.png"))
+	for _, f := range files {
+		var step int
+		if _, err := fmt.Sscanf(filepath.Base(f), "step-%d.png", &step); err == nil && step > after && step < before {
+			h.addGrid(GridRef{Step: step, Path: f})
+		}
+	}
+}
+
+func (h *History) evict() {
+	n := 0
+	for i := len(h.grids) - 1; i >= 0; i-- {
+		if h.grids[i].img == nil {
+			continue
+		}
+		n++
+		if n <= gridsInMemory {
+			continue
+		}
+		g := &h.grids[i]
+		if g.Path == "" {
+			continue // nowhere to read it back from: keep it
+		}
+		if _, err := os.Stat(g.Path); err != nil {
+			// The trainer writes every grid; if this one is missing
+			// (removed, or the run dir is not the trainer's), write it
+			// so that scrubbing back still finds it.
+			if writePNG(g.Path, g.img) != nil {
+				continue
+			}
+		}
+		g.img = nil
+	}
+}
+
+// SetRun replaces the history with a run read from disk.
+func (h *History) SetRun(runDir string, steps []events.Step, grids []GridRef, ckpts []string, phase events.Phase) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clear(runDir)
+	h.steps, h.ckpts, h.phase, h.started = steps, ckpts, phase, true
+	for _, st := range steps {
+		h.cols.add(st)
+	}
+	for _, g := range grids {
+		h.addGrid(g)
+	}
+}
+
+// SetLive records a preview grid of step taken by the window itself.
+func (h *History) SetLive(step int, img *image.NRGBA) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lastGrid = time.Now()
+	if n := len(h.grids); n > 0 && h.grids[n-1].Step >= step {
+		return // a saved grid at least as new is already there
+	}
+	h.live, h.liveStep = img, step
+	h.version++
+}
+
+// Live returns the window's own preview if it is newer than every saved
+// grid.
+func (h *History) Live() (step int, img *image.NRGBA) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.liveStep, h.live
+}
+
+// wantsLive reports whether a live preview is due: the run is training,
+// no grid came for every, and steps were done since the newest one.
+func (h *History) wantsLive(every time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if every <= 0 || !h.started || h.phase != events.Running || len(h.steps) == 0 || time.Since(h.lastGrid) < every {
+		return false
+	}
+	newest := h.liveStep
+	if n := len(h.grids); n > 0 {
+		newest = max(newest, h.grids[n-1].Step)
+	}
+	return h.steps[len(h.steps)-1].Step > newest
+}
+
+// curves returns the four curves smoothed and thinned to buckets.
+func (h *History) curves(buckets int) curveSet {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cols.curves(buckets)
+}
+
+// Steps returns a copy of the steps recorded so far.
+func (h *History) Steps() []events.Step {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]events.Step(nil), h.steps...)
+}
+
+// Last returns the newest step and whether there is one.
+func (h *History) Last() (events.Step, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.steps) == 0 {
+		return events.Step{}, false
+	}
+	return h.steps[len(h.steps)-1], true
+}
+
+// Phase returns the run's phase and whether a run is attached at all.
+func (h *History) Phase() (events.Phase, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.phase, h.started
+}
+
+// Message returns the newest message of the run for the status line.
+func (h *History) Message() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.message
+}
+
+// Checkpoints returns the checkpoints written so far, oldest first.
+func (h *History) Checkpoints() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.ckpts...)
+}
+
+// Version changes whenever the history does.
+func (h *History) Version() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.version
+}
+
+// RunDir is the directory of the attached run.
+func (h *History) RunDir() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.runDir
+}
+
+// NumGrids is the number of grids of the run.
+func (h *History) NumGrids() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.grids)
+}
+
+// GridAt returns the i-th grid (0 = oldest), reading it from disk if it
+// was evicted from memory.
+func (h *History) GridAt(i int) (step int, img *image.NRGBA, err error) {
+	h.mu.Lock()
+	if i < 0 || i >= len(h.grids) {
+		h.mu.Unlock()
+		return 0, nil, fmt.Errorf("no grid %d: the run has %d", i, len(h.grids))
+	}
+	g := h.grids[i]
+	h.mu.Unlock()
+	if g.img != nil {
+		return g.Step, g.img, nil
+	}
+	img, err = readPNG(g.Path)
+	if err != nil {
+		return g.Step, nil, fmt.Errorf("the grid of step %d could not be read back from the run folder (%v)", g.Step, err)
+	}
+	return g.Step, img, nil
+}
+
+// gridRefs returns a copy of the grid list.
+func (h *History) gridRefs() []GridRef {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]GridRef(nil), h.grids...)
+}
+
+// GridSteps returns the step of every grid, oldest first.
+func (h *History) GridSteps() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]int, len(h.grids))
+	for i, g := range h.grids {
+		out[i] = g.Step
+	}
+	return out
+}
+
+// InMemory counts the grids held decoded in memory (for tests of the
+// bound).
+func (h *History) InMemory() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, g := range h.grids {
+		if g.img != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func readPNG(path string) (*image.NRGBA, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := png.Decode(f)
+	if err != nil {
+		return nil, err
+	}
+	return toNRGBA(m), nil
+}
+
+func writePNG(path string, m image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, m); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// toNRGBA converts any image to *image.NRGBA (no copy if it is one).
+func toNRGBA(m image.Image) *image.NRGBA {
+	if n, ok := m.(*image.NRGBA); ok {
+		return n
+	}
+	b := m.Bounds()
+	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			out.Set(x-b.Min.X, y-b.Min.Y, m.At(x, y))
+		}
+	}
+	return out
+}

@@ -1,0 +1,302 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
+)
+
+// Data set choices of the picker, in the order shown.
+const (
+	choiceMNIST   = "MNIST (handwritten digits)"
+	choiceFashion = "Fashion-MNIST (clothes)"
+	choiceCIFAR   = "CIFAR-10 (small photos)"
+	choiceFolder  = "A folder of images…"
+	allClasses    = "all classes"
+)
+
+var cifarClasses = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+
+// choiceFor is the picker entry that shows a data set spec.
+func choiceFor(s dataset.Spec) string {
+	if s.Path != "" {
+		return choiceFolder
+	}
+	switch name, _ := dataset.Lookup(s.Name); name {
+	case "fashion-mnist":
+		return choiceFashion
+	case "cifar10":
+		return choiceCIFAR
+	}
+	return choiceMNIST
+}
+
+// shapeFor is the image layout of the network that trains on a data set:
+// the MNIST family is 28×28 grey, CIFAR-10 and image folders 32×32 colour.
+func shapeFor(s dataset.Spec) (size, channels int) {
+	if s.Path == "" {
+		if name, _ := dataset.Lookup(s.Name); name != "cifar10" {
+			return 28, 1
+		}
+	}
+	return 32, 3
+}
+
+// setupView is the left panel: preset, data set with a strip of real
+// images, and the hyperparameters.
+type setupView struct {
+	s *Studio
+
+	preset     *widget.Select
+	data       *widget.Select
+	class      *widget.Select
+	folder     *widget.Label
+	strip      *canvas.Image
+	dataInfo   *widget.Label
+	entries    map[string]*widget.Entry
+	errLabel   *widget.Label
+	filling    bool // set while the panel is refilled from the config
+	lastChoice string
+	content    fyne.CanvasObject
+}
+
+func newSetupView(s *Studio) *setupView {
+	v := &setupView{s: s, entries: map[string]*widget.Entry{}}
+
+	v.preset = widget.NewSelect(training.Presets(), func(name string) {
+		if v.filling {
+			return
+		}
+		cfg, err := training.Preset(name)
+		if err != nil {
+			v.showError(err)
+			return
+		}
+		s.cfg = cfg
+		v.fill()
+		v.showError(nil)
+		s.setupChanged()
+	})
+	v.preset.PlaceHolder = "(custom)"
+
+	v.data = widget.NewSelect([]string{choiceMNIST, choiceFashion, choiceCIFAR, choiceFolder}, func(choice string) {
+		if v.filling {
+			return
+		}
+		v.pickData(choice)
+	})
+	v.class = widget.NewSelect(append([]string{allClasses}, cifarClasses...), func(c string) {
+		if v.filling {
+			return
+		}
+		if c == allClasses {
+			s.cfg.Data.Classes = nil
+		} else {
+			s.cfg.Data.Classes = []string{c}
+		}
+		v.customised()
+		s.setupChanged()
+	})
+	v.folder = widget.NewLabel("")
+	v.folder.Wrapping = fyne.TextWrapBreak
+	v.strip = canvas.NewImageFromImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
+	v.strip.ScaleMode = canvas.ImageScalePixels
+	v.strip.FillMode = canvas.ImageFillContain
+	v.strip.SetMinSize(fyne.NewSize(300, 30))
+	v.dataInfo = widget.NewLabel("")
+	v.dataInfo.Wrapping = fyne.TextWrapWord
+	v.dataInfo.TextStyle.Italic = true
+
+	form := container.New(layout.NewFormLayout())
+	for _, p := range params {
+		p := p
+		e := widget.NewEntry()
+		e.Validator = func(text string) error {
+			c := s.cfg
+			return applyParam(&c, p, text)
+		}
+		e.OnChanged = func(text string) {
+			if v.filling {
+				return
+			}
+			err := applyParam(&s.cfg, p, text)
+			v.showError(err)
+			if err != nil {
+				return // refused: the config keeps its last valid value
+			}
+			v.customised()
+			s.paramChanged(p)
+		}
+		v.entries[p.key] = e
+		lbl := widget.NewLabel(p.label)
+		lbl.TextStyle.Bold = p.live
+		form.Add(lbl)
+		form.Add(e)
+	}
+	v.errLabel = widget.NewLabel("")
+	v.errLabel.Importance = widget.DangerImportance
+	v.errLabel.Wrapping = fyne.TextWrapWord
+	v.errLabel.Hide()
+
+	v.content = container.NewVBox(
+		heading("What to learn"),
+		container.New(layout.NewFormLayout(), widget.NewLabel("Preset"), v.preset, widget.NewLabel("Data set"), v.data, widget.NewLabel("Class"), v.class),
+		v.folder,
+		v.strip,
+		v.dataInfo,
+		heading("Hyperparameters"),
+		form,
+		v.errLabel,
+		hint("Bold values can change while training runs; the others are locked until it stops."),
+	)
+	return v
+}
+
+// fill shows the Studio's config in every control.
+func (v *setupView) fill() {
+	v.filling = true
+	defer func() { v.filling = false }()
+	c := &v.s.cfg
+	if c.Preset != "" {
+		v.preset.SetSelected(c.Preset)
+	} else {
+		v.preset.ClearSelected()
+	}
+	v.data.SetSelected(choiceFor(c.Data))
+	v.lastChoice = choiceFor(c.Data)
+	if len(c.Data.Classes) == 1 {
+		v.class.SetSelected(c.Data.Classes[0])
+	} else {
+		v.class.SetSelected(allClasses)
+	}
+	v.showDataControls()
+	for _, p := range params {
+		e := v.entries[p.key]
+		e.SetText(p.get(c))
+		e.SetValidationError(nil)
+	}
+}
+
+func (v *setupView) showDataControls() {
+	c := v.s.cfg.Data
+	if choiceFor(c) == choiceCIFAR {
+		v.class.Enable()
+	} else {
+		v.class.Disable()
+	}
+	if c.Path != "" {
+		v.folder.SetText("Folder: " + c.Path)
+		v.folder.Show()
+	} else {
+		v.folder.Hide()
+	}
+}
+
+// customised marks the config as no longer a preset as shipped.
+func (v *setupView) customised() {
+	if v.s.cfg.Preset == "" {
+		return
+	}
+	v.s.cfg.Preset = ""
+	v.filling = true
+	v.preset.ClearSelected()
+	v.filling = false
+}
+
+func (v *setupView) pickData(choice string) {
+	s := v.s
+	set := func(spec dataset.Spec) {
+		s.cfg.Data = spec
+		s.cfg.Model.ImageSize, s.cfg.Model.Channels = shapeFor(spec)
+		v.lastChoice = choice
+		v.showDataControls()
+		v.customised()
+		s.setupChanged()
+	}
+	switch choice {
+	case choiceMNIST:
+		set(dataset.Spec{Name: "mnist"})
+	case choiceFashion:
+		set(dataset.Spec{Name: "fashion-mnist"})
+	case choiceCIFAR:
+		set(dataset.Spec{Name: "cifar10"})
+	case choiceFolder:
+		s.chooser.OpenFolder("Folder of training images", func(path string) {
+			if path == "" {
+				// Cancelled: show the data set that is still in use.
+				v.filling = true
+				v.data.SetSelected(v.lastChoice)
+				v.filling = false
+				return
+			}
+			size, ch := shapeFor(dataset.Spec{Path: path})
+			set(dataset.Spec{Path: path, Size: size, Channels: ch})
+		})
+	}
+}
+
+// showError shows err under the hyperparameters, or hides the message.
+func (v *setupView) showError(err error) {
+	if err == nil {
+		v.errLabel.SetText("")
+		v.errLabel.Hide()
+		return
+	}
+	v.errLabel.SetText(strings.ReplaceAll(err.Error(), "\n", "\n"))
+	v.errLabel.Show()
+}
+
+// lock disables what cannot change during a run; the learning rates stay.
+func (v *setupView) lock(running bool) {
+	for _, w := range []fyne.Disableable{v.preset, v.data} {
+		if running {
+			w.Disable()
+		} else {
+			w.Enable()
+		}
+	}
+	if running || choiceFor(v.s.cfg.Data) != choiceCIFAR {
+		v.class.Disable()
+	} else {
+		v.class.Enable()
+	}
+	for _, p := range params {
+		if running && !p.live {
+			v.entries[p.key].Disable()
+		} else {
+			v.entries[p.key].Enable()
+		}
+	}
+}
+
+// showStrip shows real images of the data set, or why there are none.
+func (v *setupView) showStrip(img image.Image, info string) {
+	if img != nil {
+		v.strip.Image = img
+		v.strip.Refresh()
+	}
+	v.dataInfo.SetText(info)
+}
+
+// dataInfoText describes an opened data set in one line.
+func dataInfoText(d *dataset.Dataset) string {
+	src := d.Source()
+	// Sources name a module or a folder and then a long path: the first
+	// words say enough here.
+	if i := strings.Index(src, " /"); i > 0 {
+		src = src[:i]
+	} else if strings.HasPrefix(src, "/") {
+		src = filepath.Base(src)
+	}
+	return fmt.Sprintf("%d images, from %s", d.Len(), src)
+}
