@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ func guiCommand(args []string, stderr io.Writer) int {
 	open := fs.String("open", "", "run folder or checkpoint to open")
 	runs := fs.String("runs", "", "folder for new runs (default: ./runs)")
 	refresh := fs.Duration("refresh", ui.DefaultRefresh, "how often the window redraws a running run")
+	layoutReport := fs.String("layout-report", "", "write where the grid and curves are on screen to this JSON file (for the Xvfb smoke test)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ganstudio [--preset NAME] [--dataset NAME|FOLDER] [--autostart] [--open RUN]")
 		fmt.Fprintln(stderr, "       ganstudio train ...   (training without a window)")
@@ -80,6 +82,17 @@ func guiCommand(args []string, stderr io.Writer) int {
 		go func() {
 			time.Sleep(300 * time.Millisecond)
 			fyne.Do(s.Start)
+		}()
+	}
+	if *layoutReport != "" {
+		go func() {
+			time.Sleep(2 * time.Second) // laid out and shown by then
+			fyne.Do(func() {
+				b, _ := json.Marshal(s.Regions())
+				if err := os.WriteFile(*layoutReport, b, 0o644); err != nil {
+					fmt.Fprintf(stderr, "ganstudio: %v\n", err)
+				}
+			})
 		}()
 	}
 	w.ShowAndRun()

@@ -156,6 +156,24 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	return s, nil
 }
 
+// Regions returns where the generated grid and the curves are drawn, in
+// pixels of the window's canvas (x, y, width, height). The Xvfb smoke test
+// reads it to know which part of a screenshot to check.
+func (s *Studio) Regions() map[string][4]int {
+	c := fyne.CurrentApp().Driver().CanvasForObject(s.content)
+	scale := float32(1)
+	if c != nil {
+		scale = c.Scale()
+	}
+	out := map[string][4]int{}
+	for name, o := range map[string]fyne.CanvasObject{"grid": s.samples.grid, "curves": s.curves.raster} {
+		p := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+		sz := o.Size()
+		out[name] = [4]int{int(p.X * scale), int(p.Y * scale), int(sz.Width * scale), int(sz.Height * scale)}
+	}
+	return out
+}
+
 // Content is the Studio's root object (for tests and embedding).
 func (s *Studio) Content() fyne.CanvasObject { return s.content }
 

@@ -1,0 +1,230 @@
+//go:build xvfb
+
+package smoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runFor is how long the window trains before the last screenshot.
+const runFor = 60 * time.Second
+
+// TestWindowTrains runs `ganstudio --preset lite-mnist --autostart` on a
+// virtual display for a minute and checks two screenshots: the generated
+// grid changed and the curves are drawn.
+func TestWindowTrains(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "import", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: apt-get install xvfb imagemagick xdotool", tool)
+		}
+	}
+	out := os.Getenv("SMOKE_OUT")
+	if out == "" {
+		out = t.TempDir()
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(out, "ganstudio")
+	if b, err := exec.Command("go", "build", "-o", bin, "github.com/ganstudio/ganstudio/app").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+
+	display := startXvfb(t)
+	work := t.TempDir() // the run folder goes here
+	layout := filepath.Join(out, "layout.json")
+	os.Remove(layout)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app := exec.CommandContext(ctx, bin, "--preset", "lite-mnist", "--autostart", "--layout-report", layout)
+	app.Dir = work
+	app.Env = append(os.Environ(), "DISPLAY="+display)
+	logf, _ := os.Create(filepath.Join(out, "ganstudio.log"))
+	defer logf.Close()
+	app.Stdout, app.Stderr = logf, logf
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait() }()
+	defer func() {
+		app.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			app.Process.Kill()
+		}
+	}()
+
+	win := waitOutput(t, 30*time.Second, display, "xdotool", "search", "--sync", "--name", "^GAN Studio$")
+	win = strings.Fields(win)[0]
+	var regions map[string][4]int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := os.ReadFile(layout)
+		if err == nil && json.Unmarshal(b, &regions) == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window wrote no layout report to %s", layout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	shoot := func(name string, at time.Duration) image.Image {
+		time.Sleep(time.Until(started.Add(at)))
+		select {
+		case err := <-exited:
+			t.Fatalf("ganstudio exited after %v: %v (log: %s)", time.Since(started).Round(time.Second), err, filepath.Join(out, "ganstudio.log"))
+		default:
+		}
+		path := filepath.Join(out, name)
+		if b, err := exec.Command("import", "-display", display, "-window", win, path).CombinedOutput(); err != nil {
+			t.Fatalf("screenshot: %v\n%s", err, b)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		m, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s at %v", path, at)
+		return m
+	}
+	early := shoot("early.png", 10*time.Second)
+	late := shoot("late.png", runFor)
+
+	grid, curves := rect(regions["grid"]), rect(regions["curves"])
+	if grid.Empty() || curves.Empty() {
+		t.Fatalf("layout report has no grid or curves: %v", regions)
+	}
+	if d := meanDiff(early, late, grid); d < 1 {
+		t.Errorf("the generated grid did not change between 10 s and %v (mean difference %.2f/255)", runFor, d)
+	}
+	if sd := stddev(late, grid); sd < 5 {
+		t.Errorf("the grid region is flat (stddev %.1f): no grid is drawn", sd)
+	}
+	// The D curve is red and the G curve blue (curves.go); legends have a
+	// few dozen pixels of each, a drawn curve hundreds.
+	red := countNear(late, curves, [3]int{0xd6, 0x27, 0x28})
+	blue := countNear(late, curves, [3]int{0x1f, 0x77, 0xb4})
+	if red < 300 || blue < 300 {
+		t.Errorf("no curves drawn: %d red and %d blue pixels in the curves area", red, blue)
+	}
+	t.Logf("grid diff %.1f, grid stddev %.1f, curve pixels red %d blue %d", meanDiff(early, late, grid), stddev(late, grid), red, blue)
+}
+
+func rect(r [4]int) image.Rectangle { return image.Rect(r[0], r[1], r[0]+r[2], r[1]+r[3]) }
+
+// startXvfb starts a virtual display on a free number and returns its name.
+func startXvfb(t *testing.T) string {
+	for n := 99; n < 140; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		d := fmt.Sprintf(":%d", n)
+		x := exec.Command("Xvfb", d, "-screen", "0", "1400x900x24", "-nolisten", "tcp")
+		if err := x.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return d
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb %s did not start", d)
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+func waitOutput(t *testing.T, timeout time.Duration, display, name string, args ...string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		t.Fatalf("%s %v: %v (no window after %v?)", name, args, err, timeout)
+	}
+	return string(out)
+}
+
+func gray(c [3]uint32) float64 { return float64(c[0]+c[1]+c[2]) / 3 / 257 }
+
+func px(m image.Image, x, y int) [3]uint32 {
+	r, g, b, _ := m.At(x, y).RGBA()
+	return [3]uint32{r, g, b}
+}
+
+func meanDiff(a, b image.Image, r image.Rectangle) float64 {
+	var sum float64
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			sum += math.Abs(gray(px(a, x, y)) - gray(px(b, x, y)))
+			n++
+		}
+	}
+	return sum / float64(max(n, 1))
+}
+
+func stddev(m image.Image, r image.Rectangle) float64 {
+	var s, s2 float64
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			g := gray(px(m, x, y))
+			s += g
+			s2 += g * g
+			n++
+		}
+	}
+	mean := s / float64(max(n, 1))
+	return math.Sqrt(math.Max(0, s2/float64(max(n, 1))-mean*mean))
+}
+
+func countNear(m image.Image, r image.Rectangle, c [3]int) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			p := px(m, x, y)
+			d := 0
+			for i := range c {
+				d += abs(int(p[i]>>8) - c[i])
+			}
+			if d < 60 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
