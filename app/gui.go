@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/ganstudio/ganstudio/assets"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/ui"
@@ -58,6 +59,9 @@ func guiCommand(args []string, stderr io.Writer) int {
 	}
 
 	a := app.NewWithID(appID)
+	// `fyne package` compiles the icon in; a plain `go build` does not, so
+	// the window sets it itself.
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GAN Studio")
 	w.Resize(fyne.NewSize(1360, 860))
 	var spec *dataset.Spec
