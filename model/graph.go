@@ -75,7 +75,7 @@ func (b *builder) reshape(x *G.Node, shape ...int) *G.Node {
 }
 
 func (b *builder) tanh(x *G.Node) *G.Node {
-	return b.do("tanh", func() (*G.Node, error) { return G.Tanh(x) })
+	return b.do("tanh", func() (*G.Node, error) { return nn.Tanh(x) })
 }
 
 // normActDrop is the seed's hidden-layer tail, BatchNorm, LeakyReLU and

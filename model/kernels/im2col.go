@@ -3,6 +3,7 @@ package kernels
 import (
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Geom is the geometry of a 2-D convolution window sliding over C-channel
@@ -77,6 +78,37 @@ type tap struct{ out, in int32 }
 // output rows instead spent most of its time on per-row bookkeeping, since
 // the seed's rows are only 4–28 values long.
 func (g Geom) taps() (lists [][]tap, padded []bool) {
+	tapCache.Lock()
+	defer tapCache.Unlock()
+	for i := range tapCache.entries {
+		if e := &tapCache.entries[i]; e.g == g {
+			return e.lists, e.padded
+		}
+	}
+	lists, padded = g.makeTaps()
+	// A network has a handful of geometries; the cache is bounded anyway
+	// so that a program trying many shapes does not grow it without end.
+	if len(tapCache.entries) >= 64 {
+		tapCache.entries = tapCache.entries[:0]
+	}
+	tapCache.entries = append(tapCache.entries, tapEntry{g, lists, padded})
+	return lists, padded
+}
+
+// tapCache keeps the tap lists of the geometries seen, so that Im2Col and
+// Col2Im allocate nothing after the first call. The lists are read-only.
+var tapCache struct {
+	sync.Mutex
+	entries []tapEntry
+}
+
+type tapEntry struct {
+	g      Geom
+	lists  [][]tap
+	padded []bool
+}
+
+func (g Geom) makeTaps() (lists [][]tap, padded []bool) {
 	ohw := g.OutH * g.OutW
 	all := make([]tap, 0, g.KH*g.KW*ohw)
 	for kh := 0; kh < g.KH; kh++ {
