@@ -38,6 +38,8 @@ type benchResult struct {
 	BytesPerIter  float64 `json:"bytes_alloc_per_iter"`
 	AllocsPerIter float64 `json:"allocs_per_iter"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	RSSStartMB    float64 `json:"rss_mb_after_warmup"`
+	RSSEndMB      float64 `json:"rss_mb_at_end"`
 	PreviewMs     float64 `json:"preview_grid_ms_median"`
 	Backend       string  `json:"blas"`
 	GOMAXPROCS    int     `json:"gomaxprocs"`
@@ -88,7 +90,7 @@ bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
 	fmt.Fprintf(stdout, "images/s       %.1f\n", res.ImagesPerSec)
 	fmt.Fprintf(stdout, "GFLOP/s        %.1f (%.2f GFLOP per iteration, the peer's model: 2·MACs forward, twice that backward)\n", res.GFLOPPerSec, res.GFLOPPerIter)
 	fmt.Fprintf(stdout, "alloc/iter     %.0f bytes, %.1f allocations\n", res.BytesPerIter, res.AllocsPerIter)
-	fmt.Fprintf(stdout, "peak RSS       %.1f MB\n", res.PeakRSSMB)
+	fmt.Fprintf(stdout, "peak RSS       %.1f MB (RSS %.1f MB after the warm-up, %.1f MB after the timed iterations)\n", res.PeakRSSMB, res.RSSStartMB, res.RSSEndMB)
 	fmt.Fprintf(stdout, "preview 5×5    %.2f ms median\n", res.PreviewMs)
 	return 0
 }
@@ -149,6 +151,7 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 		}
 	}
 	times := make([]float64, steps)
+	res.RSSStartMB = procStatusMB("VmRSS:")
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for i := range times {
@@ -159,6 +162,7 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	runtime.ReadMemStats(&after)
+	res.RSSEndMB = procStatusMB("VmRSS:")
 	res.BytesPerIter = float64(after.TotalAlloc-before.TotalAlloc) / float64(steps)
 	res.AllocsPerIter = float64(after.Mallocs-before.Mallocs) / float64(steps)
 	sort.Float64s(times)
@@ -258,18 +262,28 @@ func benchImages(data []float32, n, channels, size int) []*image.NRGBA {
 
 // peakRSSMB returns the process's peak resident set (VmHWM), in MB.
 func peakRSSMB() float64 {
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
-					return kb / 1024
-				}
-			}
-		}
+	if mb := procStatusMB("VmHWM:"); mb > 0 {
+		return mb
 	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		return float64(ru.Maxrss) / 1024
+	}
+	return 0
+}
+
+// procStatusMB reads a kB field of /proc/self/status, in MB; 0 if absent.
+func procStatusMB(field string) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+				return kb / 1024
+			}
+		}
 	}
 	return 0
 }
