@@ -46,7 +46,12 @@ type Config struct {
 	// at once; "rollback" reloads the last checkpoint, halves both learning
 	// rates and goes on.
 	OnDiverge string `json:"on_diverge"`
-	Seed      uint64 `json:"seed"`
+	// MetricsEvery is the number of iterations between sample-quality
+	// measurements (FCD, coverage…), made in the background on
+	// MetricsSamples samples; 0 turns them off.
+	MetricsEvery   int    `json:"metrics_every"`
+	MetricsSamples int    `json:"metrics_samples"`
+	Seed           uint64 `json:"seed"`
 }
 
 // Presets returns the names of the built-in presets, sorted.
@@ -76,7 +81,8 @@ func seedRun(m model.Config, data dataset.Spec, epochs int) Config {
 		Model: m, Data: data, BatchSize: 64, Epochs: epochs,
 		LearnRateG: 0.001, LearnRateD: 0.001, Beta1: 0.4, Beta2: 0.999,
 		LabelSmoothing: 0.1, SampleEvery: 100, CheckpointEvery: 1000,
-		AutosaveMinutes: 10, KeepCheckpoints: 5, OnDiverge: "rollback", Seed: 1,
+		AutosaveMinutes: 10, KeepCheckpoints: 5, OnDiverge: "rollback",
+		MetricsEvery: 500, MetricsSamples: 1000, Seed: 1,
 	}
 }
 
@@ -145,6 +151,12 @@ func (c Config) Validate() error {
 	}
 	if c.KeepCheckpoints < 0 {
 		errs = append(errs, fmt.Errorf("keep checkpoints %d is negative: use 0 (keep all) or more", c.KeepCheckpoints))
+	}
+	if c.MetricsEvery < 0 {
+		errs = append(errs, fmt.Errorf("metrics interval %d is negative: use 0 (off) or more steps", c.MetricsEvery))
+	}
+	if c.MetricsEvery > 0 && (c.MetricsSamples < 10 || c.MetricsSamples > 10000) {
+		errs = append(errs, fmt.Errorf("metrics sample count %d is out of range: use 10 to 10000", c.MetricsSamples))
 	}
 	if c.OnDiverge != "" && c.OnDiverge != "stop" && c.OnDiverge != "rollback" {
 		errs = append(errs, fmt.Errorf("on-diverge %q is unknown: use stop or rollback", c.OnDiverge))

@@ -252,6 +252,8 @@ func (t *Trainer) train() error {
 	t.bus.Publish(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
 	total, perEpoch, batch := t.TotalSteps(), t.stepsPerEpoch(), t.cfg.BatchSize
 	rate := newRateMeter()
+	mon := t.startMonitor()
+	defer mon.close()
 	lastSave := time.Now()
 	var order []int
 	orderEpoch := -1
@@ -286,6 +288,7 @@ func (t *Trainer) train() error {
 		if err := t.files.writeStep(s); err != nil {
 			t.warn(s.Step, err)
 		}
+		mon.step(s)
 		if s.Step%t.cfg.SampleEvery == 0 || s.Step == total {
 			t.publishGrid(s.Step)
 		}
@@ -388,6 +391,12 @@ func diverged(s events.Step) bool {
 func (t *Trainer) warn(step int, err error) {
 	t.bus.Publish(events.State{Phase: events.Running, Step: step, Warning: true, Err: err,
 		Message: err.Error() + " (training goes on)"})
+}
+
+// notice publishes a plain-words observation about the run (likely mode
+// collapse, vanishing gradients).
+func (t *Trainer) notice(step int, msg string) {
+	t.bus.Publish(events.State{Phase: events.Running, Step: step, Warning: true, Message: msg})
 }
 
 func (t *Trainer) publishGrid(step int) {

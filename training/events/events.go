@@ -75,6 +75,28 @@ type State struct {
 	Warning bool   // the run goes on; Message says what went wrong
 }
 
+// Metrics reports the quality of a fixed number of samples, measured with
+// the data set's classifier in the background after Step iterations.
+type Metrics struct {
+	Step int
+	N    int // samples evaluated
+	// FCD is the Fréchet distance on the classifier's features to the
+	// real test set: lower is better, about 2 for real images.
+	FCD float64
+	// Score is the classifier score, 1 to the number of classes: higher
+	// is better.
+	Score             float64
+	Precision, Recall float64
+	// Covered counts the classes the samples cover; a drop is the first
+	// sign of mode collapse.
+	Covered   int
+	Classes   []string
+	Histogram []int // samples per class
+	// Unavailable, when set, says in plain words why this run has no
+	// metrics (no classifier for its data set); the other fields are zero.
+	Unavailable string
+}
+
 // Checkpoint reports a checkpoint written to Path after Step iterations.
 type Checkpoint struct {
 	Step int
@@ -85,6 +107,7 @@ func (Step) isEvent()       {}
 func (Grid) isEvent()       {}
 func (State) isEvent()      {}
 func (Checkpoint) isEvent() {}
+func (Metrics) isEvent()    {}
 
 // Bus fans events out to any number of subscribers without ever blocking
 // the publisher.

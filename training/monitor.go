@@ -1,0 +1,162 @@
+package training
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/training/metrics"
+)
+
+const metricsFile = "metrics.csv"
+
+// metricsSeed fixes the noise of the measured samples, so that the
+// numbers of one run change only because the generator does.
+const metricsSeed = 0x6d6574726963
+
+// monitor measures sample quality in the background and turns losses and
+// metrics into plain-words warnings. Evaluations never block a step: one
+// that would start while the previous is still running is skipped.
+type monitor struct {
+	t    *Trainer
+	mon  *metrics.Monitor // nil when the data set has no classifier
+	file *os.File         // metrics.csv
+
+	mu    sync.Mutex // guards watch and busy
+	watch *metrics.Watch
+	busy  bool
+	wg    sync.WaitGroup
+}
+
+// startMonitor prepares the run's monitor; a data set without a
+// classifier gets a plain message instead of numbers.
+func (t *Trainer) startMonitor() *monitor {
+	m := &monitor{t: t, watch: metrics.NewWatch(t.cfg.LabelSmoothing)}
+	if t.cfg.MetricsEvery == 0 {
+		return m
+	}
+	name := t.data.Name()
+	size, ch := t.data.Shape()
+	if !metrics.Supported(name) || t.cfg.Data.Path != "" || size != 28 || ch != 1 {
+		if name == "" {
+			name = "this image folder"
+		}
+		t.bus.Publish(events.Metrics{Unavailable: metrics.NoClassifierMessage(name)})
+		return m
+	}
+	f, err := openMetricsFile(filepath.Join(t.files.dir, metricsFile), t.StepsDone())
+	if err != nil {
+		t.warn(t.StepsDone(), err)
+		return m
+	}
+	m.file = f
+	// Loading the test set and its features takes seconds: do it in the
+	// background like every evaluation.
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		mon, err := metrics.NewMonitor(context.Background(), name)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if err != nil {
+			t.warn(t.StepsDone(), fmt.Errorf("sample-quality metrics are off: %w", err))
+			return
+		}
+		m.mon = mon
+	}()
+	return m
+}
+
+// step feeds one iteration's losses to the watch and starts an evaluation
+// when one is due.
+func (m *monitor) step(s events.Step) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.watch.Losses(s.Step, float64(s.DLoss)) {
+		m.t.notice(s.Step, w)
+	}
+	every := m.t.cfg.MetricsEvery
+	if m.mon == nil || every == 0 || s.Step%every != 0 || m.busy {
+		return
+	}
+	m.busy = true
+	m.wg.Add(1)
+	go m.evaluate(s.Step)
+}
+
+func (m *monitor) evaluate(step int) {
+	defer m.wg.Done()
+	defer func() {
+		m.mu.Lock()
+		m.busy = false
+		m.mu.Unlock()
+	}()
+	imgs, err := m.t.Sample(m.t.cfg.MetricsSamples, metricsSeed)
+	if err != nil {
+		m.t.warn(step, fmt.Errorf("metrics: %w", err))
+		return
+	}
+	res, err := m.mon.Evaluate(imgs)
+	if err != nil {
+		m.t.warn(step, fmt.Errorf("metrics: %w", err))
+		return
+	}
+	w := csv.NewWriter(m.file)
+	w.Write(res.CSVRecord(step))
+	if w.Flush(); w.Error() != nil {
+		m.t.warn(step, fmt.Errorf("write %s: %w", m.file.Name(), w.Error()))
+	}
+	m.t.bus.Publish(events.Metrics{Step: step, N: res.N, FCD: res.FCD, Score: res.Score,
+		Precision: res.Precision, Recall: res.Recall, Covered: res.Covered, Classes: res.Classes, Histogram: res.Histogram})
+	m.mu.Lock()
+	warnings := m.watch.Metrics(step, res)
+	m.mu.Unlock()
+	for _, w := range warnings {
+		m.t.notice(step, w)
+	}
+}
+
+// close waits for the evaluation in flight and closes metrics.csv.
+func (m *monitor) close() {
+	m.wg.Wait()
+	if m.file != nil {
+		m.file.Close()
+	}
+}
+
+// openMetricsFile opens metrics.csv for appending, keeping only the rows of
+// steps up to fromStep (a resumed run measures the rest again).
+func openMetricsFile(path string, fromStep int) (*os.File, error) {
+	var keep [][]string
+	if f, err := os.Open(path); err == nil {
+		r := csv.NewReader(f)
+		r.FieldsPerRecord = -1
+		rows, _ := r.ReadAll()
+		f.Close()
+		for i, row := range rows {
+			if i == 0 || len(row) == 0 {
+				continue
+			}
+			if s, err := strconv.Atoi(row[0]); err == nil && s <= fromStep {
+				keep = append(keep, row)
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	w := csv.NewWriter(f)
+	w.Write(metrics.CSVHeader())
+	w.WriteAll(keep)
+	if err := w.Error(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return f, nil
+}
