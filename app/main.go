@@ -17,8 +17,9 @@ const usage = `usage: ganstudio [--preset NAME] [--autostart]     open the windo
        ganstudio train --preset NAME [flags]          train from the terminal
        ganstudio sample --checkpoint FILE --n N --out PATH
        ganstudio data list | data info NAME
-       ganstudio eval --checkpoint FILE [--n N] | eval --images DIR
-       ganstudio classifier train --dataset NAME
+       ganstudio eval --checkpoint FILE [--n N] | --images DIR | --baseline NAME | --calibrate
+       ganstudio classifier train|test --dataset NAME
+       ganstudio bench [--preset NAME] [--steps N]
 run "ganstudio COMMAND -h" for a command's flags`
 
 func main() {
