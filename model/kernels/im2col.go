@@ -151,17 +151,22 @@ func Im2Col(g Geom, n int, src, dst []float32) {
 	}
 	lists, padded := g.taps()
 	kk := g.KH * g.KW
-	ParallelForGrain(g.Rows()*n, grainFor(ohw), func(lo, hi int) {
+	// One item is one (channel, image) plane, unrolled into its KH·KW rows:
+	// the plane is read once, from L1, instead of once per kernel position;
+	// with the image varying fastest the KH·KW rows are written in order.
+	ParallelForGrain(g.C*n, grainFor(kk*ohw), func(lo, hi int) {
 		for item := lo; item < hi; item++ {
-			r, img := item/n, item%n
-			c, k := r/kk, r%kk
+			c, img := item/n, item%n
 			plane := src[(img*g.C+c)*hw : (img*g.C+c+1)*hw]
-			seg := dst[r*ld+img*ohw : r*ld+(img+1)*ohw]
-			if padded[k] {
-				clear(seg)
-			}
-			for _, t := range lists[k] {
-				seg[t.out] = plane[t.in]
+			for k, list := range lists {
+				r := c*kk + k
+				seg := dst[r*ld+img*ohw : r*ld+(img+1)*ohw]
+				if padded[k] {
+					clear(seg)
+				}
+				for _, t := range list {
+					seg[t.out] = plane[t.in]
+				}
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // checkGemm panics on slices too short for the requested product. The sgemm
@@ -74,6 +75,17 @@ func (g *gemmJob) run(lo, hi int) {
 	sgemm(g.transA, g.transB, g.m, c1-c0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[c0:], g.ldc)
 }
 
+// gemmChunks is the number of blocks per worker a split product is cut
+// into. Every block packs the operand that is not split again, so fewer is
+// cheaper; more evens out a core that another process slows down.
+var gemmChunks atomic.Int32
+
+func init() { gemmChunks.Store(2) }
+
+// SetGemmChunks sets how many blocks per worker a split product is cut
+// into (at least 1), for measurements.
+func SetGemmChunks(perWorker int) { gemmChunks.Store(int32(max(perWorker, 1))) }
+
 // minSplitFlops is the size below which a product runs on the calling
 // goroutine: splitting it would cost more in hand-off and packing than it
 // saves.
@@ -101,12 +113,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			side = m
 		}
 		blocks := (side + gemmBlock - 1) / gemmBlock
-		// Two chunks per worker: enough to even out a core that another
-		// process slows down, few enough that each keeps its GEMM efficient.
-		workers := len(pool.work) + 1
+		pool.once.Do(startPool)
+		parts := min(blocks, int(gemmChunks.Load())*(len(pool.work)+1))
 		if theGemmMu.TryLock() {
 			theGemm = gemmJob{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, byRows}
-			ok := dispatch(poolJob{gemm: &theGemm, n: blocks, parts: min(blocks, 2*workers)})
+			ok := dispatch(poolJob{gemm: &theGemm, n: blocks, parts: parts})
 			theGemm = gemmJob{}
 			theGemmMu.Unlock()
 			if ok {
