@@ -49,7 +49,7 @@ type Backend struct {
 	New           func(cfg training.Config, ds *dataset.Dataset, runDir string) (Engine, error)
 	Resume        func(path string, ds *dataset.Dataset) (Engine, error)
 	ReadRun       func(dir string) (*training.Run, error)
-	LoadGenerator func(checkpoint string) (Sampler, error)
+	LoadGenerator func(checkpoint string) (Sampler, training.Config, error)
 	// OpenData opens the data set of cfg at the network's image shape.
 	OpenData func(ctx context.Context, cfg training.Config, opt dataset.Options) (*dataset.Dataset, error)
 	// RunsDir is where new runs are written ("" : ./runs).
@@ -74,12 +74,12 @@ func DefaultBackend() Backend {
 			return t, nil
 		},
 		ReadRun: training.ReadRun,
-		LoadGenerator: func(path string) (Sampler, error) {
-			g, _, err := training.LoadGenerator(path)
+		LoadGenerator: func(path string) (Sampler, training.Config, error) {
+			g, cfg, err := training.LoadGenerator(path)
 			if err != nil {
-				return nil, err
+				return nil, cfg, err
 			}
-			return g, nil
+			return g, cfg, nil
 		},
 		OpenData: training.OpenData,
 	}

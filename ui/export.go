@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/plot/vg"
@@ -27,6 +28,7 @@ import (
 type Chooser interface {
 	SaveFile(title, name string, cb func(path string))
 	OpenFolder(title string, cb func(path string))
+	OpenFile(title string, exts []string, cb func(path string))
 }
 
 // dialogChooser uses Fyne's file dialogs on the window.
@@ -58,6 +60,23 @@ func (d dialogChooser) OpenFolder(title string, cb func(string)) {
 		cb(u.Path())
 	}, d.w)
 	dlg.SetTitleText(title)
+	dlg.Show()
+}
+
+func (d dialogChooser) OpenFile(title string, exts []string, cb func(string)) {
+	dlg := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil || rc == nil {
+			cb("")
+			return
+		}
+		path := rc.URI().Path()
+		rc.Close()
+		cb(path)
+	}, d.w)
+	dlg.SetTitleText(title)
+	if len(exts) > 0 {
+		dlg.SetFilter(storage.NewExtensionFileFilter(exts))
+	}
 	dlg.Show()
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -88,6 +87,7 @@ type Studio struct {
 	export  *exportView
 	status  *widget.Label
 	content fyne.CanvasObject
+	shown   *shownState // what the controls show now (UI thread)
 }
 
 // New builds the Studio inside w and shows it there.
@@ -525,10 +525,23 @@ func (s *Studio) phaseText(st runState) string {
 // updateRunState enables the controls that make sense now (UI thread).
 func (s *Studio) updateRunState() {
 	st := s.state()
+	_, hasStep := s.hist.Last()
+	shown := shownState{st, s.phaseText(st), s.hist.NumGrids() > 0, hasStep, len(s.hist.Checkpoints()) > 0}
+	if s.shown != nil && *s.shown == shown {
+		return // nothing to enable or disable: spare the widgets a refresh
+	}
+	s.shown = &shown
 	s.run.setState(st)
 	s.setup.lock(st.running || st.paused || st.busy)
 	s.export.setState(st)
 	s.walk.setState(st)
+}
+
+// shownState is what the enabled controls depend on.
+type shownState struct {
+	runState
+	phase                  string
+	hasGrid, hasStep, ckpt bool
 }
 
 // Pause pauses or resumes the attached run.
@@ -610,6 +623,22 @@ func (s *Studio) Continue() {
 	}()
 }
 
+func (s *Studio) openRunDialog() {
+	s.chooser.OpenFolder("Open a run folder (written by GAN Studio or `ganstudio train`)", func(path string) {
+		if path != "" {
+			s.Open(path)
+		}
+	})
+}
+
+func (s *Studio) openCheckpointDialog() {
+	s.chooser.OpenFile("Open a checkpoint", []string{".ckpt"}, func(path string) {
+		if path != "" {
+			s.Open(path)
+		}
+	})
+}
+
 // runDirOf returns the run directory of a run dir or a checkpoint file
 // (run/checkpoints/step-N.ckpt).
 func runDirOf(path string) string {
@@ -623,9 +652,10 @@ func runDirOf(path string) string {
 	return dir
 }
 
-// Open shows a run directory or checkpoint: its curves and grids at once,
-// then its generator, to sample from and walk the latent space. Continue
-// trains it on.
+// Open shows a run directory or checkpoint: the run's curves and grids at
+// once, then its generator, to sample from and walk the latent space.
+// Continue trains it on. A checkpoint outside a run folder has no curves or
+// grids, only the generator.
 func (s *Studio) Open(path string) {
 	if st := s.state(); st.running || st.paused || !s.setBusy() {
 		s.setStatus("Stop the current run before opening another.")
@@ -634,27 +664,51 @@ func (s *Studio) Open(path string) {
 	s.setStatus("Opening %s…", path)
 	go func() {
 		defer s.clearBusy()
+		isDir := false
+		if st, err := os.Stat(path); err != nil {
+			s.fail("Cannot open "+path, err)
+			return
+		} else {
+			isDir = st.IsDir()
+		}
 		dir := runDirOf(path)
 		r, err := s.backend.ReadRun(dir)
-		if err != nil {
-			s.fail("This is not a GAN Studio run folder or checkpoint", err)
+		if err != nil && isDir {
+			s.fail("This is not a GAN Studio run folder", err)
 			return
 		}
+		if err != nil {
+			r = &training.Run{} // a checkpoint on its own
+			dir = ""
+		}
 		ckpt := path
-		if dir == path {
+		if isDir {
 			if len(r.Checkpoints) == 0 {
 				ckpt = ""
 			} else {
 				ckpt = r.Checkpoints[len(r.Checkpoints)-1]
 			}
 		}
+		var gen Sampler
+		var genErr error
+		if ckpt != "" {
+			var cfg training.Config
+			gen, cfg, genErr = s.backend.LoadGenerator(ckpt)
+			if dir == "" {
+				r.Config = cfg
+			}
+		}
+		if gen == nil && dir == "" {
+			s.fail("Cannot open "+path, genErr)
+			return
+		}
 		s.mu.Lock()
 		if s.stopWatch != nil {
 			close(s.stopWatch)
 			s.stopWatch = nil
 		}
-		s.eng, s.gen, s.resumable = nil, nil, ""
-		if ckpt != "" {
+		s.eng, s.gen, s.resumable = nil, gen, ""
+		if gen != nil {
 			s.resumable = path
 		}
 		s.mu.Unlock()
@@ -669,24 +723,22 @@ func (s *Studio) Open(path string) {
 			s.setupChanged()
 			s.samples.goLive()
 			s.refreshRun()
-			s.setStatus("Opened %s: %d steps, %d grids. Loading its generator…", dir, len(r.Steps), len(r.Grids))
+			switch {
+			case ckpt == "":
+				s.setStatus("Opened %s: %d steps, %d grids. It has no checkpoint, so it cannot be sampled or continued.", dir, len(r.Steps), len(r.Grids))
+			case gen == nil:
+				s.setStatus("Opened %s: curves and grids are shown, but its checkpoint cannot be read: %v", dir, genErr)
+			default:
+				s.setStatus("Opened %s (%d steps). Press Continue to train it further, tap two samples for a latent walk, or export.", path, len(r.Steps))
+			}
 		})
-		if ckpt == "" {
-			s.fail("Curves and grids are shown, but the run has no checkpoint to sample from or continue", errors.New("no checkpoints in "+filepath.Join(dir, "checkpoints")))
-			return
+		if gen != nil && len(r.Grids) == 0 {
+			// A lone checkpoint: show what its generator draws now.
+			if g, err := gen.Grid(); err == nil {
+				s.hist.Apply(events.Grid{Step: 0, Image: g})
+				s.do(s.refreshRun)
+			}
 		}
-		gen, err := s.backend.LoadGenerator(ckpt)
-		if err != nil {
-			s.fail("Curves and grids are shown, but the checkpoint cannot be read", err)
-			return
-		}
-		s.mu.Lock()
-		s.gen = gen
-		s.mu.Unlock()
-		s.do(func() {
-			s.setStatus("Opened %s. Press Continue to train it further, tap two samples for a latent walk, or export.", dir)
-			s.updateRunState()
-		})
 	}()
 }
 

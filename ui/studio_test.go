@@ -69,8 +69,9 @@ func (h *harness) ui(f func()) {
 }
 
 // SaveFile and OpenFolder answer the Studio's file dialogs with h.next.
-func (h *harness) SaveFile(_, _ string, cb func(string)) { cb(h.next) }
-func (h *harness) OpenFolder(_ string, cb func(string))  { cb(h.next) }
+func (h *harness) SaveFile(_, _ string, cb func(string))          { cb(h.next) }
+func (h *harness) OpenFolder(_ string, cb func(string))           { cb(h.next) }
+func (h *harness) OpenFile(_ string, _ []string, cb func(string)) { cb(h.next) }
 
 // waitFor polls cond (under the UI lock) until it holds.
 func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) {
@@ -492,4 +493,28 @@ func TestOpenRunAndWalk(t *testing.T) {
 		}
 	})
 	o.waitFor("the walk", time.Minute, func() bool { return o.s.walk.strip.Image.Bounds().Dx() == walkSteps*29-1 })
+
+	// A checkpoint on its own, outside any run folder: generator and
+	// configuration, no curves.
+	ckpts, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*.ckpt"))
+	if len(ckpts) == 0 {
+		t.Fatal("no checkpoint in the run")
+	}
+	lone := filepath.Join(t.TempDir(), "lone.ckpt")
+	if err := copyFile(ckpts[len(ckpts)-1], lone); err != nil {
+		t.Fatal(err)
+	}
+	c := newHarness(t, "seed-mnist")
+	c.ui(func() {
+		c.next = lone
+		test.Tap(c.s.run.openCkpt)
+	})
+	c.waitFor("the lone checkpoint's grid", time.Minute, func() bool {
+		return c.s.sampler() != nil && c.s.hist.NumGrids() == 1 && c.s.samples.shown == 0
+	})
+	c.ui(func() {
+		if c.s.setup.entries["width"].Text != "8" {
+			t.Errorf("set-up shows width %q, not the checkpoint's 8", c.s.setup.entries["width"].Text)
+		}
+	})
 }

@@ -43,11 +43,11 @@ func pixelImage(minW, minH float32) *canvas.Image {
 
 // runView is the top bar: Start, Pause/Resume, Stop, Continue, progress.
 type runView struct {
-	s                              *Studio
-	start, pause, stop, cont, open *widget.Button
-	progress                       *widget.ProgressBar
-	info, phase                    *widget.Label
-	content                        fyne.CanvasObject
+	s                                        *Studio
+	start, pause, stop, cont, open, openCkpt *widget.Button
+	progress                                 *widget.ProgressBar
+	info, phase                              *widget.Label
+	content                                  fyne.CanvasObject
 }
 
 func newRunView(s *Studio) *runView {
@@ -57,13 +57,8 @@ func newRunView(s *Studio) *runView {
 	v.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), s.Pause)
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), s.Stop)
 	v.cont = widget.NewButtonWithIcon("Continue", theme.MediaFastForwardIcon(), s.Continue)
-	v.open = widget.NewButtonWithIcon("Open run…", theme.FolderOpenIcon(), func() {
-		s.chooser.OpenFolder("Open a run folder (written by GAN Studio or `ganstudio train`)", func(path string) {
-			if path != "" {
-				s.Open(path)
-			}
-		})
-	})
+	v.open = widget.NewButtonWithIcon("Open run…", theme.FolderOpenIcon(), s.openRunDialog)
+	v.openCkpt = widget.NewButtonWithIcon("Open checkpoint…", theme.FileIcon(), s.openCheckpointDialog)
 	v.progress = widget.NewProgressBar()
 	v.progress.TextFormatter = func() string {
 		last, ok := s.hist.Last()
@@ -76,7 +71,7 @@ func newRunView(s *Studio) *runView {
 	v.phase = widget.NewLabel("Ready")
 	v.phase.TextStyle.Bold = true
 	v.content = container.NewBorder(nil, nil,
-		container.NewHBox(v.start, v.pause, v.stop, v.cont, widget.NewSeparator(), v.open, widget.NewSeparator(), v.phase),
+		container.NewHBox(v.start, v.pause, v.stop, v.cont, widget.NewSeparator(), v.open, v.openCkpt, widget.NewSeparator(), v.phase),
 		nil,
 		container.NewBorder(nil, nil, nil, v.info, v.progress))
 	return v
@@ -129,6 +124,7 @@ func (v *runView) setState(st runState) {
 	setEnabled(v.stop, !st.busy && (st.running || st.paused))
 	setEnabled(v.cont, !st.busy && st.canContinue)
 	setEnabled(v.open, !st.busy && !st.running && !st.paused)
+	setEnabled(v.openCkpt, !st.busy && !st.running && !st.paused)
 	v.phase.SetText(v.s.phaseText(st))
 	if st.paused {
 		v.pause.SetText("Resume")

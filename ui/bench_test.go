@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// BenchmarkTrainingWindow trains the lite-mnist preset alone and with the
+// window watching at the default refresh rate; one op is one training
+// step. Compare the two ns/op (the window must cost under 10%):
+//
+//	go test -tags ci -run '^$' -bench TrainingWindow -benchtime 40x ./ui/
+//
+// "window" includes everything the window does while a run trains: the
+// event goroutine, redraws at DefaultRefresh, the live previews
+// (DefaultLivePreview) and, after every redraw, the painting work that
+// runs on the CPU in the app: the curves' plot, rendered at the raster's
+// pixel size. The toolkit's own painting (text, widgets, scaling the grid)
+// is the GPU's; the test driver's full-window software render stands in
+// poorly for it (about 100 ms of CPU per frame at 1360×860), so it is left
+// out. cpu-ns/op is the process's CPU time per step: on a shared machine it
+// is steadier than ns/op.
+func BenchmarkTrainingWindow(b *testing.B) {
+	cfg, err := training.Preset("lite-mnist")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := training.OpenData(context.Background(), cfg, dataset.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []string{"alone", "window"} {
+		b.Run(mode, func(b *testing.B) {
+			c := cfg
+			c.Steps, c.CheckpointEvery = b.N, 0
+			eng, err := training.New(c, ds, b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			stop := func() {}
+			if mode == "window" {
+				stop = watchWithWindow(b, eng)
+			}
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			if err := eng.Start(); err != nil {
+				b.Fatal(err)
+			}
+			if err := eng.Wait(); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			// CPU time of the whole process per step: steadier than wall
+			// time on a shared machine, and what the window adds to it is
+			// what it can take from training.
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			stop()
+		})
+	}
+}
+
+// watchWithWindow opens a Studio in a test window on eng and paints the
+// canvas whenever the Studio redraws, as a real window would.
+func watchWithWindow(b *testing.B, eng *training.Trainer) (stop func()) {
+	a := test.NewApp()
+	var mu sync.Mutex
+	painted := make(chan struct{}, 1)
+	do := func(f func()) {
+		mu.Lock()
+		f()
+		mu.Unlock()
+		select {
+		case painted <- struct{}{}:
+		default:
+		}
+	}
+	w := test.NewWindow(nil)
+	w.Resize(fyne.NewSize(1360, 860))
+	var s *Studio
+	do(func() {
+		var err error
+		if s, err = New(w, Options{Do: do, RunsDir: b.TempDir()}); err != nil {
+			b.Fatal(err)
+		}
+	})
+	// The window opened the preset's data set for its preview when it
+	// came up; wait for that, as a user would see it before Start.
+	for {
+		var ready bool
+		do(func() { ready = s.run.phase.Text == "Ready" && s.setup.dataInfo.Text != "Loading the data set…" })
+		s.mu.Lock()
+		ready = ready && s.ds != nil
+		s.mu.Unlock()
+		if ready {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.attach(eng, "")
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-painted:
+				mu.Lock()
+				sz := s.curves.raster.Size()
+				mu.Unlock()
+				// The GL driver calls the generator on its render thread
+				// at the raster's pixel size (scale 1 here).
+				s.curves.generate(int(sz.Width), int(sz.Height))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		s.Close()
+		w.Close()
+		a.Quit()
+	}
+}
+
+// BenchmarkCurves draws the curves of runs of different lengths at a
+// typical on-screen size: thinning makes the long run as fast as the
+// short one.
+func BenchmarkCurves(b *testing.B) {
+	for _, n := range []int{100, 1000, 100000} {
+		b.Run(strconv.Itoa(n)+"steps", func(b *testing.B) {
+			var h History
+			for i := 1; i <= n; i++ {
+				h.Apply(fakeStep(i))
+			}
+			b.ResetTimer()
+			for range b.N {
+				RenderCurves(&h, 600, 500, 1, color.Black, color.White)
+			}
+		})
+	}
+}
+
+func fakeStep(i int) events.Step {
+	x := float32(i % 97)
+	return events.Step{Step: i, DLoss: 1 + x/97, GLoss: 3 - x/50, DReal: 0.7 + x/1000, DFake: 0.3 - x/1000, Time: time.Unix(int64(i), 0)}
+}

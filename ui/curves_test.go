@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+func TestSmoothThinBoundsPoints(t *testing.T) {
+	for _, c := range []struct {
+		n, buckets, want int
+	}{
+		{0, 10, 0},
+		{5, 10, 5},
+		{1000, 500, 500},
+		{100000, 1000, 1000},
+		{100000, 3, 3},
+	} {
+		xs := make([]float32, c.n)
+		ys := make([]float32, c.n)
+		for i := range xs {
+			xs[i] = float32(i + 1)
+			if i >= c.n/2 {
+				ys[i] = 10 // a step change half-way
+			}
+		}
+		pts := smoothThin(xs, ys, 1, c.buckets)
+		if len(pts) != c.want {
+			t.Errorf("n=%d buckets=%d: %d points, want %d", c.n, c.buckets, len(pts), c.want)
+		}
+		for i, p := range pts {
+			if i > 0 && p.X <= pts[i-1].X {
+				t.Fatalf("n=%d: points out of step order at %d", c.n, i)
+			}
+		}
+		if c.n >= 100 && (pts[0].Y != 0 || pts[len(pts)-1].Y != 10) {
+			t.Errorf("n=%d: curve runs from %g to %g, want 0 to 10", c.n, pts[0].Y, pts[len(pts)-1].Y)
+		}
+	}
+}
+
+func TestEMASmooths(t *testing.T) {
+	xs := []float32{1, 2, 3, 4}
+	ys := []float32{0, 10, 0, 10}
+	pts := smoothThin(xs, ys, 3, 10) // α = 0.5
+	want := []float64{0, 5, 2.5, 6.25}
+	for i, p := range pts {
+		if p.Y != want[i] {
+			t.Fatalf("point %d = %g, want %g", i, p.Y, want[i])
+		}
+	}
+}
+
+func TestRenderCurvesSize(t *testing.T) {
+	var h History
+	for i := 1; i <= 300; i++ {
+		h.Apply(fakeStep(i))
+	}
+	for _, c := range []struct {
+		w, h  int
+		scale float32
+	}{{600, 400, 1}, {1200, 800, 2}, {1, 1, 1}} {
+		m := RenderCurves(&h, c.w, c.h, c.scale, color.White, color.Black)
+		if b := m.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
+			t.Errorf("%dx%d@%g: image is %v", c.w, c.h, c.scale, b)
+		}
+	}
+}
+
+func TestHistoryKeepsOldGridsOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	var h History
+	h.Reset(dir)
+	n := gridsInMemory + 10
+	for i := 0; i < n; i++ {
+		img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+		img.Pix[0] = uint8(i)
+		h.Apply(events.Grid{Step: i * 10, Image: img})
+	}
+	if got := h.InMemory(); got != gridsInMemory {
+		t.Errorf("%d grids in memory, want %d", got, gridsInMemory)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "grids", "step-000000.png")); err != nil {
+		t.Errorf("evicted grid not on disk: %v", err)
+	}
+	step, img, err := h.GridAt(3)
+	if err != nil || step != 30 || img.Pix[0] != 3 {
+		t.Errorf("GridAt(3) = step %d, pixel %v, %v; want step 30, pixel 3", step, img, err)
+	}
+}
+
+func TestHistoryFindsCoalescedGrids(t *testing.T) {
+	dir := t.TempDir()
+	var h History
+	h.Reset(dir)
+	img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
+	h.Apply(events.Grid{Step: 100, Image: img})
+	// The trainer wrote step 200 but the reader only got 300.
+	if err := writePNG(gridPath(dir, 200), img); err != nil {
+		t.Fatal(err)
+	}
+	h.Apply(events.Grid{Step: 300, Image: img})
+	if got := h.GridSteps(); len(got) != 3 || got[1] != 200 {
+		t.Errorf("grid steps %v, want [100 200 300]", got)
+	}
+}
