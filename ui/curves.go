@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -126,6 +127,7 @@ func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.
 		*c = fg
 	}
 	p.Legend.Top = true
+	p.X.Tick.Marker = stepTicks{}
 	p.Add(plotter.NewGrid())
 	if len(lines[0]) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 100, 0, 1
@@ -144,6 +146,28 @@ func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.
 	// Headroom above the curves keeps the legend off them.
 	p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
 	return p
+}
+
+// stepTicks labels the step axis with whole numbers (25, not 25.00; 40k
+// for 40000).
+type stepTicks struct{}
+
+func (stepTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		switch v := math.Round(t.Value); {
+		case t.Value != v:
+			ticks[i].Label = "" // a fractional step is no step
+		case math.Abs(v) >= 10000 && math.Mod(v, 1000) == 0:
+			ticks[i].Label = strconv.FormatFloat(v/1000, 'f', -1, 64) + "k"
+		default:
+			ticks[i].Label = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	return ticks
 }
 
 // drawCurves draws the loss plot above the D-output plot on c.

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ganstudio/ganstudio/training/events"
@@ -106,5 +107,22 @@ func TestHistoryFindsCoalescedGrids(t *testing.T) {
 	h.Apply(events.Grid{Step: 300, Image: img})
 	if got := h.GridSteps(); len(got) != 3 || got[1] != 200 {
 		t.Errorf("grid steps %v, want [100 200 300]", got)
+	}
+}
+
+func TestStepTicksAreWholeNumbers(t *testing.T) {
+	for _, r := range [][2]float64{{1, 6}, {1, 137}, {1, 100000}} {
+		for _, tk := range (stepTicks{}).Ticks(r[0], r[1]) {
+			if strings.Contains(tk.Label, ".") {
+				t.Errorf("range %v: tick label %q is not a whole step", r, tk.Label)
+			}
+		}
+	}
+	labels := ""
+	for _, tk := range (stepTicks{}).Ticks(1, 100000) {
+		labels += tk.Label + " "
+	}
+	if !strings.Contains(labels, "k") {
+		t.Errorf("100,000-step axis labels %q: want thousands as k", labels)
 	}
 }
