@@ -252,7 +252,7 @@ func (v *setupView) showError(err error) {
 		v.errLabel.Hide()
 		return
 	}
-	v.errLabel.SetText(strings.ReplaceAll(err.Error(), "\n", "\n"))
+	v.errLabel.SetText(err.Error()) // one line per problem (errors.Join)
 	v.errLabel.Show()
 }
 

@@ -6,6 +6,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -173,12 +174,6 @@ func (s *Studio) Regions() map[string][4]int {
 	}
 	return out
 }
-
-// Content is the Studio's root object (for tests and embedding).
-func (s *Studio) Content() fyne.CanvasObject { return s.content }
-
-// History is the state of the attached run.
-func (s *Studio) History() *History { return &s.hist }
 
 // engine returns the attached engine, if any.
 func (s *Studio) engine() Engine {
@@ -352,9 +347,17 @@ func (s *Studio) Start() {
 			s.fail("The data set cannot be opened", err)
 			return
 		}
-		runDir := ""
-		if runsDir != "" {
-			runDir = filepath.Join(runsDir, time.Now().Format("20060102-150405.000"))
+		if runsDir == "" {
+			runsDir = "runs" // the trainer's default
+		}
+		runDir := training.NewRunDir(runsDir, cfg.Preset)
+		// Run folders are named to the second: a quick Stop and Start
+		// must not write into the run just stopped.
+		for i := 2; ; i++ {
+			if _, err := os.Stat(runDir); os.IsNotExist(err) {
+				break
+			}
+			runDir = training.NewRunDir(runsDir, cfg.Preset) + "-" + strconv.Itoa(i)
 		}
 		eng, err := s.backend.New(cfg, ds, runDir)
 		if err != nil {

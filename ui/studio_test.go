@@ -303,6 +303,14 @@ func TestStopWritesCheckpoint(t *testing.T) {
 	if got := h.s.hist.RunDir(); got != dir {
 		t.Errorf("Continue wrote to %s, want the same run folder %s", got, dir)
 	}
+	// Start after Stop is a new run in a new folder, even within the
+	// same second.
+	h.ui(func() { test.Tap(h.s.run.start) })
+	h.waitFor("the new run", time.Minute, func() bool { return h.s.run.phase.Text == "Training" })
+	if got := h.s.hist.RunDir(); got == dir {
+		t.Errorf("the new run writes into the stopped run's folder %s", dir)
+	}
+	h.stop()
 }
 
 func TestScrubberShowsEarlierGrid(t *testing.T) {
