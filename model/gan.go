@@ -34,6 +34,8 @@ type Step struct {
 	batch      int
 	noise      *tensor.Dense // [batch, NoiseSize]
 	real       *tensor.Dense // [batch, C, S, S]
+	noiseData  []float32     // noise's and real's backing arrays: Dense.Data allocates on every call
+	realData   []float32
 	gParams    []*Param
 	dParams    []*Param
 	gMachine   G.VM
@@ -59,6 +61,7 @@ func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, er
 		gParams: gan.G.Params(),
 		dParams: gan.D.Params(),
 	}
+	s.noiseData, s.realData = s.noise.Float32s(), s.real.Float32s()
 
 	// G's graph: how far D is from calling G's fakes real.
 	b := newBuilder(cfg, true, rng)
@@ -88,10 +91,10 @@ func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, er
 func (s *Step) Batch() int { return s.batch }
 
 // Noise is the z batch both updates use, [batch, NoiseSize], row-major.
-func (s *Step) Noise() []float32 { return s.noise.Data().([]float32) }
+func (s *Step) Noise() []float32 { return s.noiseData }
 
 // Real is the batch of real images, NCHW in [−1, 1].
-func (s *Step) Real() []float32 { return s.real.Data().([]float32) }
+func (s *Step) Real() []float32 { return s.realData }
 
 // UpdateG runs the generator's graph and applies one Adam step to G. It
 // returns G's loss.
@@ -118,7 +121,7 @@ func (s *Step) UpdateD(opt *Adam) (loss, dReal, dFake float32, err error) {
 func (s *Step) gradients(nodes []*G.Node) [][]float32 {
 	s.gradBuf = s.gradBuf[:0]
 	for _, n := range nodes {
-		s.gradBuf = append(s.gradBuf, n.Value().Data().([]float32))
+		s.gradBuf = append(s.gradBuf, n.Value().(*tensor.Dense).Float32s())
 	}
 	return s.gradBuf
 }
