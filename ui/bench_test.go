@@ -74,7 +74,7 @@ func BenchmarkTrainingWindow(b *testing.B) {
 // canvas whenever the Studio redraws, as a real window would.
 func watchWithWindow(b *testing.B, eng *training.Trainer) (stop func()) {
 	a := test.NewApp()
-	var mu sync.Mutex
+	mu := &uiThread
 	painted := make(chan struct{}, 1)
 	do := func(f func()) {
 		mu.Lock()

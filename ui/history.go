@@ -66,8 +66,12 @@ func (h *History) clear(runDir string) {
 	h.version++
 }
 
-// gridPath is where the trainer writes the grid of a step.
+// gridPath is where the trainer writes the grid of a step ("" for a
+// history with no run folder, such as a lone checkpoint's).
 func gridPath(runDir string, step int) string {
+	if runDir == "" {
+		return ""
+	}
 	return filepath.Join(runDir, "grids", fmt.Sprintf("step-%06d.png", step))
 }
 

@@ -22,12 +22,15 @@ import (
 	"github.com/ganstudio/ganstudio/training"
 )
 
-// harness is a Studio in a test window with the real trainer. Every access
-// to widgets, from the test or from the Studio's goroutines, holds mu: that
-// is what fyne.Do guarantees in the app, and what keeps -race quiet here.
+// uiThread is the tests' UI thread: every access to widgets, from a test
+// or from a Studio's goroutines, holds it. That is what fyne.Do guarantees
+// in the app, and what keeps -race quiet here. It is one for all windows,
+// since Fyne's caches (fonts, textures) are shared.
+var uiThread sync.Mutex
+
+// harness is a Studio in a test window with the real trainer.
 type harness struct {
 	t    *testing.T
-	mu   sync.Mutex
 	s    *Studio
 	w    fyne.Window
 	dir  string
@@ -56,15 +59,15 @@ func newHarness(t *testing.T, preset string) *harness {
 	})
 	t.Cleanup(func() {
 		h.s.Close()
-		h.w.Close()
+		h.ui(h.w.Close)
 	})
 	return h
 }
 
 // ui runs f with the UI lock held.
 func (h *harness) ui(f func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	uiThread.Lock()
+	defer uiThread.Unlock()
 	f()
 }
 
@@ -84,9 +87,10 @@ func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) 
 			return
 		}
 		if time.Now().After(deadline) {
-			var status string
-			h.ui(func() { status = h.s.status.Text })
-			h.t.Fatalf("timed out after %v waiting for %s (status: %q)", timeout, what, status)
+			var status, phase string
+			h.ui(func() { status, phase = h.s.status.Text, h.s.run.phase.Text })
+			p, _ := h.s.hist.Phase()
+			h.t.Fatalf("timed out after %v waiting for %s (status: %q; shows %q; run %v, %+v)", timeout, what, status, phase, p, h.s.state())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -116,6 +120,10 @@ func (h *harness) startTiny(every int) {
 	for k, v := range map[string]string{"width": "8", "noise": "8", "batch": "16", "epochs": "100", "sample": strconv.Itoa(every)} {
 		h.set(k, v)
 	}
+	// The trainer's sample-quality metrics load a classifier and a test set
+	// at the start of a run, and Stop waits for that (seconds, a minute
+	// under -race); these tests are about the window, not the metrics.
+	h.ui(func() { h.s.cfg.MetricsEvery = 0 })
 	h.ui(func() { test.Tap(h.s.run.start) })
 	h.waitFor("the run to train", 2*time.Minute, func() bool { return h.s.run.phase.Text == "Training" })
 }
