@@ -155,8 +155,8 @@ func newSetupView(s *Studio) *setupView {
 		v.strip,
 		v.dataInfo,
 		heading("Hyperparameters"),
-		form,
 		v.errLabel,
+		form,
 		hint("Bold values can change while training runs; the others are locked until it stops."),
 	)
 	return v
@@ -199,6 +199,15 @@ func (v *setupView) showDataControls() {
 		v.folder.Show()
 	} else {
 		v.folder.Hide()
+	}
+	v.relayout()
+}
+
+// relayout lays the panel out again after a message or the folder line
+// appeared or went: the box must give it room or close the gap.
+func (v *setupView) relayout() {
+	if v.content != nil {
+		v.content.Refresh()
 	}
 }
 
@@ -248,12 +257,18 @@ func (v *setupView) pickData(choice string) {
 // showError shows err under the hyperparameters, or hides the message.
 func (v *setupView) showError(err error) {
 	if err == nil {
-		v.errLabel.SetText("")
-		v.errLabel.Hide()
+		if v.errLabel.Visible() {
+			v.errLabel.SetText("")
+			v.errLabel.Hide()
+			v.relayout()
+		}
 		return
 	}
 	v.errLabel.SetText(err.Error()) // one line per problem (errors.Join)
-	v.errLabel.Show()
+	if !v.errLabel.Visible() {
+		v.errLabel.Show()
+		v.relayout()
+	}
 }
 
 // lock disables what cannot change during a run; the learning rates stay.
