@@ -50,8 +50,8 @@ func GridImage(samples []*image.NRGBA, cols int) *image.NRGBA {
 	rows := (len(samples) + cols - 1) / cols
 	const gap = 1
 	grid := image.NewNRGBA(image.Rect(0, 0, cols*(s+gap)-gap, rows*(s+gap)-gap))
-	for i := range grid.Pix {
-		grid.Pix[i] = 0x30
+	for i := 0; i < len(grid.Pix); i += 4 {
+		grid.Pix[i], grid.Pix[i+1], grid.Pix[i+2], grid.Pix[i+3] = 0x30, 0x30, 0x30, 0xff
 	}
 	for i, img := range samples {
 		x0, y0 := (i%cols)*(s+gap), (i/cols)*(s+gap)

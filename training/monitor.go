@@ -27,16 +27,17 @@ type monitor struct {
 	mon  *metrics.Monitor // nil when the data set has no classifier
 	file *os.File         // metrics.csv
 
-	mu    sync.Mutex // guards watch and busy
-	watch *metrics.Watch
-	busy  bool
-	wg    sync.WaitGroup
+	mu     sync.Mutex // guards watch, mon and busy
+	watch  *metrics.Watch
+	busy   bool
+	wg     sync.WaitGroup
+	cancel context.CancelFunc // stops a classifier still loading when the run ends
 }
 
 // startMonitor prepares the run's monitor; a data set without a
 // classifier gets a plain message instead of numbers.
 func (t *Trainer) startMonitor() *monitor {
-	m := &monitor{t: t, watch: metrics.NewWatch(t.cfg.LabelSmoothing)}
+	m := &monitor{t: t, watch: metrics.NewWatch(t.cfg.LabelSmoothing), cancel: func() {}}
 	if t.cfg.MetricsEvery == 0 {
 		return m
 	}
@@ -57,12 +58,17 @@ func (t *Trainer) startMonitor() *monitor {
 	m.file = f
 	// Loading the test set and its features takes seconds: do it in the
 	// background like every evaluation.
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		mon, err := metrics.NewMonitor(context.Background(), name)
+		mon, err := metrics.NewMonitor(ctx, name)
 		m.mu.Lock()
 		defer m.mu.Unlock()
+		if ctx.Err() != nil {
+			return // the run ended first
+		}
 		if err != nil {
 			t.warn(t.StepsDone(), fmt.Errorf("sample-quality metrics are off: %w", err))
 			return
@@ -121,8 +127,11 @@ func (m *monitor) evaluate(step int) {
 	}
 }
 
-// close waits for the evaluation in flight and closes metrics.csv.
+// close waits for the evaluation in flight and closes metrics.csv. A
+// classifier that is still loading is abandoned: Stop must not wait for
+// it.
 func (m *monitor) close() {
+	m.cancel()
 	m.wg.Wait()
 	if m.file != nil {
 		m.file.Close()

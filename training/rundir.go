@@ -29,12 +29,18 @@ const (
 var lossesHeader = []string{"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec"}
 
 // NewRunDir returns a fresh run directory name under parent, named after
-// the preset and the time.
+// the preset and the time; a second run started in the same second gets a
+// numbered suffix instead of sharing the folder.
 func NewRunDir(parent, preset string) string {
 	if preset == "" {
 		preset = "custom"
 	}
-	return filepath.Join(parent, preset+"-"+time.Now().Format("20060102-150405"))
+	base := filepath.Join(parent, preset+"-"+time.Now().Format("20060102-150405"))
+	dir := base
+	for n := 2; exists(dir); n++ {
+		dir = fmt.Sprintf("%s-%d", base, n)
+	}
+	return dir
 }
 
 // runFiles writes a run directory as training goes.
