@@ -3,6 +3,8 @@ package training
 import (
 	"math"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,7 +27,7 @@ func poison(t *testing.T, tr *Trainer, sub *events.Subscription, after int) {
 
 func TestDivergenceRollsBack(t *testing.T) {
 	data := realMNIST(t)
-	cfg := tinyConfig(t, 20)
+	cfg := tinyConfig(t, 60)
 	cfg.CheckpointEvery = 5
 	cfg.OnDiverge = "rollback"
 	tr := mustNew(t, cfg, data)
@@ -42,8 +44,17 @@ func TestDivergenceRollsBack(t *testing.T) {
 			rolled = s.Message
 		}
 	}
-	if !strings.Contains(rolled, "diverged at step") || !strings.Contains(rolled, "rolled back to step 5") {
+	m := regexp.MustCompile(`diverged at step (\d+).*rolled back to step (\d+)`).FindStringSubmatch(rolled)
+	if m == nil {
 		t.Fatalf("no rollback message naming the steps; got %q", rolled)
+	}
+	bad, back := atoi(m[1]), atoi(m[2])
+	// The poison lands after step 7, wherever the pause catches the run;
+	// the rollback must reach a checkpoint (every 5 steps) before it: the
+	// newest, or the one before when the newest caught the NaN weights and
+	// was refused.
+	if bad <= 7 || back%5 != 0 || back >= bad || bad-back > 10 {
+		t.Fatalf("diverged at step %d, rolled back to %d: want the newest checkpoint before it", bad, back)
 	}
 	if c := tr.Config(); c.LearnRateG != cfg.LearnRateG/2 || c.LearnRateD != cfg.LearnRateD/2 {
 		t.Fatalf("learning rates %g/%g after the rollback, want them halved", c.LearnRateG, c.LearnRateD)
@@ -54,12 +65,17 @@ func TestDivergenceRollsBack(t *testing.T) {
 	}
 	for i, s := range run.Steps {
 		if s.Step != i+1 || math.IsNaN(float64(s.DLoss)) || math.IsNaN(float64(s.GLoss)) {
-			t.Fatalf("losses.csv row %d: %+v; want steps 1..20 without NaN", i+1, s)
+			t.Fatalf("losses.csv row %d: %+v; want steps 1..60 without NaN", i+1, s)
 		}
 	}
-	if len(run.Steps) != 20 {
-		t.Fatalf("losses.csv has %d rows, want 20", len(run.Steps))
+	if len(run.Steps) != 60 {
+		t.Fatalf("losses.csv has %d rows, want 60", len(run.Steps))
 	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func TestDivergenceStops(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -22,6 +23,10 @@ type state struct {
 
 const previewNoiseTensor = "preview_noise"
 
+// ErrNonFinite is returned for a checkpoint of weights that hold NaN or Inf:
+// the run has diverged and the previous checkpoint is the one to keep.
+var ErrNonFinite = errors.New("weights hold NaN or Inf values; not saved")
+
 // SaveCheckpoint writes the run's complete state to path atomically: a
 // resumed run continues exactly as if it had never stopped.
 func (t *Trainer) SaveCheckpoint(path string) error {
@@ -34,6 +39,15 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	t.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	// A diverging update can leave NaN weights behind a finite loss; such
+	// a checkpoint would make every rollback diverge again.
+	for _, tn := range tensors {
+		for _, v := range tn.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("save checkpoint at step %d: %w (%s)", st.Step, ErrNonFinite, tn.Name)
+			}
+		}
 	}
 	tensors = append(tensors, checkpoint.Tensor{Name: previewNoiseTensor, Shape: []int{PreviewSamples, cfg.Model.NoiseSize}, Data: noise})
 	cj, err := json.Marshal(cfg)
