@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: deps build run test test-unit test-ui test-purego test-smoke bench
+.PHONY: deps build run test test-race test-long test-ui test-purego test-smoke bench package
 
 deps:
 	./scripts/install-deps.sh
@@ -17,13 +17,18 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) vet -tags ci ./...
-	$(MAKE) test-unit test-purego test-ui test-smoke
+	$(MAKE) test-race test-long test-purego test-ui test-smoke
 
-test-unit:
-	$(GO) test -race -timeout 20m ./model/... ./training/... ./app/...
+# Every engine test under the race detector; -short skips the ones that
+# train or classify for minutes, which test-long runs at full speed.
+test-race:
+	$(GO) test -race -short -timeout 20m ./model/... ./training/... ./app/...
+
+test-long:
+	$(GO) test -count=1 -timeout 20m -run 'Learn|Shipped|Calibration|Metrics|SIGKILL|EvalBaseline|Eval' ./model/... ./training/... ./app/...
 
 test-purego:
-	CGO_ENABLED=0 $(GO) test -tags purego -timeout 10m ./model/kernels/... ./model/linear/... ./model/nn/... ./model/checkpoint/...
+	CGO_ENABLED=0 $(GO) test -tags purego -short -timeout 10m ./model/kernels/... ./model/linear/... ./model/nn/... ./model/checkpoint/...
 
 test-ui:
 	$(GO) test -tags ci -timeout 10m ./ui/...
@@ -32,4 +37,9 @@ test-smoke:
 	./ui/smoke/run.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./model/...
+	$(GO) run ./app bench --preset seed-mnist
+	$(GO) run ./app bench --preset lite-mnist
+
+# A desktop package (tarball with the binary, a .desktop file and the icon).
+package: build
+	$(GO) run fyne.io/tools/cmd/fyne@v1.7.4 package --os linux --exe ganstudio
