@@ -32,7 +32,8 @@ func guiCommand(args []string, stderr io.Writer) int {
 	open := fs.String("open", "", "run folder or checkpoint to open")
 	runs := fs.String("runs", "", "folder for new runs (default: ./runs)")
 	refresh := fs.Duration("refresh", ui.DefaultRefresh, "how often the window redraws a running run")
-	layoutReport := fs.String("layout-report", "", "write where the grid and curves are on screen to this JSON file (for the Xvfb smoke test)")
+	metricsEvery := fs.Int("metrics-every", 0, "measure sample quality every N steps (default: the preset's; the smoke test sets a small N to see a measurement early)")
+	layoutReport := fs.String("layout-report", "", "write where the grid, curves and quality plots are on screen to this JSON file (for the Xvfb smoke test)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ganstudio [--preset NAME] [--dataset NAME|FOLDER] [--autostart] [--open RUN]")
 		fmt.Fprintln(stderr, "       ganstudio train ...   (training without a window)")
@@ -46,6 +47,10 @@ func guiCommand(args []string, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ganstudio: unexpected argument %q: the window takes only flags (see ganstudio --help)\n", fs.Arg(0))
+		return 2
+	}
+	if *metricsEvery < 0 {
+		fmt.Fprintf(stderr, "ganstudio: --metrics-every %d is negative: give a number of steps\n", *metricsEvery)
 		return 2
 	}
 	if _, err := training.Preset(*preset); err != nil {
@@ -69,7 +74,7 @@ func guiCommand(args []string, stderr io.Writer) int {
 		sp := dataset.SpecFor(*data)
 		spec = &sp
 	}
-	s, err := ui.New(w, ui.Options{Preset: *preset, Refresh: *refresh, Dataset: spec, RunsDir: *runs})
+	s, err := ui.New(w, ui.Options{Preset: *preset, Refresh: *refresh, Dataset: spec, RunsDir: *runs, MetricsEvery: *metricsEvery})
 	if err != nil {
 		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
 		return 1

@@ -115,11 +115,12 @@ var (
 	}
 )
 
-// curvePlot builds one plot of the given curves.
-func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.Color) *plot.Plot {
+// styledPlot is an empty plot in the window's colours: a transparent
+// background, text and axes in fg. Every plot of the window starts here.
+func styledPlot(title, xlabel, ylabel string, fg color.Color) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "step"
+	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	p.BackgroundColor = color.Transparent
 	for _, c := range []*color.Color{&p.Title.TextStyle.Color, &p.X.Label.TextStyle.Color, &p.Y.Label.TextStyle.Color,
@@ -127,6 +128,12 @@ func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.
 		*c = fg
 	}
 	p.Legend.Top = true
+	return p
+}
+
+// curvePlot builds one plot of the given curves over steps.
+func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.Color) *plot.Plot {
+	p := styledPlot(title, "step", ylabel, fg)
 	p.X.Tick.Marker = stepTicks{}
 	p.Add(plotter.NewGrid())
 	if len(lines[0]) == 0 {
@@ -188,6 +195,14 @@ func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
 // given scale (the canvas scale: text and lines grow with it, so the image
 // is crisp when shown at w/scale × h/scale device-independent units).
 func RenderCurves(hist *History, w, h int, scale float32, bg, fg color.Color) image.Image {
+	// One point per four pixels: the EMA is smooth at that scale.
+	cs := hist.curves(min(maxBuckets, max(1, w/4)))
+	return renderImage(w, h, scale, bg, func(c draw.Canvas) { drawCurves(c, cs, fg) })
+}
+
+// renderImage runs paint on a canvas of exactly w×h pixels at the given
+// scale (see RenderCurves) filled with bg, and returns the image.
+func renderImage(w, h int, scale float32, bg color.Color, paint func(draw.Canvas)) image.Image {
 	if w < 1 || h < 1 {
 		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
 	}
@@ -197,8 +212,7 @@ func RenderCurves(hist *History, w, h int, scale float32, bg, fg color.Color) im
 	dpi := 96 * float64(scale)
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/vg.Length(dpi), vg.Length(h)*vg.Inch/vg.Length(dpi)),
 		vgimg.UseDPI(int(math.Round(dpi))), vgimg.UseBackgroundColor(bg))
-	// One point per four pixels: the EMA is smooth at that scale.
-	drawCurves(draw.New(c), hist.curves(min(maxBuckets, max(1, w/4))), fg)
+	paint(draw.New(c))
 	return c.Image()
 }
 

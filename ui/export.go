@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -299,8 +298,9 @@ func newExportView(s *Studio) *exportView {
 	})
 	v.content = container.NewVBox(
 		heading("Export"),
-		container.New(layout.NewFormLayout(), widget.NewLabel("Scale"), v.scale, widget.NewLabel("Samples"), v.count),
-		container.NewGridWithColumns(2, v.grid, v.samples, v.png, v.svg, v.csv, v.gifB, v.ckpt),
+		// Four columns keep the panel low: the plots above need the height.
+		container.NewGridWithColumns(4, widget.NewLabel("Scale"), v.scale, widget.NewLabel("Samples"), v.count),
+		container.NewGridWithColumns(4, v.grid, v.samples, v.png, v.svg, v.csv, v.gifB, v.ckpt),
 	)
 	return v
 }

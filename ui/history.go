@@ -46,6 +46,8 @@ type History struct {
 	live     *image.NRGBA
 	liveStep int
 	lastGrid time.Time // when the newest grid (either kind) arrived
+
+	quality Quality // sample-quality metrics and the warning shown beside them
 }
 
 // Reset forgets everything and attaches the history to runDir, whose grids/
@@ -62,6 +64,7 @@ func (h *History) clear(runDir string) {
 	h.steps, h.cols, h.grids, h.ckpts = nil, curveCols{}, nil, nil
 	h.phase, h.started, h.message = events.Running, false, ""
 	h.live, h.liveStep, h.lastGrid = nil, 0, time.Time{}
+	h.quality = Quality{}
 	h.runDir = runDir
 	h.version++
 }
@@ -117,6 +120,11 @@ func (h *History) Apply(e events.Event) {
 				h.message = e.Err.Error()
 			}
 		}
+		if e.Warning {
+			h.quality.warn(e.Step, h.message)
+		}
+	case events.Metrics:
+		h.quality.add(e)
 	case events.Checkpoint:
 		h.ckpts = append(h.ckpts, e.Path)
 		h.message = fmt.Sprintf("Checkpoint saved at step %d: %s", e.Step, e.Path)

@@ -54,6 +54,9 @@ type Options struct {
 	Dataset *dataset.Spec
 	// RunsDir is the folder new runs are written under ("" : ./runs).
 	RunsDir string
+	// MetricsEvery, if above 0, replaces the preset's interval between
+	// sample-quality measurements (the smoke test wants one early).
+	MetricsEvery int
 }
 
 // Studio is the whole window: it owns the views, the configuration being
@@ -84,6 +87,7 @@ type Studio struct {
 	run     *runView
 	samples *samplesView
 	curves  *curvesView
+	quality *qualityView
 	walk    *walkView
 	export  *exportView
 	status  *widget.Label
@@ -127,6 +131,9 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 		cfg.Data = *opt.Dataset
 		cfg.Model.ImageSize, cfg.Model.Channels = shapeFor(cfg.Data)
 	}
+	if opt.MetricsEvery > 0 {
+		cfg.MetricsEvery = opt.MetricsEvery
+	}
 	s.cfg = cfg
 
 	s.status = widget.NewLabel("Pick a preset or a data set, then press Start.")
@@ -135,16 +142,19 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.run = newRunView(s)
 	s.samples = newSamplesView(s)
 	s.curves = newCurvesView(s)
+	s.quality = newQualityView(s)
 	s.walk = newWalkView(s)
 	s.export = newExportView(s)
 
 	left := container.NewVScroll(container.NewPadded(s.setup.content))
 	left.SetMinSize(fyne.NewSize(360, 0))
-	top := container.NewHSplit(s.samples.content, s.curves.content)
-	top.SetOffset(0.55)
+	plots := container.NewVSplit(s.curves.content, s.quality.content)
+	plots.SetOffset(0.55)
+	top := container.NewHSplit(s.samples.content, plots)
+	top.SetOffset(0.4)
 	right := container.NewVSplit(top,
 		container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewSeparator(), s.export.content), s.walk.content))
-	right.SetOffset(0.68)
+	right.SetOffset(0.78)
 	s.content = container.NewBorder(
 		container.NewVBox(s.run.content, widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), s.status),
@@ -167,7 +177,7 @@ func (s *Studio) Regions() map[string][4]int {
 		scale = c.Scale()
 	}
 	out := map[string][4]int{}
-	for name, o := range map[string]fyne.CanvasObject{"grid": s.samples.grid, "curves": s.curves.raster} {
+	for name, o := range map[string]fyne.CanvasObject{"grid": s.samples.grid, "curves": s.curves.raster, "quality": s.quality.content} {
 		p := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
 		sz := o.Size()
 		out[name] = [4]int{int(p.X * scale), int(p.Y * scale), int(sz.Width * scale), int(sz.Height * scale)}
@@ -207,6 +217,9 @@ func (s *Studio) fail(what string, err error) {
 // follows the data set.
 func (s *Studio) setupChanged() {
 	s.loadPreview(s.cfg)
+	if _, started := s.hist.Phase(); !started {
+		s.quality.refresh() // what the data set allows
+	}
 }
 
 // paramChanged reacts to a valid edit of one hyperparameter; learning
@@ -404,15 +417,20 @@ func (s *Studio) attach(eng Engine, resumable string) {
 	s.eng, s.gen, s.stopWatch, s.resumable = eng, eng, stop, resumable
 	s.mu.Unlock()
 	s.hist.Reset(eng.RunDir())
+	cfg := eng.Config()
+	s.hist.SetMetricsPlan(cfg.MetricsEvery, cfg.MetricsSamples)
 	go s.watch(eng, sub, stop)
 }
 
 // attachKeep attaches a resumed engine but keeps the curves and grids so
 // far: the resumed trainer reports only the steps it does from now on.
 func (s *Studio) attachKeep(eng Engine) {
-	old, grids, ckpts := s.hist.Steps(), s.hist.gridRefs(), s.hist.Checkpoints()
+	old, grids, ckpts, q := s.hist.Steps(), s.hist.gridRefs(), s.hist.Checkpoints(), s.hist.Quality()
 	s.attach(eng, "")
 	s.hist.SetRun(eng.RunDir(), old, grids, ckpts, events.Running)
+	cfg := eng.Config()
+	q.Every, q.Samples = cfg.MetricsEvery, cfg.MetricsSamples
+	s.hist.setQuality(q)
 }
 
 // watch records the run's events as they come and redraws at most once
@@ -461,6 +479,7 @@ func (s *Studio) refreshRun() {
 	s.run.refresh()
 	s.samples.refresh()
 	s.curves.refresh()
+	s.quality.refresh()
 	if m := s.hist.Message(); m != "" {
 		s.setStatus("%s", m)
 	}
@@ -720,6 +739,12 @@ func (s *Studio) Open(path string) {
 			grids[i] = GridRef{Step: g.Step, Path: g.Path}
 		}
 		s.hist.SetRun(dir, r.Steps, grids, r.Checkpoints, events.Stopped)
+		var metricsErr error
+		if dir != "" {
+			var points []events.Metrics
+			points, metricsErr = ReadMetricsCSV(dir, classNames(r.Config))
+			s.hist.LoadMetrics(r.Config, points)
+		}
 		s.do(func() {
 			s.cfg = r.Config
 			s.setup.fill()
@@ -733,6 +758,9 @@ func (s *Studio) Open(path string) {
 				s.setStatus("Opened %s: curves and grids are shown, but its checkpoint cannot be read: %v", dir, genErr)
 			default:
 				s.setStatus("Opened %s (%d steps). Press Continue to train it further, tap two samples for a latent walk, or export.", path, len(r.Steps))
+			}
+			if metricsErr != nil {
+				s.setStatus("%s Its sample-quality metrics could not be read: %v", s.status.Text, metricsErr)
 			}
 		})
 		if gen != nil && len(r.Grids) == 0 {

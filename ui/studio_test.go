@@ -117,13 +117,20 @@ func (h *harness) shownStep() int {
 // grid every `every` steps.
 func (h *harness) startTiny(every int) {
 	h.t.Helper()
-	for k, v := range map[string]string{"width": "8", "noise": "8", "batch": "16", "epochs": "100", "sample": strconv.Itoa(every)} {
-		h.set(k, v)
-	}
 	// The trainer's sample-quality metrics load a classifier and a test set
 	// at the start of a run, and Stop waits for that (seconds, a minute
 	// under -race); these tests are about the window, not the metrics.
-	h.ui(func() { h.s.cfg.MetricsEvery = 0 })
+	h.startTinyMetrics(every, 0, 0)
+}
+
+// startTinyMetrics is startTiny with sample-quality measurements of
+// metricsSamples samples every metricsEvery steps (0: off).
+func (h *harness) startTinyMetrics(every, metricsEvery, metricsSamples int) {
+	h.t.Helper()
+	for k, v := range map[string]string{"width": "8", "noise": "8", "batch": "16", "epochs": "100", "sample": strconv.Itoa(every)} {
+		h.set(k, v)
+	}
+	h.ui(func() { h.s.cfg.MetricsEvery, h.s.cfg.MetricsSamples = metricsEvery, metricsSamples })
 	h.ui(func() { test.Tap(h.s.run.start) })
 	h.waitFor("the run to train", 2*time.Minute, func() bool { return h.s.run.phase.Text == "Training" })
 }

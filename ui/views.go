@@ -375,32 +375,31 @@ func (r *gridPickerRenderer) Destroy() {}
 
 // ---- live curves ----------------------------------------------------------
 
-// curvesView draws the losses and D's outputs with gonum/plot into a raster
-// at the widget's real pixel size, so text and lines are crisp at any
-// canvas scale.
-type curvesView struct {
-	s       *Studio
-	raster  *canvas.Raster
-	mu      sync.Mutex // the raster's generator may run on the render thread
-	cached  image.Image
-	cacheW  int
-	cacheH  int
-	cacheV  int
-	content fyne.CanvasObject
+// plotRaster draws gonum/plot plots of the history into a raster at the
+// widget's real pixel size, so text and lines are crisp at any canvas
+// scale. The learning curves and the sample-quality plots are two.
+type plotRaster struct {
+	hist   *History
+	render func(w, h int, scale float32, bg, fg color.Color) image.Image
+	raster *canvas.Raster
+	mu     sync.Mutex // the raster's generator may run on the render thread
+	cached image.Image
+	cacheW int
+	cacheH int
+	cacheV int
 }
 
-func newCurvesView(s *Studio) *curvesView {
-	v := &curvesView{s: s, cacheV: -1}
+func newPlotRaster(hist *History, minW, minH float32, render func(w, h int, scale float32, bg, fg color.Color) image.Image) *plotRaster {
+	v := &plotRaster{hist: hist, render: render, cacheV: -1}
 	v.raster = canvas.NewRaster(v.generate)
-	v.raster.SetMinSize(fyne.NewSize(360, 300))
-	v.content = container.NewBorder(heading("Learning curves"), nil, nil, nil, v.raster)
+	v.raster.SetMinSize(fyne.NewSize(minW, minH))
 	return v
 }
 
 // generate renders the plot for a w×h pixel raster, reusing the last image
 // if neither the size nor the history changed.
-func (v *curvesView) generate(w, h int) image.Image {
-	ver := v.s.hist.Version()
+func (v *plotRaster) generate(w, h int) image.Image {
+	ver := v.hist.Version()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.cached != nil && v.cacheW == w && v.cacheH == h && v.cacheV == ver {
@@ -414,9 +413,23 @@ func (v *curvesView) generate(w, h int) image.Image {
 	variant := fyne.CurrentApp().Settings().ThemeVariant()
 	bg := th.Color(theme.ColorNameBackground, variant)
 	fg := th.Color(theme.ColorNameForeground, variant)
-	v.cached = RenderCurves(&v.s.hist, w, h, scale, bg, fg)
+	v.cached = v.render(w, h, scale, bg, fg)
 	v.cacheW, v.cacheH, v.cacheV = w, h, ver
 	return v.cached
 }
 
-func (v *curvesView) refresh() { v.raster.Refresh() }
+func (v *plotRaster) refresh() { v.raster.Refresh() }
+
+// curvesView draws the losses and D's outputs.
+type curvesView struct {
+	*plotRaster
+	content fyne.CanvasObject
+}
+
+func newCurvesView(s *Studio) *curvesView {
+	v := &curvesView{plotRaster: newPlotRaster(&s.hist, 360, 200, func(w, h int, scale float32, bg, fg color.Color) image.Image {
+		return RenderCurves(&s.hist, w, h, scale, bg, fg)
+	})}
+	v.content = container.NewBorder(heading("Learning curves"), nil, nil, nil, v.raster)
+	return v
+}

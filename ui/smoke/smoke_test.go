@@ -22,7 +22,7 @@ const runFor = 60 * time.Second
 
 // TestWindowTrains runs `ganstudio --preset lite-mnist --autostart` on a
 // virtual display for a minute and checks two screenshots: the generated
-// grid changed and the curves are drawn.
+// grid changed, the curves are drawn and so are the sample-quality plots.
 func TestWindowTrains(t *testing.T) {
 	for _, tool := range []string{"Xvfb", "import", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -47,7 +47,7 @@ func TestWindowTrains(t *testing.T) {
 	os.Remove(layout)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	app := exec.CommandContext(ctx, bin, "--preset", "lite-mnist", "--autostart", "--layout-report", layout)
+	app := exec.CommandContext(ctx, bin, "--preset", "lite-mnist", "--autostart", "--metrics-every", "20", "--layout-report", layout)
 	app.Dir = work
 	app.Env = append(os.Environ(), "DISPLAY="+display)
 	logf, _ := os.Create(filepath.Join(out, "ganstudio.log"))
@@ -127,6 +127,15 @@ func TestWindowTrains(t *testing.T) {
 		t.Errorf("no curves drawn: %d red and %d blue pixels in the curves area", red, blue)
 	}
 	t.Logf("grid diff %.1f, grid stddev %.1f, curve pixels red %d blue %d", meanDiff(early, late, grid), stddev(late, grid), red, blue)
+	// Sample quality is measured every 20 steps (--metrics-every): by the
+	// end the FCD curve (purple) and the class bars (green) are drawn.
+	quality := rect(regions["quality"])
+	fcd := countNear(late, quality, [3]int{0x94, 0x67, 0xbd})
+	bars := countNear(late, quality, [3]int{0x2c, 0xa0, 0x2c})
+	if quality.Empty() || fcd < 50 || bars < 300 {
+		t.Errorf("no sample-quality plots in %v: %d FCD and %d class-bar pixels", quality, fcd, bars)
+	}
+	t.Logf("quality pixels: FCD %d, class bars %d", fcd, bars)
 }
 
 func rect(r [4]int) image.Rectangle { return image.Rect(r[0], r[1], r[0]+r[2], r[1]+r[3]) }
