@@ -320,8 +320,7 @@ func drawQuality(c draw.Canvas, q Quality, fg color.Color) {
 		}
 		pr := curvePlot("Precision and recall", "higher is better", []plotter.XYs{prec, rec}, prSeries, fg)
 		pr.Y.Min, pr.Y.Max = 0, 1.3
-		pr.X.Min = 0
-		pr.X.Max = plots[0][0].X.Max
+		pr.X.Min, pr.X.Max = plots[0][0].X.Min, plots[0][0].X.Max
 		plots = append(plots, []*plot.Plot{pr})
 	}
 	t := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(2)}
@@ -346,14 +345,15 @@ func fcdPlot(q Quality, fg color.Color) *plot.Plot {
 	}
 	p := curvePlot("FCD: lower is better", "FCD", []plotter.XYs{xy}, []series{{"FCD", colFCD}}, fg)
 	p.Legend = plot.NewLegend() // one line needs no legend
-	p.X.Min = 0
+	pad := float64(max(q.Every, 1)) / 2
 	if len(xy) == 0 {
-		if q.Every > 0 {
-			p.X.Max = float64(2 * q.Every)
-		}
+		p.X.Min, p.X.Max = 0, math.Max(1, 4*pad)
 		return p
 	}
-	p.X.Max = math.Max(p.X.Max, xy[len(xy)-1].X+float64(max(q.Every, 1))/2)
+	// The steps measured, not 0 on: the first measurement may come late
+	// (the classifier loads in the background) and a resumed run starts
+	// from its checkpoint.
+	p.X.Min, p.X.Max = xy[0].X-pad, xy[len(xy)-1].X+pad
 	if s, err := plotter.NewScatter(xy); err == nil {
 		s.GlyphStyle.Color = colFCD
 		s.GlyphStyle.Radius = vg.Points(2)
@@ -393,8 +393,8 @@ func nice(v float64, up bool) float64 {
 	return 10 * e
 }
 
-// logTicks labels a log axis at 1, 2 and 5 times the powers of ten (every
-// integer mantissa when the range is narrower than that).
+// logTicks labels a log axis at 1, 2 and 5 times the powers of ten (fewer
+// on a wide range, every integer mantissa on a narrow one).
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -413,7 +413,14 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 		return out
 	}
+	// The plot is small: at most four labels, at least two.
 	ticks := gen([]float64{1, 2, 5})
+	if len(ticks) > 4 {
+		ticks = gen([]float64{1, 3})
+	}
+	if len(ticks) > 4 {
+		ticks = gen([]float64{1})
+	}
 	if len(ticks) < 2 {
 		ticks = gen([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9})
 	}
@@ -519,18 +526,22 @@ func (v *qualityView) refresh() {
 	_, started := v.s.hist.Phase()
 	text, plots := v.describe(q, started)
 	v.info.SetText(text)
+	warn := strings.Join(q.Warnings(), "\n")
+	relayout := plots != v.raster.Visible() || (warn != "") != v.warnBox.Visible() || warn != v.warning.Text
 	if plots {
 		v.raster.Show()
 		v.plotRaster.refresh()
 	} else {
 		v.raster.Hide()
 	}
-	if w := q.Warnings(); len(w) > 0 {
-		v.warning.SetText(strings.Join(w, "\n"))
+	v.warning.SetText(warn)
+	if warn != "" {
 		v.warnBox.Show()
 	} else {
-		v.warning.SetText("")
 		v.warnBox.Hide()
+	}
+	if relayout {
+		v.content.Refresh() // the plots take what the text leaves
 	}
 }
 

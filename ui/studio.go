@@ -151,7 +151,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	plots := container.NewVSplit(s.curves.content, s.quality.content)
 	plots.SetOffset(0.55)
 	top := container.NewHSplit(s.samples.content, plots)
-	top.SetOffset(0.4)
+	top.SetOffset(0.36)
 	right := container.NewVSplit(top,
 		container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewSeparator(), s.export.content), s.walk.content))
 	right.SetOffset(0.78)

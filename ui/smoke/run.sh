@@ -1,8 +1,8 @@
 #!/bin/sh
 # Smoke test of the real window under Xvfb (make test-smoke): builds
-# ganstudio, runs `ganstudio --preset lite-mnist --autostart` on a virtual
-# display for a minute and checks two screenshots (the grid changed, curves
-# are drawn). Screenshots and the app's log go to $SMOKE_OUT (default
+# ganstudio, runs `ganstudio --preset lite-mnist --autostart --metrics-every 20`
+# on a virtual display for a minute and checks two screenshots (the grid
+# changed, curves and sample-quality plots are drawn). Screenshots and the app's log go to $SMOKE_OUT (default
 # a new temporary folder, printed).
 set -eu
 cd "$(dirname "$0")/../.."
