@@ -317,3 +317,34 @@ func TestSampleAndInterpolate(t *testing.T) {
 		t.Fatal("Interpolate accepted cell 25")
 	}
 }
+
+// Sampling from another goroutine while training runs must be safe: the
+// race detector (make test-race) watches this test.
+func TestSampleWhileTraining(t *testing.T) {
+	data := realMNIST(t)
+	tr := mustNew(t, tinyConfig(t, 40), data)
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var grids int
+	for {
+		select {
+		case <-tr.Done():
+			if err := tr.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			if grids == 0 {
+				t.Fatal("no grid sampled while training ran")
+			}
+			return
+		default:
+		}
+		if _, err := tr.Grid(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Sample(3, uint64(grids)); err != nil {
+			t.Fatal(err)
+		}
+		grids++
+	}
+}
