@@ -81,7 +81,7 @@ func ReadCheckpointConfig(f *checkpoint.File) (Config, error) {
 // A run folder killed before its first checkpoint starts over from step 0
 // with its configuration: nothing was saved, so nothing more is lost.
 func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
-	ckpt, dir, err := findCheckpoint(path)
+	f, ckpt, dir, err := findCheckpoint(path)
 	if errors.Is(err, errNoCheckpoint) {
 		run, rerr := ReadRun(path)
 		if rerr != nil {
@@ -92,10 +92,6 @@ func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
 		}
 		return New(run.Config, data, path)
 	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := checkpoint.Read(ckpt)
 	if err != nil {
 		return nil, err
 	}
@@ -140,37 +136,42 @@ func (t *Trainer) restore(f *checkpoint.File) error {
 	return nil
 }
 
-// findCheckpoint resolves path to a checkpoint file and the run directory
-// it belongs to ("" when it belongs to none).
-func findCheckpoint(path string) (ckpt, runDir string, err error) {
+// findCheckpoint reads the checkpoint path names (a file, or a run
+// folder's newest checkpoint that verifies) and returns it with its path
+// and the run folder it belongs to ("" when it belongs to none).
+func findCheckpoint(path string) (f *checkpoint.File, ckpt, runDir string, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return "", "", fmt.Errorf("resume: %w", err)
+		return nil, "", "", fmt.Errorf("resume: %w", err)
 	}
 	if !info.IsDir() {
+		if f, err = checkpoint.Read(path); err != nil {
+			return nil, "", "", err
+		}
 		dir := filepath.Dir(filepath.Dir(path))
 		if filepath.Base(filepath.Dir(path)) == checkpointsDir && exists(filepath.Join(dir, configFile)) {
-			return path, dir, nil
+			return f, path, dir, nil
 		}
-		return path, "", nil
+		return f, path, "", nil
 	}
 	files, _ := stepFiles(filepath.Join(path, checkpointsDir), ".ckpt")
 	// The newest file that verifies wins: a crash can leave the last one
 	// damaged only if the disk lied about fsync, but we do not bet on it.
 	var firstErr error
 	for i := len(files) - 1; i >= 0; i-- {
-		if _, err := checkpoint.Read(files[i].path); err != nil {
+		f, err := checkpoint.Read(files[i].path)
+		if err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		return files[i].path, path, nil
+		return f, files[i].path, path, nil
 	}
 	if firstErr != nil {
-		return "", "", fmt.Errorf("resume %s: no readable checkpoint: %w", path, firstErr)
+		return nil, "", "", fmt.Errorf("resume %s: no readable checkpoint: %w", path, firstErr)
 	}
-	return "", "", fmt.Errorf("resume %s: %w in %s (is it a run folder written by ganstudio train?)", path, errNoCheckpoint, filepath.Join(path, checkpointsDir))
+	return nil, "", "", fmt.Errorf("resume %s: %w in %s (is it a run folder written by ganstudio train?)", path, errNoCheckpoint, filepath.Join(path, checkpointsDir))
 }
 
 var errNoCheckpoint = errors.New("no checkpoints")

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ganstudio/ganstudio/model"
-	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 )
@@ -317,13 +316,9 @@ func (t *Trainer) recover(s events.Step) error {
 	if t.rollbacks >= maxRollbacks {
 		return fmt.Errorf("%s after %d rollbacks with ever lower learning rates: check the data and the configuration", what, t.rollbacks)
 	}
-	ckpt, _, err := findCheckpoint(t.files.dir)
+	f, _, _, err := findCheckpoint(t.files.dir)
 	if err != nil {
 		return fmt.Errorf("%s, and there is no checkpoint to roll back to: %w", what, err)
-	}
-	f, err := checkpoint.Read(ckpt)
-	if err != nil {
-		return fmt.Errorf("%s; roll back: %w", what, err)
 	}
 	t.mu.Lock()
 	err = t.restore(f)
