@@ -40,6 +40,8 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		autosave  = fs.Float64("autosave-minutes", 0, "also checkpoint when this many minutes passed since the last one (0: off)")
 		keepCk    = fs.Int("keep-checkpoints", 0, "newest checkpoints to keep (0: all)")
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
+		metricsEv = fs.Int("metrics-every", 0, "iterations between sample-quality measurements (0: off; MNIST and Fashion-MNIST)")
+		metricsN  = fs.Int("metrics-samples", 0, "samples per quality measurement")
 	)
 	apply = func(c *training.Config) error {
 		var err error
@@ -95,6 +97,10 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.KeepCheckpoints = *keepCk
 			case "on-diverge":
 				c.OnDiverge = *onDiverge
+			case "metrics-every":
+				c.MetricsEvery = *metricsEv
+			case "metrics-samples":
+				c.MetricsSamples = *metricsN
 			}
 		})
 		if err != nil {

@@ -73,8 +73,11 @@ func (g *Generator) Sample(n int, seed uint64) ([]*image.NRGBA, error) {
 	src := rand.NewPCG(seed, 0x73616d70)
 	nz := g.gan.Config.NoiseSize
 	var out []*image.NRGBA
-	// Chunks keep each hold on the weights short while training runs.
-	const chunk = 100
+	// Chunks keep each hold on the weights short while training runs, and
+	// chunks of the preview's size reuse its graph: a graph per batch size
+	// holds that batch's activations and im2col buffers (~150 MB for 100
+	// samples at seed width).
+	const chunk = PreviewSamples
 	for len(out) < n {
 		k := min(chunk, n-len(out))
 		noise := make([]float32, k*nz)

@@ -50,7 +50,7 @@ const (
 	conv2     = 32
 	hidden1   = 120
 	flatSize  = conv2 * 5 * 5
-	inferSize = 250 // the inference graph's batch; a shorter last chunk is padded
+	inferSize = 100 // the inference graph's batch; a shorter last chunk is padded
 )
 
 // Info describes a trained classifier; it is the checkpoint's config.
