@@ -124,6 +124,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	preset, apply := configFlags(fs)
 	out := fs.String("out", "", "run folder to write (default: runs/PRESET-TIME)")
 	resume := fs.String("resume", "", "continue the run in this folder (or from this checkpoint file)")
+	retry := fs.Duration("retry-checkpoint", 30*time.Second, "when a checkpoint cannot be written (disk full), training pauses and tries again after this long")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -177,7 +178,12 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stdout, "resume with: ganstudio train --resume %s\n", tr.RunDir())
 			return 130
 		case <-sub.Ready():
-			printer.show(sub.Drain())
+			evs := sub.Drain()
+			printer.show(evs)
+			if checkpointFailed(evs) {
+				fmt.Fprintf(stdout, "trying the checkpoint again in %s (Ctrl-C stops; the earlier checkpoints are kept)\n", *retry)
+				time.AfterFunc(*retry, tr.Resume)
+			}
 		case <-tr.Done():
 			printer.show(sub.Drain())
 			printer.finish()
@@ -188,6 +194,17 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return 0
 		}
 	}
+}
+
+// checkpointFailed reports whether evs hold the pause that a checkpoint
+// which could not be written causes.
+func checkpointFailed(evs []events.Event) bool {
+	for _, e := range evs {
+		if st, ok := e.(events.State); ok && st.Warning && st.Phase == events.Paused {
+			return true
+		}
+	}
+	return false
 }
 
 // progressPrinter keeps one live line on a terminal; elsewhere (a log

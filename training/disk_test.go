@@ -26,58 +26,159 @@ func smallDisk(t *testing.T, size string) string {
 	return dir
 }
 
-// A full disk must not end the run: every write that fails is reported,
-// training goes on, and the checkpoints written before stay readable.
-func TestFullDiskKeepsTraining(t *testing.T) {
+// fillDisk writes a file at path until the disk is full, as another
+// program's download would, and returns a function that deletes it.
+func fillDisk(t *testing.T, path string) (free func()) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !strings.Contains(err.Error(), "no space left") {
+				t.Fatalf("fill the disk: %v", err)
+			}
+			break
+		}
+	}
+	f.Close()
+	return func() {
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A full disk must not end the run. Grids and losses that cannot be
+// written are warnings and training goes on; a checkpoint that cannot be
+// written pauses the run, which resumes, checkpoint first, once the user
+// has freed space. Nothing written before is damaged.
+func TestFullDiskPausesForCheckpoints(t *testing.T) {
 	disk := smallDisk(t, "3m")
 	data := realMNIST(t)
 	cfg := tinyConfig(t, 40)
-	cfg.CheckpointEvery = 1
+	cfg.CheckpointEvery = 10
 	cfg.SampleEvery = 1
-	cfg.KeepCheckpoints = 0
+	cfg.KeepCheckpoints = 2
 	tr, err := New(cfg, data, filepath.Join(disk, "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := fillDisk(t, filepath.Join(disk, "download.iso"))
+	sub := tr.Subscribe()
+	tr.Start()
+	var warnings, steps, pauses int
+	var saved []int
+	for running := true; running; {
+		select {
+		case <-sub.Ready():
+		case <-tr.Done():
+			running = false
+		}
+		for _, e := range sub.Drain() {
+			switch e := e.(type) {
+			case events.State:
+				if !e.Warning {
+					continue
+				}
+				warnings++
+				if !strings.Contains(e.Message, "no space left") {
+					t.Errorf("warning %q does not say the disk is full", e.Message)
+				}
+				if e.Phase == events.Paused {
+					pauses++
+					if e.Step != 10 || !strings.Contains(e.Message, "paused") {
+						t.Errorf("pause at step %d says %q; want step 10 and that training is paused", e.Step, e.Message)
+					}
+					if pauses > 1 {
+						t.Fatalf("paused again after space was freed: %s", e.Message)
+					}
+					if tr.StepsDone() != 10 {
+						t.Errorf("%d steps done while paused at 10", tr.StepsDone())
+					}
+					free()
+					tr.Resume()
+				}
+			case events.Step:
+				steps++
+			case events.Checkpoint:
+				saved = append(saved, e.Step)
+			}
+		}
+	}
+	if err := tr.Wait(); err != nil {
+		t.Fatalf("run ended with %v; a full disk must not end it", err)
+	}
+	if steps != 40 {
+		t.Fatalf("%d steps done, want all 40", steps)
+	}
+	if pauses != 1 || warnings <= pauses {
+		t.Fatalf("%d pauses and %d warnings: want one pause for the checkpoint and warnings for the grids", pauses, warnings)
+	}
+	if len(saved) == 0 || saved[0] != 10 {
+		t.Fatalf("checkpoints written at steps %v: the first, retried on resume, must be step 10", saved)
+	}
+	run, err := ReadRun(tr.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range run.Checkpoints {
+		if _, err := checkpoint.Read(c); err != nil {
+			t.Errorf("checkpoint damaged: %v", err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tr.RunDir(), "*", ".*")); len(left) > 0 {
+		t.Errorf("temporary files left on the full disk: %v", left)
+	}
+	t.Logf("%d warnings, checkpoints at %v", warnings, saved)
+}
+
+// Stopping a run that waits for disk space ends it at once, with the
+// checkpoints written before intact.
+func TestStopWhilePausedForDisk(t *testing.T) {
+	disk := smallDisk(t, "3m")
+	cfg := tinyConfig(t, 40)
+	cfg.CheckpointEvery = 5
+	tr, err := New(cfg, realMNIST(t), filepath.Join(disk, "run"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sub := tr.Subscribe()
 	tr.Start()
-	if err := tr.Wait(); err != nil {
-		t.Fatalf("run ended with %v; a full disk must not end it", err)
-	}
-	var warnings, steps int
-	for _, e := range sub.Drain() {
-		switch e := e.(type) {
-		case events.State:
-			if e.Warning {
-				warnings++
-				if !strings.Contains(e.Message, "no space left") {
-					t.Errorf("warning %q does not say the disk is full", e.Message)
+	filled := false
+	for paused := false; !paused; {
+		select {
+		case <-sub.Ready():
+		case <-tr.Done():
+			t.Fatal("the run ended without pausing for the full disk")
+		}
+		for _, e := range sub.Drain() {
+			switch e := e.(type) {
+			case events.Checkpoint:
+				if !filled {
+					fillDisk(t, filepath.Join(disk, "download.iso"))
+					filled = true
 				}
+			case events.State:
+				paused = paused || (e.Warning && e.Phase == events.Paused)
 			}
-		case events.Step:
-			steps++
 		}
 	}
-	if steps != 40 {
-		t.Fatalf("%d steps done, want all 40", steps)
-	}
-	if warnings == 0 {
-		t.Fatal("the disk never filled up: the test proves nothing")
+	if err := tr.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 	run, err := ReadRun(tr.RunDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(run.Checkpoints) == 0 {
-		t.Fatal("no checkpoint fitted on the disk")
+		t.Fatal("the checkpoint written before the disk filled is gone")
 	}
 	for _, c := range run.Checkpoints {
 		if _, err := checkpoint.Read(c); err != nil {
-			t.Errorf("a checkpoint written before the disk filled is damaged: %v", err)
+			t.Errorf("checkpoint damaged: %v", err)
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(tr.RunDir(), "*", ".*")); len(left) > 0 {
-		t.Errorf("temporary files left on the full disk: %v", left)
-	}
-	t.Logf("%d warnings, %d checkpoints intact", warnings, len(run.Checkpoints))
 }

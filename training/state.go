@@ -106,6 +106,7 @@ func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
 	if err := t.restore(f); err != nil {
 		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
 	}
+	t.saved = t.done
 	if dir == "" {
 		dir = NewRunDir("runs", cfg.Preset)
 	}

@@ -42,6 +42,7 @@ type Trainer struct {
 	started  bool
 	paused   bool
 	stopping bool
+	saved    int // step of the last checkpoint written, −1 before the first
 	finished chan struct{}
 	err      error
 }
@@ -95,6 +96,7 @@ func newTrainer(cfg Config, data *dataset.Dataset) (*Trainer, error) {
 		optD:      model.NewAdam(gan.D.Params(), cfg.LearnRateD, cfg.Beta1, cfg.Beta2),
 		rng:       rand.NewPCG(cfg.Seed, 0x747261696e),
 		finished:  make(chan struct{}),
+		saved:     -1,
 	}
 	t.wake = sync.NewCond(&t.ctl)
 	if t.step, err = gan.NewStep(cfg.BatchSize, 1-cfg.LabelSmoothing, t.rng); err != nil {
@@ -293,12 +295,55 @@ func (t *Trainer) train() error {
 		}
 		if (t.cfg.CheckpointEvery > 0 && s.Step%t.cfg.CheckpointEvery == 0) ||
 			(t.cfg.AutosaveMinutes > 0 && time.Since(lastSave).Minutes() >= t.cfg.AutosaveMinutes) {
-			t.checkpoint()
+			t.saveOrPause()
 			lastSave = time.Now()
 		}
 	}
-	t.checkpoint()
+	t.ctl.Lock()
+	saved := t.saved == t.StepsDone()
+	t.ctl.Unlock()
+	if !saved {
+		t.saveOrPause()
+	}
 	return nil
+}
+
+// saveOrPause writes a checkpoint. When that fails (a full disk, a folder
+// gone) it pauses the run, because every further step would be at risk,
+// and tries again whenever the run is resumed; a run that is being stopped
+// keeps its previous checkpoints and ends.
+func (t *Trainer) saveOrPause() {
+	for {
+		err := t.checkpoint()
+		if err == nil {
+			return
+		}
+		if !t.pauseFor(err) {
+			t.warn(t.StepsDone(), err)
+			return
+		}
+	}
+}
+
+// pauseFor pauses the run because of err and waits to be resumed; it
+// reports false when the run is stopping instead.
+func (t *Trainer) pauseFor(err error) bool {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	if t.stopping {
+		return false
+	}
+	last := "none yet"
+	if t.saved >= 0 {
+		last = fmt.Sprintf("step %d", t.saved)
+	}
+	t.paused = true
+	t.bus.Publish(events.State{Phase: events.Paused, Step: t.StepsDone(), Warning: true, Err: err,
+		Message: fmt.Sprintf("%v. Training is paused so that no more steps go unsaved (last checkpoint: %s); free some space and resume to try again", err, last)})
+	for t.paused && !t.stopping {
+		t.wake.Wait()
+	}
+	return !t.stopping
 }
 
 // maxRollbacks bounds how often one run rolls back, so that a run that
@@ -329,6 +374,7 @@ func (t *Trainer) recover(s events.Step) error {
 	}
 	t.rollbacks++
 	t.ctl.Lock()
+	t.saved = back
 	t.cfg.LearnRateG /= 2
 	t.cfg.LearnRateD /= 2
 	cfg := t.cfg
@@ -406,18 +452,22 @@ func (t *Trainer) publishGrid(step int) {
 	t.bus.Publish(events.Grid{Step: step, Image: img})
 }
 
-// checkpoint saves one to the run directory; a failure is reported and
-// training goes on with the previous checkpoints intact.
-func (t *Trainer) checkpoint() {
-	path := t.files.checkpointPath(t.StepsDone())
+// checkpoint saves one to the run directory; on failure the previous
+// checkpoints are intact.
+func (t *Trainer) checkpoint() error {
+	step := t.StepsDone()
+	path := t.files.checkpointPath(step)
 	if err := t.SaveCheckpoint(path); err != nil {
-		t.warn(t.StepsDone(), err)
-		return
+		return err
 	}
-	t.bus.Publish(events.Checkpoint{Step: t.StepsDone(), Path: path})
+	t.ctl.Lock()
+	t.saved = step
+	t.ctl.Unlock()
+	t.bus.Publish(events.Checkpoint{Step: step, Path: path})
 	if err := t.files.prune(t.cfg.KeepCheckpoints); err != nil {
-		t.warn(t.StepsDone(), err)
+		t.warn(step, err)
 	}
+	return nil
 }
 
 // rateMeter averages throughput over recent iterations so that the ETA

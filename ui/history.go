@@ -109,7 +109,10 @@ func (h *History) Apply(e events.Event) {
 		}
 	case events.State:
 		h.started = true
-		if !e.Warning {
+		// Most warnings are remarks about a run that goes on; a warning
+		// that pauses the run (a checkpoint that could not be written)
+		// changes the phase like any other.
+		if !e.Warning || e.Phase != events.Running {
 			h.phase = e.Phase
 		}
 		// Phases show in the run controls; the status line gets what the

@@ -8,6 +8,7 @@ import (
 	"image/gif"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -540,4 +541,34 @@ func TestOpenRunAndWalk(t *testing.T) {
 			t.Errorf("set-up shows width %q, not the checkpoint's 8", c.s.setup.entries["width"].Text)
 		}
 	})
+}
+
+// A checkpoint that cannot be written pauses the run and says why;
+// Resume, once space is free, writes it and training goes on.
+func TestFullDiskPausesRun(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root (CI runs as root)")
+	}
+	h := newHarness(t, "lite-mnist")
+	runs := filepath.Join(h.dir, "runs")
+	os.MkdirAll(runs, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", runs).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", runs).Run() })
+	h.ui(func() { h.s.cfg.CheckpointEvery = 40 })
+	h.startTiny(1000)
+	h.waitFor("the first checkpoint", time.Minute, func() bool { return len(h.s.hist.Checkpoints()) == 1 })
+	filler := filepath.Join(runs, "download.iso")
+	if err := os.WriteFile(filler, make([]byte, 2<<20), 0o644); err == nil {
+		t.Fatal("2 MiB fitted on a 2 MiB disk that already holds a run")
+	}
+	h.waitFor("the run to pause", time.Minute, func() bool {
+		return h.s.run.phase.Text == "Paused" && strings.Contains(h.s.status.Text, "no space left")
+	})
+	os.Remove(filler)
+	h.ui(func() { test.Tap(h.s.run.pause) })
+	h.waitFor("the checkpoint written on Resume", time.Minute, func() bool { return len(h.s.hist.Checkpoints()) == 2 })
+	h.waitFor("training again", time.Minute, func() bool { return h.s.run.phase.Text == "Training" && h.shownStep() > 80 })
+	h.stop()
 }

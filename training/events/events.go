@@ -67,12 +67,14 @@ func (p Phase) String() string {
 }
 
 // State reports a change of phase, or a problem the run survived (Warning).
+// A warning in phase Paused is a pause the trainer chose because a
+// checkpoint could not be written: resuming tries the checkpoint again.
 type State struct {
 	Phase   Phase
 	Step    int
 	Message string // plain words for the user
 	Err     error  // set for Failed, and for warnings that carry an error
-	Warning bool   // the run goes on; Message says what went wrong
+	Warning bool   // Message says what went wrong; the run goes on, or waits (Paused)
 }
 
 // Metrics reports the quality of a fixed number of samples, measured with
