@@ -13,7 +13,6 @@ import (
 
 	"github.com/ganstudio/ganstudio/assets"
 	"github.com/ganstudio/ganstudio/training"
-	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/ui"
 )
 
@@ -26,16 +25,15 @@ const appID = "io.github.ganstudio.ganstudio"
 func guiCommand(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ganstudio", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	preset := fs.String("preset", "lite-mnist", fmt.Sprintf("preset to select: one of %v", training.Presets()))
-	data := fs.String("dataset", "", "data set name (mnist, fashion-mnist, cifar10) or folder of images, overriding the preset's")
+	preset, apply := configFlags(fs)
 	autostart := fs.Bool("autostart", false, "start training as soon as the window opens")
 	open := fs.String("open", "", "run folder or checkpoint to open")
 	runs := fs.String("runs", "", "folder for new runs (default: ./runs)")
 	refresh := fs.Duration("refresh", ui.DefaultRefresh, "how often the window redraws a running run")
-	metricsEvery := fs.Int("metrics-every", 0, "measure sample quality every N steps (default: the preset's; the smoke test sets a small N to see a measurement early)")
 	layoutReport := fs.String("layout-report", "", "write where the grid, curves and quality plots are on screen to this JSON file (for the Xvfb smoke test)")
+	uiReport := fs.String("ui-report", "", "write the UI thread's latency, the step and memory to this CSV file every second (for soak tests)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ganstudio [--preset NAME] [--dataset NAME|FOLDER] [--autostart] [--open RUN]")
+		fmt.Fprintln(stderr, "usage: ganstudio [--preset NAME] [--dataset NAME|FOLDER] [hyperparameter flags] [--autostart] [--open RUN]")
 		fmt.Fprintln(stderr, "       ganstudio train ...   (training without a window)")
 		fs.PrintDefaults()
 	}
@@ -49,11 +47,11 @@ func guiCommand(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ganstudio: unexpected argument %q: the window takes only flags (see ganstudio --help)\n", fs.Arg(0))
 		return 2
 	}
-	if *metricsEvery < 0 {
-		fmt.Fprintf(stderr, "ganstudio: --metrics-every %d is negative: give a number of steps\n", *metricsEvery)
-		return 2
+	cfg, err := training.Preset(*preset)
+	if err == nil {
+		err = apply(&cfg)
 	}
-	if _, err := training.Preset(*preset); err != nil {
+	if err != nil {
 		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
 		return 2
 	}
@@ -69,15 +67,18 @@ func guiCommand(args []string, stderr io.Writer) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GAN Studio")
 	w.Resize(fyne.NewSize(1360, 860))
-	var spec *dataset.Spec
-	if *data != "" {
-		sp := dataset.SpecFor(*data)
-		spec = &sp
-	}
-	s, err := ui.New(w, ui.Options{Preset: *preset, Refresh: *refresh, Dataset: spec, RunsDir: *runs, MetricsEvery: *metricsEvery})
+	s, err := ui.New(w, ui.Options{Config: &cfg, Refresh: *refresh, RunsDir: *runs})
 	if err != nil {
 		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
 		return 1
+	}
+	if *uiReport != "" {
+		stop, err := startUIReport(*uiReport, s, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "ganstudio: %v\n", err)
+			return 1
+		}
+		defer stop()
 	}
 	w.SetCloseIntercept(func() {
 		// Closing saves a running run's checkpoint before the window goes.

@@ -496,7 +496,7 @@ type qualityView struct {
 
 func newQualityView(s *Studio) *qualityView {
 	v := &qualityView{s: s}
-	v.plotRaster = newPlotRaster(&s.hist, 360, 150, func(w, h int, scale float32, bg, fg color.Color) image.Image {
+	v.plotRaster = newPlotRaster(s, 360, 150, func(w, h int, scale float32, bg, fg color.Color) image.Image {
 		return RenderQuality(s.hist.Quality(), w, h, scale, bg, fg)
 	})
 	v.warning = widget.NewLabel("")

@@ -45,7 +45,7 @@ func absInt(v int) int {
 // size, and counts the FCD curve's and the class bars' pixels.
 func qualityPixels(h *harness) (fcd, bars int) {
 	var m image.Image
-	h.ui(func() { m = h.s.quality.generate(640, 360) })
+	h.ui(func() { m = h.s.quality.image(640, 360) })
 	return countNear(m, colFCD), countNear(m, colBars)
 }
 

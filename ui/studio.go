@@ -49,14 +49,11 @@ type Options struct {
 	Chooser Chooser
 	// Preset is the preset selected at start ("lite-mnist" if empty).
 	Preset string
-	// Dataset, if set, replaces the preset's data set (with the network's
-	// image shape adapted to it).
-	Dataset *dataset.Spec
+	// Config, if set, is the configuration the window starts with instead
+	// of the preset's: `ganstudio --preset P --steps N …` pre-sets it.
+	Config *training.Config
 	// RunsDir is the folder new runs are written under ("" : ./runs).
 	RunsDir string
-	// MetricsEvery, if above 0, replaces the preset's interval between
-	// sample-quality measurements (the smoke test wants one early).
-	MetricsEvery int
 }
 
 // Studio is the whole window: it owns the views, the configuration being
@@ -119,22 +116,18 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	if s.chooser == nil {
 		s.chooser = dialogChooser{w}
 	}
-	name := opt.Preset
-	if name == "" {
-		name = "lite-mnist"
+	if opt.Config != nil {
+		s.cfg = *opt.Config
+	} else {
+		name := opt.Preset
+		if name == "" {
+			name = "lite-mnist"
+		}
+		var err error
+		if s.cfg, err = training.Preset(name); err != nil {
+			return nil, err
+		}
 	}
-	cfg, err := training.Preset(name)
-	if err != nil {
-		return nil, err
-	}
-	if opt.Dataset != nil {
-		cfg.Data = *opt.Dataset
-		cfg.Model.ImageSize, cfg.Model.Channels = shapeFor(cfg.Data)
-	}
-	if opt.MetricsEvery > 0 {
-		cfg.MetricsEvery = opt.MetricsEvery
-	}
-	s.cfg = cfg
 
 	s.status = widget.NewLabel("Pick a preset or a data set, then press Start.")
 	s.status.Wrapping = fyne.TextWrapWord
@@ -791,4 +784,12 @@ func (s *Studio) Close() {
 			_ = eng.Stop()
 		}
 	}
+}
+
+// Progress returns the step the shown run has reached and how many preview
+// grids the window holds decoded in memory (the rest are read back from
+// disk): what a long run's memory depends on.
+func (s *Studio) Progress() (step, gridsInMemory int) {
+	last, _ := s.hist.Last()
+	return last.Step, s.hist.InMemory()
 }

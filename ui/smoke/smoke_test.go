@@ -24,49 +24,14 @@ const runFor = 60 * time.Second
 // virtual display for a minute and checks two screenshots: the generated
 // grid changed, the curves are drawn and so are the sample-quality plots.
 func TestWindowTrains(t *testing.T) {
-	for _, tool := range []string{"Xvfb", "import", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: apt-get install xvfb imagemagick xdotool", tool)
-		}
-	}
-	out := os.Getenv("SMOKE_OUT")
-	if out == "" {
-		out = t.TempDir()
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(out, "ganstudio")
-	if b, err := exec.Command("go", "build", "-o", bin, "github.com/ganstudio/ganstudio/app").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, b)
-	}
-
+	out := outDir(t)
+	bin := buildApp(t, out)
 	display := startXvfb(t)
-	work := t.TempDir() // the run folder goes here
 	layout := filepath.Join(out, "layout.json")
 	os.Remove(layout)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	app := exec.CommandContext(ctx, bin, "--preset", "lite-mnist", "--autostart", "--metrics-every", "20", "--layout-report", layout)
-	app.Dir = work
-	app.Env = append(os.Environ(), "DISPLAY="+display)
-	logf, _ := os.Create(filepath.Join(out, "ganstudio.log"))
-	defer logf.Close()
-	app.Stdout, app.Stderr = logf, logf
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
+	exited := launch(t, bin, display, filepath.Join(out, "ganstudio.log"),
+		"--preset", "lite-mnist", "--autostart", "--metrics-every", "20", "--layout-report", layout)
 	started := time.Now()
-	exited := make(chan error, 1)
-	go func() { exited <- app.Wait() }()
-	defer func() {
-		app.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			app.Process.Kill()
-		}
-	}()
 
 	win := waitOutput(t, 30*time.Second, display, "xdotool", "search", "--sync", "--name", "^GAN Studio$")
 	win = strings.Fields(win)[0]
@@ -136,6 +101,61 @@ func TestWindowTrains(t *testing.T) {
 		t.Errorf("no sample-quality plots in %v: %d FCD and %d class-bar pixels", quality, fcd, bars)
 	}
 	t.Logf("quality pixels: FCD %d, class bars %d", fcd, bars)
+}
+
+// outDir is where screenshots and logs go: $SMOKE_OUT, or a temporary
+// folder.
+func outDir(t *testing.T) string {
+	out := os.Getenv("SMOKE_OUT")
+	if out == "" {
+		out = t.TempDir()
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"Xvfb", "import", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: apt-get install xvfb imagemagick xdotool", tool)
+		}
+	}
+	return out
+}
+
+// buildApp builds ganstudio into out.
+func buildApp(t *testing.T, out string) string {
+	bin := filepath.Join(out, "ganstudio")
+	if b, err := exec.Command("go", "build", "-o", bin, "github.com/ganstudio/ganstudio/app").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	return bin
+}
+
+// launch runs the app with args on display, in a temporary folder (its
+// runs/ go there), logging to logPath. The app is interrupted at the end
+// of the test; the channel reports its exit.
+func launch(t *testing.T, bin, display, logPath string, args ...string) <-chan error {
+	app := exec.Command(bin, args...)
+	app.Dir = t.TempDir()
+	app.Env = append(os.Environ(), "DISPLAY="+display)
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Stdout, app.Stderr = logf, logf
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait(); logf.Close() }()
+	t.Cleanup(func() {
+		app.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			app.Process.Kill()
+		}
+	})
+	return exited
 }
 
 func rect(r [4]int) image.Rectangle { return image.Rect(r[0], r[1], r[0]+r[2], r[1]+r[3]) }
