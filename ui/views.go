@@ -154,22 +154,23 @@ type samplesView struct {
 func newSamplesView(s *Studio) *samplesView {
 	v := &samplesView{s: s, shown: -1, live: true}
 	v.grid = newGridPicker(func(cell int) { s.walk.pick(cell) })
-	v.real = pixelImage(160, 160)
+	v.real = pixelImage(112, 112)
 	v.scrub = widget.NewSlider(0, 1)
 	v.scrub.Step = 1
 	v.scrub.OnChanged = func(f float64) { v.scrubTo(int(math.Round(f))) }
 	v.scrubLbl = widget.NewLabel("no samples yet")
 	v.scrub.Disable()
+	// The generated grid is what people watch: it takes all the room; the
+	// real images beside the history are there to compare with.
 	gen := container.NewBorder(heading("Generated samples"), nil, nil, nil, v.grid)
-	real := container.NewBorder(heading("Real images"), nil, nil, nil, v.real)
+	real := container.NewBorder(widget.NewLabel("Real images"), nil, nil, nil, v.real)
 	v.content = container.NewBorder(nil,
 		container.NewVBox(
 			container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub),
-			v.scrubLbl,
-			hint("Each cell is the generator's output for one fixed noise vector: watch the same 25 images sharpen as it learns."),
+			container.NewBorder(nil, nil, real, nil, container.NewVBox(v.scrubLbl,
+				hint("Each cell is the generator's output for one fixed noise vector: watch the same 25 images sharpen as it learns."))),
 		),
-		nil, nil,
-		container.NewGridWithColumns(2, container.NewPadded(gen), container.NewPadded(real)))
+		nil, nil, container.NewPadded(gen))
 	return v
 }
 
