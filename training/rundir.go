@@ -108,9 +108,12 @@ func (r *runFiles) writeStep(s events.Step) error {
 	return nil
 }
 
-func (r *runFiles) gridPath(step int) string {
-	return filepath.Join(r.dir, gridsDir, fmt.Sprintf("step-%07d.png", step))
+// GridPath is where the run folder runDir keeps the preview grid of a step.
+func GridPath(runDir string, step int) string {
+	return filepath.Join(runDir, gridsDir, fmt.Sprintf("step-%07d.png", step))
 }
+
+func (r *runFiles) gridPath(step int) string { return GridPath(r.dir, step) }
 
 func (r *runFiles) checkpointPath(step int) string {
 	return filepath.Join(r.dir, checkpointsDir, fmt.Sprintf("step-%07d.ckpt", step))

@@ -4,10 +4,10 @@ import (
 	"image"
 	"image/color"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 )
 
@@ -85,7 +85,7 @@ func TestHistoryKeepsOldGridsOnDisk(t *testing.T) {
 	if got := h.InMemory(); got != gridsInMemory {
 		t.Errorf("%d grids in memory, want %d", got, gridsInMemory)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "grids", "step-000000.png")); err != nil {
+	if _, err := os.Stat(training.GridPath(dir, 0)); err != nil {
 		t.Errorf("evicted grid not on disk: %v", err)
 	}
 	step, img, err := h.GridAt(3)

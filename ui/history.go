@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 )
 
@@ -75,7 +76,7 @@ func gridPath(runDir string, step int) string {
 	if runDir == "" {
 		return ""
 	}
-	return filepath.Join(runDir, "grids", fmt.Sprintf("step-%06d.png", step))
+	return training.GridPath(runDir, step)
 }
 
 // Apply records one event.

@@ -359,6 +359,17 @@ func TestScrubberShowsEarlierGrid(t *testing.T) {
 	if !strings.Contains(label, "grid 2 of") {
 		t.Errorf("scrubber label %q does not say which grid", label)
 	}
+	// The window keeps evicted grids where the trainer wrote them: one
+	// file per grid, none written twice under another name.
+	files, _ := filepath.Glob(filepath.Join(h.s.hist.RunDir(), "grids", "*.png"))
+	for _, step := range h.s.hist.GridSteps() {
+		if _, err := os.Stat(training.GridPath(h.s.hist.RunDir(), step)); err != nil {
+			t.Errorf("grid of step %d: %v", step, err)
+		}
+	}
+	if n := h.s.hist.NumGrids(); len(files) != n {
+		t.Errorf("%d grid files in the run folder for %d grids", len(files), n)
+	}
 }
 
 func TestExportsDecode(t *testing.T) {
