@@ -1,6 +1,7 @@
 package training
 
 import (
+	"errors"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -105,5 +106,57 @@ func TestKeepsNewestCheckpoints(t *testing.T) {
 	run, _ := ReadRun(tr.RunDir())
 	if len(run.Checkpoints) != 2 || !strings.HasSuffix(run.Checkpoints[1], "step-0000012.ckpt") {
 		t.Fatalf("checkpoints %v, want the two newest", run.Checkpoints)
+	}
+}
+
+// A window asks before rolling back: the run pauses and says so, Resume
+// rolls back with halved learning rates, Stop ends the run there.
+func TestDivergencePausesWhenAsked(t *testing.T) {
+	for _, answer := range []string{"resume", "stop"} {
+		t.Run(answer, func(t *testing.T) {
+			cfg := tinyConfig(t, 40)
+			cfg.CheckpointEvery = 5
+			cfg.OnDiverge = "stop" // what a headless run would do; the question wins
+			tr := mustNew(t, cfg, realMNIST(t))
+			tr.PauseOnDivergence()
+			sub, watch := tr.Subscribe(), tr.Subscribe()
+			tr.Start()
+			poison(t, tr, sub, 7)
+			var asked events.State
+			for asked.Err == nil {
+				select {
+				case <-watch.Ready():
+				case <-tr.Done():
+					t.Fatalf("the run ended (%v) without pausing to ask", tr.Wait())
+				}
+				for _, e := range watch.Drain() {
+					if s, ok := e.(events.State); ok && s.Phase == events.Paused && s.Warning {
+						asked = s
+					}
+				}
+			}
+			if !errors.Is(asked.Err, ErrDiverged) || !strings.Contains(asked.Message, "Resume rolls back") {
+				t.Fatalf("paused with %v: %q", asked.Err, asked.Message)
+			}
+			if answer == "stop" {
+				if err := tr.Stop(); err != nil {
+					t.Fatalf("stop: %v", err)
+				}
+				if n := tr.StepsDone(); n >= 40 {
+					t.Fatalf("%d steps done after stopping at the question", n)
+				}
+				return
+			}
+			tr.Resume()
+			if err := tr.Wait(); err != nil {
+				t.Fatalf("run ended with %v after the rollback", err)
+			}
+			if c := tr.Config(); c.LearnRateG != cfg.LearnRateG/2 {
+				t.Fatalf("learning rate %g after the rollback, want %g", c.LearnRateG, cfg.LearnRateG/2)
+			}
+			if n := tr.StepsDone(); n != 40 {
+				t.Fatalf("%d steps done, want 40", n)
+			}
+		})
 	}
 }

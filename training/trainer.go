@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -43,6 +44,8 @@ type Trainer struct {
 	paused   bool
 	stopping bool
 	saved    int // step of the last checkpoint written, −1 before the first
+
+	askOnDiverge bool // see PauseOnDivergence
 	finished chan struct{}
 	err      error
 }
@@ -318,32 +321,53 @@ func (t *Trainer) saveOrPause() {
 		if err == nil {
 			return
 		}
-		if !t.pauseFor(err) {
+		if !t.pauseFor(err, t.checkpointFailure(err)) {
 			t.warn(t.StepsDone(), err)
 			return
 		}
 	}
 }
 
-// pauseFor pauses the run because of err and waits to be resumed; it
-// reports false when the run is stopping instead.
-func (t *Trainer) pauseFor(err error) bool {
+// checkpointFailure says in plain words why the run pauses after the
+// checkpoint error err.
+func (t *Trainer) checkpointFailure(err error) string {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	last := "none yet"
+	if t.saved >= 0 {
+		last = fmt.Sprintf("step %d", t.saved)
+	}
+	return fmt.Sprintf("%v. Training is paused so that no more steps go unsaved (last checkpoint: %s); free some space and resume to try again", err, last)
+}
+
+// pauseFor pauses the run because of err, telling the user msg, and waits
+// to be resumed; it reports false when the run is stopping instead.
+func (t *Trainer) pauseFor(err error, msg string) bool {
 	t.ctl.Lock()
 	defer t.ctl.Unlock()
 	if t.stopping {
 		return false
 	}
-	last := "none yet"
-	if t.saved >= 0 {
-		last = fmt.Sprintf("step %d", t.saved)
-	}
 	t.paused = true
-	t.bus.Publish(events.State{Phase: events.Paused, Step: t.StepsDone(), Warning: true, Err: err,
-		Message: fmt.Sprintf("%v. Training is paused so that no more steps go unsaved (last checkpoint: %s); free some space and resume to try again", err, last)})
+	t.bus.Publish(events.State{Phase: events.Paused, Step: t.StepsDone(), Warning: true, Err: err, Message: msg})
 	for t.paused && !t.stopping {
 		t.wake.Wait()
 	}
 	return !t.stopping
+}
+
+// ErrDiverged is wrapped by the errors and pauses of a run whose loss
+// became NaN or infinite.
+var ErrDiverged = errors.New("training diverged")
+
+// PauseOnDivergence makes a divergence pause the run whatever the
+// configuration's OnDiverge says, so that someone can decide: Resume then
+// rolls back to the last checkpoint with halved learning rates, and Stop
+// ends the run. The window calls it; headless runs act on OnDiverge.
+func (t *Trainer) PauseOnDivergence() {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	t.askOnDiverge = true
 }
 
 // maxRollbacks bounds how often one run rolls back, so that a run that
@@ -354,16 +378,24 @@ const maxRollbacks = 5
 // checkpoint with halved learning rates when the configuration asks for it
 // and that is possible, and otherwise returns the error that ends the run.
 func (t *Trainer) recover(s events.Step) error {
-	what := fmt.Sprintf("training diverged at step %d (D loss %g, G loss %g)", s.Step, s.DLoss, s.GLoss)
-	if t.cfg.OnDiverge != "rollback" {
-		return fmt.Errorf("%s: lower the learning rates and resume from the last checkpoint", what)
+	diverged := fmt.Errorf("%w at step %d (D loss %g, G loss %g)", ErrDiverged, s.Step, s.DLoss, s.GLoss)
+	what := diverged.Error()
+	t.ctl.Lock()
+	ask := t.askOnDiverge
+	t.ctl.Unlock()
+	if !ask && t.cfg.OnDiverge != "rollback" {
+		return fmt.Errorf("%w: lower the learning rates and resume from the last checkpoint", diverged)
 	}
 	if t.rollbacks >= maxRollbacks {
-		return fmt.Errorf("%s after %d rollbacks with ever lower learning rates: check the data and the configuration", what, t.rollbacks)
+		return fmt.Errorf("%w after %d rollbacks with ever lower learning rates: check the data and the configuration", diverged, t.rollbacks)
 	}
-	f, _, _, err := findCheckpoint(t.files.dir)
+	f, ckpt, _, err := findCheckpoint(t.files.dir)
 	if err != nil {
-		return fmt.Errorf("%s, and there is no checkpoint to roll back to: %w", what, err)
+		return fmt.Errorf("%w, and there is no checkpoint to roll back to: %w", diverged, err)
+	}
+	if ask && !t.pauseFor(diverged, fmt.Sprintf("%s. Resume rolls back to the last good checkpoint (%s) and halves the learning rates; Stop ends the run there",
+		what, filepath.Base(ckpt))) {
+		return nil // stopped: the loop ends, and the NaN weights are not saved
 	}
 	t.mu.Lock()
 	err = t.restore(f)

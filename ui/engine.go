@@ -35,6 +35,7 @@ type Engine interface {
 	Wait() error
 	SetLearningRates(g, d float64) error
 	SaveCheckpoint(path string) error
+	PauseOnDivergence()
 }
 
 var (

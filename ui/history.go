@@ -30,16 +30,17 @@ type GridRef struct {
 // the preview grids and the phase. It is written by the event goroutine and
 // read by the views, so every method locks.
 type History struct {
-	mu      sync.Mutex
-	steps   []events.Step
-	cols    curveCols // the curves' values, column by column
-	grids   []GridRef
-	phase   events.Phase
-	started bool // a run has been attached (phase is meaningful)
-	message string
-	ckpts   []string
-	runDir  string
-	version int // bumped on every change, so views redraw only when needed
+	mu       sync.Mutex
+	steps    []events.Step
+	cols     curveCols // the curves' values, column by column
+	grids    []GridRef
+	phase    events.Phase
+	pauseErr error // why the trainer paused by itself (nil: the user paused)
+	started  bool  // a run has been attached (phase is meaningful)
+	message  string
+	ckpts    []string
+	runDir   string
+	version  int // bumped on every change, so views redraw only when needed
 
 	// live is a preview the window asked for between the trainer's grids
 	// (see Options.LivePreview); it is shown until a newer grid comes and
@@ -63,7 +64,7 @@ func (h *History) Reset(runDir string) {
 // over, so fields are reset one by one.
 func (h *History) clear(runDir string) {
 	h.steps, h.cols, h.grids, h.ckpts = nil, curveCols{}, nil, nil
-	h.phase, h.started, h.message = events.Running, false, ""
+	h.phase, h.pauseErr, h.started, h.message = events.Running, nil, false, ""
 	h.live, h.liveStep, h.lastGrid = nil, 0, time.Time{}
 	h.quality = Quality{}
 	h.runDir = runDir
@@ -115,6 +116,10 @@ func (h *History) Apply(e events.Event) {
 		// changes the phase like any other.
 		if !e.Warning || e.Phase != events.Running {
 			h.phase = e.Phase
+			h.pauseErr = nil
+			if e.Phase == events.Paused {
+				h.pauseErr = e.Err
+			}
 		}
 		// Phases show in the run controls; the status line gets what the
 		// user must read: warnings and failures.
@@ -272,6 +277,14 @@ func (h *History) Phase() (events.Phase, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.phase, h.started
+}
+
+// PauseReason returns why the trainer paused the run by itself (a
+// divergence, a checkpoint that could not be written), or nil.
+func (h *History) PauseReason() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pauseErr
 }
 
 // Message returns the newest message of the run for the status line.

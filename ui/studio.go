@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -409,6 +410,9 @@ func (s *Studio) attach(eng Engine, resumable string) {
 	stop := make(chan struct{})
 	s.eng, s.gen, s.stopWatch, s.resumable = eng, eng, stop, resumable
 	s.mu.Unlock()
+	// Someone is watching: a divergence asks them instead of rolling back
+	// on its own.
+	eng.PauseOnDivergence()
 	s.hist.Reset(eng.RunDir())
 	cfg := eng.Config()
 	s.hist.SetMetricsPlan(cfg.MetricsEvery, cfg.MetricsSamples)
@@ -499,6 +503,8 @@ func (s *Studio) clearBusy() {
 // runState is what the controls can do now.
 type runState struct {
 	busy, running, paused, canContinue, hasEngine, hasSampler bool
+	// diverged: the trainer paused at a divergence, and Resume rolls back.
+	diverged bool
 }
 
 func (s *Studio) state() runState {
@@ -509,6 +515,7 @@ func (s *Studio) state() runState {
 	if phase, ok := s.hist.Phase(); ok && st.hasEngine {
 		st.running = phase == events.Running
 		st.paused = phase == events.Paused
+		st.diverged = st.paused && errors.Is(s.hist.PauseReason(), training.ErrDiverged)
 	}
 	st.canContinue = resumable && !st.running && !st.paused
 	return st
@@ -568,10 +575,14 @@ func (s *Studio) Pause() {
 	phase, _ := s.hist.Phase()
 	// Pause and Resume only set a flag in the trainer, but it may hold its
 	// lock through a step: call them off the UI thread.
-	if phase == events.Paused {
+	switch {
+	case phase == events.Paused && errors.Is(s.hist.PauseReason(), training.ErrDiverged):
+		go eng.Resume()
+		s.setStatus("Rolling back to the last good checkpoint with halved learning rates…")
+	case phase == events.Paused:
 		go eng.Resume()
 		s.setStatus("Resuming…")
-	} else {
+	default:
 		go eng.Pause()
 		s.setStatus("Pausing after the current step…")
 	}

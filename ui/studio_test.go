@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/events"
 )
 
 // uiThread is the tests' UI thread: every access to widgets, from a test
@@ -581,5 +582,26 @@ func TestFullDiskPausesRun(t *testing.T) {
 	h.ui(func() { test.Tap(h.s.run.pause) })
 	h.waitFor("the checkpoint written on Resume", time.Minute, func() bool { return len(h.s.hist.Checkpoints()) == 2 })
 	h.waitFor("training again", time.Minute, func() bool { return h.s.run.phase.Text == "Training" && h.shownStep() > 80 })
+	h.stop()
+}
+
+// A run that diverged waits for the user: the run controls offer to roll
+// back, and the status line says what happened. (The trainer's side, a
+// real NaN and the rollback, is training's TestDivergencePausesWhenAsked;
+// here the trainer is paused and told about the divergence by its event.)
+func TestDivergenceOffersRollback(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	h.startTiny(1000)
+	h.waitFor("some steps", time.Minute, func() bool { return h.shownStep() >= 3 })
+	h.ui(func() { test.Tap(h.s.run.pause) })
+	h.waitFor("the run to pause", 10*time.Second, func() bool { return h.s.run.pause.Text == "Resume" })
+	h.s.hist.Apply(events.State{Phase: events.Paused, Step: 5, Warning: true,
+		Err:     fmt.Errorf("%w at step 5 (D loss NaN, G loss NaN)", training.ErrDiverged),
+		Message: "training diverged at step 5 (D loss NaN, G loss NaN). Resume rolls back to the last good checkpoint (step-0000000.ckpt) and halves the learning rates; Stop ends the run there"})
+	h.waitFor("the offer to roll back", 10*time.Second, func() bool {
+		return h.s.run.pause.Text == "Roll back" && strings.Contains(h.s.status.Text, "diverged at step 5")
+	})
+	h.ui(func() { test.Tap(h.s.run.pause) })
+	h.waitFor("training again", 10*time.Second, func() bool { return h.s.run.pause.Text == "Pause" && h.s.run.phase.Text == "Training" })
 	h.stop()
 }

@@ -126,7 +126,10 @@ func (v *runView) setState(st runState) {
 	setEnabled(v.open, !st.busy && !st.running && !st.paused)
 	setEnabled(v.openCkpt, !st.busy && !st.running && !st.paused)
 	v.phase.SetText(v.s.phaseText(st))
-	if st.paused {
+	if st.diverged {
+		v.pause.SetText("Roll back")
+		v.pause.SetIcon(theme.HistoryIcon())
+	} else if st.paused {
 		v.pause.SetText("Resume")
 		v.pause.SetIcon(theme.MediaPlayIcon())
 	} else {
