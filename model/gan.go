@@ -65,24 +65,24 @@ func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, er
 
 	// G's graph: how far D is from calling G's fakes real.
 	b := newBuilder(cfg, true, rng)
-	fake := gan.G.build(b, b.input("z", s.noise))
+	fake := gan.G.build(b, b.Input("z", s.noise))
 	s.gLoss = b.sigmoidXent(gan.D.build(b, fake), realTarget)
-	s.gGrads = b.grads(s.gLoss, s.gParams)
-	s.gMachine = b.machine(append(G.Nodes{s.gLoss}, s.gGrads...)...)
-	if b.err != nil {
-		return nil, fmt.Errorf("build generator step: %w", b.err)
+	s.gGrads = b.Grads(s.gLoss, s.gParams)
+	s.gMachine = b.Machine(append(G.Nodes{s.gLoss}, s.gGrads...)...)
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("build generator step: %w", err)
 	}
 
 	// D's graph: real images against fresh fakes from the same noise.
 	b = newBuilder(cfg, true, rng)
-	fake = gan.G.build(b, b.input("z", s.noise))
-	s.realLogits = gan.D.build(b, b.input("x", s.real))
+	fake = gan.G.build(b, b.Input("z", s.noise))
+	s.realLogits = gan.D.build(b, b.Input("x", s.real))
 	s.fakeLogits = gan.D.build(b, fake)
 	s.dLoss = b.add(b.sigmoidXent(s.realLogits, realTarget), b.sigmoidXent(s.fakeLogits, 0))
-	s.dGrads = b.grads(s.dLoss, s.dParams)
-	s.dMachine = b.machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)
-	if b.err != nil {
-		return nil, fmt.Errorf("build discriminator step: %w", b.err)
+	s.dGrads = b.Grads(s.dLoss, s.dParams)
+	s.dMachine = b.Machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("build discriminator step: %w", err)
 	}
 	return s, nil
 }
@@ -102,7 +102,7 @@ func (s *Step) UpdateG(opt *Adam) (float32, error) {
 	if err := run(s.gMachine); err != nil {
 		return 0, fmt.Errorf("generator step: %w", err)
 	}
-	loss := scalar(s.gLoss)
+	loss := Scalar(s.gLoss)
 	opt.Update(s.gParams, s.gradients(s.gGrads))
 	return loss, nil
 }
@@ -113,7 +113,7 @@ func (s *Step) UpdateD(opt *Adam) (loss, dReal, dFake float32, err error) {
 	if err := run(s.dMachine); err != nil {
 		return 0, 0, 0, fmt.Errorf("discriminator step: %w", err)
 	}
-	loss, dReal, dFake = scalar(s.dLoss), meanSigmoid(s.realLogits), meanSigmoid(s.fakeLogits)
+	loss, dReal, dFake = Scalar(s.dLoss), meanSigmoid(s.realLogits), meanSigmoid(s.fakeLogits)
 	opt.Update(s.dParams, s.gradients(s.dGrads))
 	return loss, dReal, dFake, nil
 }
@@ -129,16 +129,6 @@ func (s *Step) gradients(nodes []*G.Node) [][]float32 {
 func run(m G.VM) error {
 	defer m.Reset()
 	return m.RunAll()
-}
-
-func scalar(n *G.Node) float32 {
-	switch v := n.Value().Data().(type) {
-	case float32:
-		return v
-	case []float32:
-		return v[0]
-	}
-	return float32(math.NaN())
 }
 
 func meanSigmoid(logits *G.Node) float32 {
@@ -173,10 +163,10 @@ func (gan *GAN) Generate(noise []float32) ([]float32, error) {
 	if !ok {
 		s = &sampler{noise: tensor.New(tensor.WithShape(n, nz), tensor.Of(tensor.Float32))}
 		b := newBuilder(gan.Config, false, nil)
-		s.out = gan.G.build(b, b.input("z", s.noise))
-		s.m = b.machine(s.out)
-		if b.err != nil {
-			return nil, fmt.Errorf("build sampler: %w", b.err)
+		s.out = gan.G.build(b, b.Input("z", s.noise))
+		s.m = b.Machine(s.out)
+		if err := b.Err(); err != nil {
+			return nil, fmt.Errorf("build sampler: %w", err)
 		}
 		gan.samplers[n] = s
 	}

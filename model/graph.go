@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/ganstudio/ganstudio/model/linear"
@@ -10,25 +11,27 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// builder adds layers to one gorgonia graph. It keeps the first error and
-// turns later calls into no-ops, so that the networks read as a list of
-// layers instead of a ladder of error checks.
-type builder struct {
-	g        *G.ExprGraph
-	cfg      Config
-	training bool      // batch statistics and dropout, or running statistics and none
-	rng      *rand.PCG // dropout masks; nil when not training
-	nodes    map[*Param]*G.Node
-	err      error
+// Builder adds nodes to one gorgonia graph. It binds every Param to one
+// node, keeps the first error and turns later calls into no-ops, so that a
+// network reads as a list of layers instead of a ladder of error checks.
+// The GAN's graphs and the classifier's are built with it.
+type Builder struct {
+	g     *G.ExprGraph
+	nodes map[*Param]*G.Node
+	err   error
 }
 
-func newBuilder(cfg Config, training bool, rng *rand.PCG) *builder {
-	return &builder{g: G.NewGraph(), cfg: cfg, training: training, rng: rng, nodes: make(map[*Param]*G.Node)}
+// NewBuilder returns a builder of a new, empty graph.
+func NewBuilder() *Builder {
+	return &Builder{g: G.NewGraph(), nodes: make(map[*Param]*G.Node)}
 }
 
-// node returns p's node in this graph, bound to p's tensor so that every
-// graph sees the same weights.
-func (b *builder) node(p *Param) *G.Node {
+// Err returns the first error of the calls so far.
+func (b *Builder) Err() error { return b.err }
+
+// Node returns p's node in this graph (nil for a nil p), bound to p's
+// tensor so that every graph sees the same weights.
+func (b *Builder) Node(p *Param) *G.Node {
 	if p == nil {
 		return nil
 	}
@@ -40,12 +43,14 @@ func (b *builder) node(p *Param) *G.Node {
 	return n
 }
 
-// input adds a graph input bound to t, which the caller fills before each run.
-func (b *builder) input(name string, t *tensor.Dense) *G.Node {
+// Input adds a graph input bound to t, which the caller fills before each run.
+func (b *Builder) Input(name string, t *tensor.Dense) *G.Node {
 	return G.NewTensor(b.g, tensor.Float32, t.Dims(), G.WithShape(t.Shape()...), G.WithName(name), G.WithValue(t))
 }
 
-func (b *builder) do(what string, f func() (*G.Node, error)) *G.Node {
+// Do adds a node with f unless an earlier call failed; an error of f is
+// kept, wrapped with what.
+func (b *Builder) Do(what string, f func() (*G.Node, error)) *G.Node {
 	if b.err != nil {
 		return nil
 	}
@@ -56,26 +61,75 @@ func (b *builder) do(what string, f func() (*G.Node, error)) *G.Node {
 	return n
 }
 
+// Grads differentiates cost with respect to params.
+func (b *Builder) Grads(cost *G.Node, params []*Param) []*G.Node {
+	if b.err != nil {
+		return nil
+	}
+	wrt := make(G.Nodes, len(params))
+	for i, p := range params {
+		wrt[i] = b.Node(p)
+	}
+	gs, err := G.Grad(cost, wrt...)
+	if err != nil {
+		b.err = fmt.Errorf("gradients: %w", err)
+	}
+	return gs
+}
+
+// Machine compiles only what roots need: a tape machine otherwise runs
+// every node of the graph, wanted or not. It returns nil after an error.
+func (b *Builder) Machine(roots ...*G.Node) G.VM {
+	if b.err != nil {
+		return nil
+	}
+	return G.NewTapeMachine(b.g.SubgraphRoots(roots...))
+}
+
+// Scalar returns the value of a scalar node (the first value of a tensor
+// one), or NaN when it holds no float32.
+func Scalar(n *G.Node) float32 {
+	switch v := n.Value().Data().(type) {
+	case float32:
+		return v
+	case []float32:
+		return v[0]
+	}
+	return float32(math.NaN())
+}
+
+// builder adds the GAN's layers with the settings of one graph.
+type builder struct {
+	*Builder
+	cfg      Config
+	training bool      // batch statistics and dropout, or running statistics and none
+	rng      *rand.PCG // dropout masks; nil when not training
+}
+
+func newBuilder(cfg Config, training bool, rng *rand.PCG) *builder {
+	return &builder{Builder: NewBuilder(), cfg: cfg, training: training, rng: rng}
+}
+
 func (b *builder) dense(x *G.Node, w, bias *Param) *G.Node {
-	return b.do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.node(w), b.node(bias)) })
+	return b.Do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.Node(w), b.Node(bias)) })
 }
 
 func (b *builder) conv(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
-	return b.do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.node(w), b.node(bias), stride, pad) })
+	return b.Do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.Node(w), b.Node(bias), stride, pad) })
 }
 
 func (b *builder) convT(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
-	return b.do("transposed conv "+w.Name, func() (*G.Node, error) {
-		return linear.ConvTranspose2D(x, b.node(w), b.node(bias), stride, pad)
+	return b.Do("transposed conv "+w.Name, func() (*G.Node, error) {
+		return linear.ConvTranspose2D(x, b.Node(w), b.Node(bias), stride, pad)
 	})
 }
 
 func (b *builder) reshape(x *G.Node, shape ...int) *G.Node {
-	return b.do("reshape", func() (*G.Node, error) { return G.Reshape(x, shape) })
+	return b.Do("reshape", func() (*G.Node, error) { return G.Reshape(x, shape) })
 }
 
 func (b *builder) tanh(x *G.Node) *G.Node {
-	return b.do("tanh", func() (*G.Node, error) { return nn.Tanh(x) })
+	return b.Do("tanh", func() (*G.Node, error) { return nn.Tanh(x) })
 }
 
 // normActDrop is the seed's hidden-layer tail, BatchNorm, LeakyReLU and
@@ -85,50 +139,25 @@ func (b *builder) normActDrop(x *G.Node, bn *BatchNorm) *G.Node {
 	if !b.training {
 		keep = 1
 	}
-	return b.do("batchnorm "+bn.Name, func() (*G.Node, error) {
-		return nn.BatchNormLeakyDropout(x, b.node(bn.Gamma), b.node(bn.Beta), bn.Stats, b.training,
+	return b.Do("batchnorm "+bn.Name, func() (*G.Node, error) {
+		return nn.BatchNormLeakyDropout(x, b.Node(bn.Gamma), b.Node(bn.Beta), bn.Stats, b.training,
 			b.cfg.BNDecay, b.cfg.BNEps, b.cfg.Alpha, keep, b.rng)
 	})
 }
 
 // actDrop is LeakyReLU then dropout (dropout only while training).
 func (b *builder) actDrop(x *G.Node) *G.Node {
-	x = b.do("leaky relu", func() (*G.Node, error) { return nn.LeakyReLU(x, b.cfg.Alpha) })
+	x = b.Do("leaky relu", func() (*G.Node, error) { return nn.LeakyReLU(x, b.cfg.Alpha) })
 	if !b.training || b.cfg.KeepProb >= 1 {
 		return x
 	}
-	return b.do("dropout", func() (*G.Node, error) { return nn.Dropout(x, b.cfg.KeepProb, b.rng) })
+	return b.Do("dropout", func() (*G.Node, error) { return nn.Dropout(x, b.cfg.KeepProb, b.rng) })
 }
 
 func (b *builder) sigmoidXent(logits *G.Node, target float32) *G.Node {
-	return b.do("loss", func() (*G.Node, error) { return nn.SigmoidCrossEntropy(logits, target) })
+	return b.Do("loss", func() (*G.Node, error) { return nn.SigmoidCrossEntropy(logits, target) })
 }
 
 func (b *builder) add(x, y *G.Node) *G.Node {
-	return b.do("add", func() (*G.Node, error) { return G.Add(x, y) })
-}
-
-// grads differentiates cost with respect to params.
-func (b *builder) grads(cost *G.Node, params []*Param) []*G.Node {
-	if b.err != nil {
-		return nil
-	}
-	wrt := make(G.Nodes, len(params))
-	for i, p := range params {
-		wrt[i] = b.node(p)
-	}
-	gs, err := G.Grad(cost, wrt...)
-	if err != nil {
-		b.err = fmt.Errorf("gradients: %w", err)
-	}
-	return gs
-}
-
-// machine compiles only what roots need: a tape machine otherwise runs
-// every node of the graph, wanted or not.
-func (b *builder) machine(roots ...*G.Node) G.VM {
-	if b.err != nil {
-		return nil
-	}
-	return G.NewTapeMachine(b.g.SubgraphRoots(roots...))
+	return b.Do("add", func() (*G.Node, error) { return G.Add(x, y) })
 }

@@ -108,69 +108,34 @@ func New(dataset string, classes []string, seed uint64) *Net {
 // Params returns the learnable tensors in checkpoint order.
 func (n *Net) Params() []*model.Param { return n.params }
 
-// builder adds layers to one graph and keeps the first error.
-type builder struct {
-	g     *G.ExprGraph
-	nodes map[*model.Param]*G.Node
-	err   error
-}
-
-func newBuilder() *builder {
-	return &builder{g: G.NewGraph(), nodes: make(map[*model.Param]*G.Node)}
-}
-
-func (b *builder) node(p *model.Param) *G.Node {
-	if n, ok := b.nodes[p]; ok {
-		return n
-	}
-	n := G.NewTensor(b.g, tensor.Float32, p.T.Dims(), G.WithShape(p.T.Shape()...), G.WithName(p.Name), G.WithValue(p.T))
-	b.nodes[p] = n
-	return n
-}
-
-func (b *builder) input(name string, t *tensor.Dense) *G.Node {
-	return G.NewTensor(b.g, tensor.Float32, t.Dims(), G.WithShape(t.Shape()...), G.WithName(name), G.WithValue(t))
-}
-
-func (b *builder) do(what string, f func() (*G.Node, error)) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	n, err := f()
-	if err != nil {
-		b.err = fmt.Errorf("%s: %w", what, err)
-	}
-	return n
-}
-
 // build adds the network to b's graph: x [N, 1, 28, 28] to the features
 // [N, 84] and the logits [N, 10]. With keep < 1, dropout (masks from rng)
 // follows each hidden dense layer.
-func (n *Net) build(b *builder, x *G.Node, keep float32, rng *rand.PCG) (feats, logits *G.Node) {
+func (n *Net) build(b *model.Builder, x *G.Node, keep float32, rng *rand.PCG) (feats, logits *G.Node) {
 	p := n.params
 	relu := func(x *G.Node) *G.Node {
-		return b.do("relu", func() (*G.Node, error) { return nn.LeakyReLU(x, 0) })
+		return b.Do("relu", func() (*G.Node, error) { return nn.LeakyReLU(x, 0) })
 	}
 	drop := func(x *G.Node) *G.Node {
 		if keep >= 1 {
 			return x
 		}
-		return b.do("dropout", func() (*G.Node, error) { return nn.Dropout(x, keep, rng) })
+		return b.Do("dropout", func() (*G.Node, error) { return nn.Dropout(x, keep, rng) })
 	}
-	pool := func(x *G.Node) *G.Node { return b.do("max pool", func() (*G.Node, error) { return MaxPool2(x) }) }
+	pool := func(x *G.Node) *G.Node { return b.Do("max pool", func() (*G.Node, error) { return MaxPool2(x) }) }
 	conv := func(x *G.Node, w, bias *model.Param, pad linear.Padding) *G.Node {
-		return b.do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.node(w), b.node(bias), 1, pad) })
+		return b.Do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.Node(w), b.Node(bias), 1, pad) })
 	}
 	dense := func(x *G.Node, w, bias *model.Param) *G.Node {
-		return b.do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.node(w), b.node(bias)) })
+		return b.Do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.Node(w), b.Node(bias)) })
 	}
 	h := pool(relu(conv(x, p[0], p[1], linear.Same)))
 	h = pool(relu(conv(h, p[2], p[3], linear.Valid)))
-	if b.err != nil {
+	if b.Err() != nil {
 		return nil, nil
 	}
 	batch := x.Shape()[0]
-	h = b.do("flatten", func() (*G.Node, error) { return G.Reshape(h, tensor.Shape{batch, flatSize}) })
+	h = b.Do("flatten", func() (*G.Node, error) { return G.Reshape(h, tensor.Shape{batch, flatSize}) })
 	h = drop(relu(dense(h, p[4], p[5])))
 	feats = dense(h, p[6], p[7])
 	logits = dense(drop(relu(feats)), p[8], p[9])
@@ -189,12 +154,12 @@ func (n *Net) inferGraph(batch int) (*inferGraph, error) {
 		return ig, nil
 	}
 	ig := &inferGraph{x: tensor.New(tensor.WithShape(batch, 1, ImageSize, ImageSize), tensor.Of(tensor.Float32))}
-	b := newBuilder()
-	ig.feats, ig.logits = n.build(b, b.input("x", ig.x), 1, nil)
-	if b.err != nil {
-		return nil, fmt.Errorf("build classifier: %w", b.err)
+	b := model.NewBuilder()
+	ig.feats, ig.logits = n.build(b, b.Input("x", ig.x), 1, nil)
+	ig.m = b.Machine(ig.feats, ig.logits)
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("build classifier: %w", err)
 	}
-	ig.m = G.NewTapeMachine(b.g.SubgraphRoots(ig.feats, ig.logits))
 	if n.graphs == nil {
 		n.graphs = make(map[int]*inferGraph)
 	}

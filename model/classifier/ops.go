@@ -1,16 +1,13 @@
 package classifier
 
 import (
-	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"math"
-	"sync/atomic"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/ganstudio/ganstudio/model/graphop"
 )
 
 // The two ops the classifier needs and the project did not have: 2×2 max
@@ -20,154 +17,35 @@ import (
 // loss to rounding when a logit is large; these are single fused ops that
 // own their buffers, like those of model/linear and model/nn.
 
-var opIDs atomic.Uint64
-
-// base carries the Op methods that every op here shares. Every instance
-// hashes differently so that gorgonia never merges two of them.
-type base struct {
-	id   uint64
-	name string
-}
-
-func newBase(format string, args ...any) base {
-	return base{id: opIDs.Add(1), name: fmt.Sprintf(format, args...)}
-}
-
-func (o *base) ReturnsPtr() bool      { return false }
-func (o *base) CallsExtern() bool     { return false }
-func (o *base) OverwritesInput() int  { return -1 }
-func (o *base) WriteHash(h hash.Hash) { fmt.Fprintf(h, "classifier.%s#%d", o.name, o.id) }
-func (o *base) String() string        { return o.name }
-
-func (o *base) Hashcode() uint32 {
-	h := fnv.New32a()
-	o.WriteHash(h)
-	return h.Sum32()
-}
-
-// nonDiff is embedded by backward ops (no second derivatives).
-type nonDiff struct{}
-
-func (nonDiff) DiffWRT(n int) []bool { return make([]bool, n) }
-
-func (nonDiff) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.New("classifier: backward ops are not differentiable")
-}
-
-func tensorType(dims int) hm.Type {
-	return &gorgonia.TensorType{Dims: dims, Of: hm.TypeVariable('a')}
-}
-
-// f32s returns a run-time value's data after checking that it holds the
-// number of values the op was built for.
-func f32s(op fmt.Stringer, what string, v gorgonia.Value, size int) ([]float32, error) {
-	d, ok := v.(*tensor.Dense)
-	if !ok {
-		return nil, fmt.Errorf("%v %s: want *tensor.Dense, got %T", op, what, v)
-	}
-	if d.Dtype() != tensor.Float32 {
-		return nil, fmt.Errorf("%v %s: want float32, got %v", op, what, d.Dtype())
-	}
-	if d.IsView() {
-		d = d.Materialize().(*tensor.Dense)
-	}
-	data := d.Float32s()
-	if len(data) != size {
-		return nil, fmt.Errorf("%v %s: %d values, built for %d", op, what, len(data), size)
-	}
-	return data, nil
-}
-
-func scalarF32(op fmt.Stringer, what string, v gorgonia.Value) (float32, error) {
-	switch s := v.(type) {
-	case *gorgonia.F32:
-		return float32(*s), nil
-	case *tensor.Dense:
-		if s.Dtype() == tensor.Float32 && s.Size() == 1 {
-			return s.Float32s()[0], nil
-		}
-	}
-	return 0, fmt.Errorf("%v %s: want a float32 scalar, got %T", op, what, v)
-}
-
-// owned returns an op's reusable output tensor, allocated on the first run.
-// A later gorgonia op (Reshape) may have reshaped it in place: restore it.
-func owned(buf **tensor.Dense, shape tensor.Shape) (*tensor.Dense, []float32, error) {
-	d := *buf
-	if d == nil || len(d.Float32s()) != shape.TotalSize() {
-		d = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(tensor.Float32))
-		*buf = d
-	} else if !d.Shape().Eq(shape) {
-		if err := d.Reshape(shape...); err != nil {
-			return nil, nil, fmt.Errorf("restoring output shape %v: %w", shape, err)
-		}
-	}
-	return d, d.Float32s(), nil
-}
-
-func checkF32Node(what string, n *gorgonia.Node, dims int) error {
-	if n == nil {
-		return fmt.Errorf("%s is nil", what)
-	}
-	if n.Graph() == nil {
-		return fmt.Errorf("%s %q is not in a graph", what, n.Name())
-	}
-	var dt tensor.Dtype
-	switch t := n.Type().(type) {
-	case tensor.Dtype:
-		dt = t
-	case gorgonia.TensorType:
-		dt, _ = t.Of.(tensor.Dtype)
-	}
-	if dt != tensor.Float32 {
-		return fmt.Errorf("%s %q has type %v; only float32 is supported", what, n.Name(), n.Type())
-	}
-	if s := n.Shape(); s.Dims() != dims || s.TotalSize() < 1 {
-		return fmt.Errorf("%s %q has shape %v, want %d non-empty dimensions", what, n.Name(), s, dims)
-	}
-	return nil
-}
-
 // MaxPool2 returns the 2×2 max pooling with stride 2 of x [N, C, H, W]
 // (H and W even), shaped [N, C, H/2, W/2]. The gradient goes to the first
 // maximum of each window.
 func MaxPool2(x *gorgonia.Node) (*gorgonia.Node, error) {
-	if err := checkF32Node("MaxPool2 input", x, 4); err != nil {
+	if err := graphop.CheckNode("MaxPool2 input", x, 4); err != nil {
 		return nil, fmt.Errorf("classifier.MaxPool2: %w", err)
 	}
 	s := x.Shape()
 	if s[2]%2 != 0 || s[3]%2 != 0 {
 		return nil, fmt.Errorf("classifier.MaxPool2: input %v must have an even height and width", s)
 	}
-	op := &poolOp{base: newBase("MaxPool2"), in: s.Clone(), out: tensor.Shape{s[0], s[1], s[2] / 2, s[3] / 2}}
-	n, err := gorgonia.ApplyOp(op, x)
-	if err != nil {
-		return nil, fmt.Errorf("classifier.MaxPool2: %w", err)
-	}
-	return n, nil
+	op := &poolOp{Base: graphop.NewBase("MaxPool2", tensor.Shape{s[0], s[1], s[2] / 2, s[3] / 2}, 4, 4), in: s.Clone()}
+	return graphop.Apply(op, x)
 }
 
 type poolOp struct {
-	base
-	in, out tensor.Shape
-	buf     *tensor.Dense
-	argmax  []int32 // index into the input of each output's maximum, from the last run
+	graphop.Base
+	in     tensor.Shape
+	buf    *tensor.Dense
+	argmax []int32 // index into the input of each output's maximum, from the last run
 }
 
-func (o *poolOp) Arity() int    { return 1 }
-func (o *poolOp) Type() hm.Type { return hm.NewFnType(tensorType(4), tensorType(4)) }
-
-func (o *poolOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) { return o.out.Clone(), nil }
-
 func (o *poolOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, got %d", o, len(vs))
-	}
-	x, err := f32s(o, "input", vs[0], o.in.TotalSize())
+	in, err := o.Inputs(vs, []string{"input"}, []int{o.in.TotalSize()})
 	if err != nil {
 		return nil, err
 	}
-	t, y, err := owned(&o.buf, o.out)
+	x := in[0]
+	t, y, err := graphop.OwnedBuffer(&o.buf, o.OutShape())
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", o, err)
 	}
@@ -202,48 +80,33 @@ func (o *poolOp) DiffWRT(int) []bool { return []bool{true} }
 // SymDiff feeds x to the backward op so that it runs after this op's
 // forward run, whose argmax it reads.
 func (o *poolOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("%v: SymDiff wants 1 input, got %d", o, len(inputs))
-	}
-	dx, err := gorgonia.ApplyOp(&poolGradOp{base: newBase("MaxPool2Grad"), fwd: o}, inputs[0], grad)
-	if err != nil {
-		return nil, fmt.Errorf("%v: building gradient: %w", o, err)
-	}
-	return gorgonia.Nodes{dx}, nil
+	b := &poolGradOp{Base: graphop.NewBase("MaxPool2Grad", o.in, 4, 4, 4), fwd: o}
+	return graphop.Grad(o, inputs, grad, b, 1)
 }
 
+// poolGradOp routes each output gradient to its window's maximum; its
+// inputs are x (for the order of the runs only) and the output gradient.
 type poolGradOp struct {
-	base
-	nonDiff
+	graphop.Base
+	graphop.NonDiff
 	fwd *poolOp
 	buf *tensor.Dense
 }
 
-func (o *poolGradOp) Arity() int { return 2 }
-func (o *poolGradOp) Type() hm.Type {
-	return hm.NewFnType(tensorType(4), tensorType(4), tensorType(4))
-}
-func (o *poolGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return o.fwd.in.Clone(), nil
-}
-
 func (o *poolGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, got %d", o, len(vs))
-	}
-	g, err := f32s(o, "output gradient", vs[1], o.fwd.out.TotalSize())
+	in, err := o.Inputs(vs, []string{"input", "output gradient"}, []int{o.fwd.in.TotalSize(), o.fwd.OutShape().TotalSize()})
 	if err != nil {
 		return nil, err
 	}
-	if len(o.fwd.argmax) != len(g) {
+	if len(o.fwd.argmax) != len(in[1]) {
 		return nil, fmt.Errorf("%v: the forward op has not run", o)
 	}
-	t, dx, err := owned(&o.buf, o.fwd.in)
+	t, dx, err := graphop.OwnedBuffer(&o.buf, o.OutShape())
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", o, err)
 	}
 	clear(dx)
-	for i, v := range g {
+	for i, v := range in[1] {
 		dx[o.fwd.argmax[i]] += v
 	}
 	return t, nil
@@ -255,52 +118,32 @@ func (o *poolGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 // accumulated in float64. Targets are rows of class probabilities (one-hot
 // labels) and get no gradient; the logits' gradient is (softmax − t)/N.
 func SoftmaxCrossEntropy(logits, targets *gorgonia.Node) (*gorgonia.Node, error) {
-	if err := checkF32Node("SoftmaxCrossEntropy logits", logits, 2); err != nil {
+	if err := graphop.CheckNode("SoftmaxCrossEntropy logits", logits, 2); err != nil {
 		return nil, fmt.Errorf("classifier.SoftmaxCrossEntropy: %w", err)
 	}
-	if err := checkF32Node("SoftmaxCrossEntropy targets", targets, 2); err != nil {
+	if err := graphop.CheckNode("SoftmaxCrossEntropy targets", targets, 2); err != nil {
 		return nil, fmt.Errorf("classifier.SoftmaxCrossEntropy: %w", err)
 	}
 	if !logits.Shape().Eq(targets.Shape()) {
 		return nil, fmt.Errorf("classifier.SoftmaxCrossEntropy: logits %v and targets %v differ in shape", logits.Shape(), targets.Shape())
 	}
 	s := logits.Shape()
-	op := &xentOp{base: newBase("SoftmaxCrossEntropy"), n: s[0], k: s[1]}
-	n, err := gorgonia.ApplyOp(op, logits, targets)
-	if err != nil {
-		return nil, fmt.Errorf("classifier.SoftmaxCrossEntropy: %w", err)
-	}
-	return n, nil
+	op := &xentOp{Base: graphop.NewBase("SoftmaxCrossEntropy", tensor.ScalarShape(), 2, 2, 0), n: s[0], k: s[1]}
+	return graphop.Apply(op, logits, targets)
 }
 
 type xentOp struct {
-	base
+	graphop.Base
 	n, k int
 	out  gorgonia.F32
 }
 
-func (o *xentOp) Arity() int { return 2 }
-func (o *xentOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	t := &gorgonia.TensorType{Dims: 2, Of: a}
-	return hm.NewFnType(t, t, a)
-}
-func (o *xentOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.ScalarShape(), nil
-}
-
 func (o *xentOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, got %d", o, len(vs))
-	}
-	x, err := f32s(o, "logits", vs[0], o.n*o.k)
+	in, err := o.Inputs(vs, []string{"logits", "targets"}, []int{o.n * o.k, o.n * o.k})
 	if err != nil {
 		return nil, err
 	}
-	t, err := f32s(o, "targets", vs[1], o.n*o.k)
-	if err != nil {
-		return nil, err
-	}
+	x, t := in[0], in[1]
 	var sum float64
 	for i := 0; i < o.n; i++ {
 		row, trow := x[i*o.k:(i+1)*o.k], t[i*o.k:(i+1)*o.k]
@@ -334,51 +177,31 @@ func logSumExp(row []float32) float64 {
 func (o *xentOp) DiffWRT(int) []bool { return []bool{true, false} }
 
 func (o *xentOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("%v: SymDiff wants 2 inputs, got %d", o, len(inputs))
-	}
-	dx, err := gorgonia.ApplyOp(&xentGradOp{base: newBase("SoftmaxCrossEntropyGrad"), fwd: o}, inputs[0], inputs[1], grad)
-	if err != nil {
-		return nil, fmt.Errorf("%v: building gradient: %w", o, err)
-	}
-	return gorgonia.Nodes{dx, nil}, nil
+	b := &xentGradOp{Base: graphop.NewBase("SoftmaxCrossEntropyGrad", tensor.Shape{o.n, o.k}, 2, 2, 0, 2), fwd: o}
+	return graphop.Grad(o, inputs, grad, b, 2)
 }
 
+// xentGradOp's inputs are the logits, the targets and the scalar output
+// gradient.
 type xentGradOp struct {
-	base
-	nonDiff
+	graphop.Base
+	graphop.NonDiff
 	fwd *xentOp
 	buf *tensor.Dense
 }
 
-func (o *xentGradOp) Arity() int { return 3 }
-func (o *xentGradOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	t := &gorgonia.TensorType{Dims: 2, Of: a}
-	return hm.NewFnType(t, t, a, t)
-}
-func (o *xentGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{o.fwd.n, o.fwd.k}, nil
-}
-
 func (o *xentGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 3 {
-		return nil, fmt.Errorf("%v: want 3 inputs, got %d", o, len(vs))
-	}
 	n, k := o.fwd.n, o.fwd.k
-	x, err := f32s(o, "logits", vs[0], n*k)
+	in, err := o.Inputs(vs, []string{"logits", "targets"}, []int{n * k, n * k})
 	if err != nil {
 		return nil, err
 	}
-	t, err := f32s(o, "targets", vs[1], n*k)
+	x, t := in[0], in[1]
+	g, err := graphop.Scalar32(o, "output gradient", vs[2])
 	if err != nil {
 		return nil, err
 	}
-	g, err := scalarF32(o, "output gradient", vs[2])
-	if err != nil {
-		return nil, err
-	}
-	out, dx, err := owned(&o.buf, tensor.Shape{n, k})
+	out, dx, err := graphop.OwnedBuffer(&o.buf, o.OutShape())
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", o, err)
 	}

@@ -95,21 +95,14 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 	xT := tensor.New(tensor.WithShape(bs, 1, ImageSize, ImageSize), tensor.Of(tensor.Float32))
 	yT := tensor.New(tensor.WithShape(bs, NumClasses), tensor.Of(tensor.Float32))
 	rng := rand.NewPCG(opts.Seed, 0x64726f70)
-	b := newBuilder()
-	_, logits := n.build(b, b.input("x", xT), opts.Keep, rng)
-	loss := b.do("loss", func() (*G.Node, error) { return SoftmaxCrossEntropy(logits, b.input("y", yT)) })
-	if b.err != nil {
-		return fmt.Errorf("train classifier: %w", b.err)
+	b := model.NewBuilder()
+	_, logits := n.build(b, b.Input("x", xT), opts.Keep, rng)
+	loss := b.Do("loss", func() (*G.Node, error) { return SoftmaxCrossEntropy(logits, b.Input("y", yT)) })
+	grads := b.Grads(loss, n.params)
+	m := b.Machine(append(G.Nodes{loss}, grads...)...)
+	if err := b.Err(); err != nil {
+		return fmt.Errorf("train classifier: %w", err)
 	}
-	wrt := make(G.Nodes, len(n.params))
-	for i, p := range n.params {
-		wrt[i] = b.node(p)
-	}
-	grads, err := G.Grad(loss, wrt...)
-	if err != nil {
-		return fmt.Errorf("train classifier: gradients: %w", err)
-	}
-	m := G.NewTapeMachine(b.g.SubgraphRoots(append(G.Nodes{loss}, grads...)...))
 	defer m.Close()
 	opt := model.NewAdam(n.params, opts.LearnRate, 0.9, 0.999)
 	gradBuf := make([][]float32, len(grads))
@@ -139,7 +132,7 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 				for i, g := range grads {
 					gradBuf[i] = g.Value().Data().([]float32)
 				}
-				l := float64(scalarValue(loss))
+				l := float64(model.Scalar(loss))
 				if math.IsNaN(l) || math.IsInf(l, 0) {
 					err = fmt.Errorf("loss is %v at epoch %d step %d", l, epoch+1, s)
 				} else {
@@ -171,16 +164,6 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 	n.graphs = nil // weights changed in place; graphs stay valid, but start clean
 	n.mu.Unlock()
 	return nil
-}
-
-func scalarValue(n *G.Node) float32 {
-	switch v := n.Value().Data().(type) {
-	case float32:
-		return v
-	case []float32:
-		return v[0]
-	}
-	return float32(math.NaN())
 }
 
 // Accuracy returns the fraction of d's images that n classifies correctly.

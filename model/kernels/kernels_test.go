@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"sync/atomic"
@@ -90,27 +91,39 @@ func TestSgemmShortSlicePanics(t *testing.T) {
 	Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
 }
 
+// checkCover runs split over [0, n) and fails unless fn visits every index
+// exactly once, never for an empty range, in ranges that ok accepts.
+func checkCover(t *testing.T, what string, n int, split func(fn func(lo, hi int)), ok func(lo, hi int) bool) {
+	t.Helper()
+	hits := make([]int32, n)
+	var calls atomic.Int32
+	split(func(lo, hi int) {
+		calls.Add(1)
+		if !ok(lo, hi) {
+			t.Errorf("%s: chunk [%d,%d) of the wrong length", what, lo, hi)
+		}
+		for i := lo; i < hi; i++ {
+			atomic.AddInt32(&hits[i], 1)
+		}
+	})
+	for i, h := range hits {
+		if h != 1 {
+			t.Fatalf("%s: index %d visited %d times", what, i, h)
+		}
+	}
+	if n == 0 && calls.Load() != 0 {
+		t.Fatalf("%s: empty range called fn", what)
+	}
+}
+
 func TestParallelFor(t *testing.T) {
-	for _, tc := range []struct{ n, grain int }{{0, 1}, {1, 1}, {2, 1}, {3, 1}, {1000, 1}, {10, 4}, {10, 100}, {9999, 17}} {
-		hits := make([]int32, tc.n)
-		var calls atomic.Int32
-		ParallelForGrain(tc.n, tc.grain, func(lo, hi int) {
-			calls.Add(1)
-			if hi-lo < min(tc.grain, tc.n) {
-				t.Errorf("n=%d grain=%d: chunk [%d,%d) shorter than the grain", tc.n, tc.grain, lo, hi)
-			}
-			for i := lo; i < hi; i++ {
-				atomic.AddInt32(&hits[i], 1)
-			}
-		})
-		for i, h := range hits {
-			if h != 1 {
-				t.Fatalf("n=%d grain=%d: index %d visited %d times", tc.n, tc.grain, i, h)
-			}
-		}
-		if tc.n == 0 && calls.Load() != 0 {
-			t.Fatalf("empty range called fn")
-		}
+	for _, tc := range []struct{ n, grain int }{{0, 1}, {1, 1}, {2, 1}, {3, 1}, {1000, 1}, {10, 4}, {10, 100}, {9999, 17}, {100000, 32768}, {5, 0}} {
+		checkCover(t, fmt.Sprintf("ParallelForGrain n=%d grain=%d", tc.n, tc.grain), tc.n,
+			func(fn func(lo, hi int)) { ParallelForGrain(tc.n, tc.grain, fn) },
+			func(lo, hi int) bool { return hi-lo >= min(tc.grain, tc.n) })
+		checkCover(t, fmt.Sprintf("ParallelChunks n=%d chunk=%d", tc.n, tc.grain), tc.n,
+			func(fn func(lo, hi int)) { ParallelChunks(tc.n, tc.grain, fn) },
+			func(lo, hi int) bool { return hi-lo <= max(tc.grain, 1) })
 	}
 	var sum atomic.Int64
 	ParallelFor(100, func(lo, hi int) { sum.Add(int64(hi - lo)) })

@@ -29,3 +29,19 @@ func ParallelForGrain(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 	}
 }
+
+// ParallelChunks calls fn on consecutive sub-ranges of at most chunk indices
+// that together cover [0, n), handed out one at a time to the calling
+// goroutine and the pool's workers, and returns when all are done. Its many
+// small chunks cost more hand-offs than ParallelForGrain's few, but a core
+// that another process slows down then holds up only a small part of the
+// work: it suits the cheap element-wise and per-channel passes of model/nn.
+func ParallelChunks(n, chunk int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	chunk = max(chunk, 1)
+	if !dispatch(poolJob{fn: fn, n: n, parts: (n + chunk - 1) / chunk}) {
+		fn(0, n)
+	}
+}

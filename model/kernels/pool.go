@@ -6,11 +6,11 @@ import (
 	"sync/atomic"
 )
 
-// A fork-join pool started once. ParallelForGrain and Sgemm hand their work
-// to it by value, so a dispatch neither allocates nor starts goroutines, and
-// the workers pick chunks dynamically: the cores are shared with
-// other processes, and a static split would leave the fast core waiting on
-// the slow one.
+// A fork-join pool started once. ParallelForGrain, ParallelChunks and Sgemm
+// hand their work to it by value, so a dispatch neither allocates nor starts
+// goroutines, and the workers pick chunks dynamically: the cores are shared
+// with other processes, and a static split would leave the fast core
+// waiting on the slow one.
 var pool struct {
 	once sync.Once
 	// mu serialises dispatches: a second concurrent caller (another graph

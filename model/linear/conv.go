@@ -3,186 +3,210 @@ package linear
 import (
 	"fmt"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/ganstudio/ganstudio/model/graphop"
 	"github.com/ganstudio/ganstudio/model/kernels"
 )
 
-// convOp is Conv2D's forward op: im2col of the whole batch, one GEMM
-// W[Cout, Cin·K·K] × cols[Cin·K·K, N·Ho·Wo], then a copy back to NCHW that
-// adds the bias.
+// convShape is what Conv2D and ConvTranspose2D share: the convolution g over
+// a batch of n, from g.C×g.H×g.W images (its image side) to c×g.OutH×g.OutW
+// (its channel side). Conv2D maps the image side to the channel side and
+// ConvTranspose2D, its adjoint, maps back. Either is one GEMM over the
+// whole batch between the channel side, channel-major [c, g.Cols(n)], and
+// the image side unrolled by im2col, [g.Rows(), g.Cols(n)], with weights
+// [c, g.Rows()] both ways; the input gradient of each is the other's pass.
+type convShape struct {
+	g    kernels.Geom
+	n, c int
+}
+
+func (s convShape) imageShape() tensor.Shape  { return tensor.Shape{s.n, s.g.C, s.g.H, s.g.W} }
+func (s convShape) chanShape() tensor.Shape   { return tensor.Shape{s.n, s.c, s.g.OutH, s.g.OutW} }
+func (s convShape) kernelShape() tensor.Shape { return tensor.Shape{s.c, s.g.C, s.g.KH, s.g.KW} }
+func (s convShape) chanLen() int              { return s.c * s.g.Cols(s.n) }
+func (s convShape) colsLen() int              { return s.g.Rows() * s.g.Cols(s.n) }
+func (s convShape) kernelLen() int            { return s.c * s.g.Rows() }
+
+// pass writes into out the convolution of in by w plus bias (nil: none),
+// or when adjoint the transposed convolution. Convolution: in is the
+// image side im2col'd, one GEMM w × in into the channel-major tmp, then
+// back to NCHW adding the bias. Adjoint: in is the channel side
+// channel-major, one GEMM wᵀ × in into the columns tmp, then col2im onto
+// the bias. tmp is allocated on first use.
+func (s convShape) pass(adjoint bool, w, in, bias []float32, tmp *[]float32, out []float32) {
+	ld, rows := s.g.Cols(s.n), s.g.Rows()
+	if adjoint {
+		*tmp = scratch(*tmp, s.colsLen())
+		kernels.Sgemm(true, false, rows, ld, s.c, 1, w, rows, in, ld, 0, *tmp, ld)
+		kernels.Col2Im(s.g, s.n, *tmp, bias, out)
+		return
+	}
+	*tmp = scratch(*tmp, s.chanLen())
+	kernels.Sgemm(false, false, s.c, ld, rows, 1, w, rows, in, ld, 0, *tmp, ld)
+	kernels.FromCN(s.n, s.c, s.g.OutH*s.g.OutW, *tmp, bias, out)
+}
+
+// kernelGrad writes the weight gradient into out [c, g.Rows()]: the
+// channel-major cn times the columns cols transposed. For Conv2D cn is the
+// output gradient and cols the input's im2col; for ConvTranspose2D cn is
+// the input and cols the output gradient's im2col.
+func (s convShape) kernelGrad(cn, cols, out []float32) {
+	ld, rows := s.g.Cols(s.n), s.g.Rows()
+	kernels.Sgemm(false, true, s.c, rows, ld, 1, cn, ld, cols, ld, 0, out, rows)
+}
+
+// convOp is Conv2D's forward op or, when transposed, ConvTranspose2D's.
 type convOp struct {
-	base
-	g        kernels.Geom
-	n, cout  int
-	hasBias  bool
-	outShape tensor.Shape
+	layer
+	convShape
+	transposed bool
 
-	cols   []float32 // im2col of the last input, [g.Rows(), g.Cols(n)]; the weight gradient reads it
-	colsOf *float32  // address of the input cols was built from
-	yCN    []float32 // GEMM result, channel-major [Cout, N·Ho·Wo]
-	out    outBuf
+	in   []float32 // the last input as the GEMM reads it; the weight gradient reads it too
+	inOf *float32  // address of the input that in was built from
+	tmp  []float32 // the GEMM's result
 }
 
-func (o *convOp) Arity() int {
-	if o.hasBias {
-		return 3
+func newConvOp(name string, s convShape, hasBias, transposed bool) *convOp {
+	shape := s.chanShape()
+	if transposed {
+		shape = s.imageShape()
 	}
-	return 2
+	return &convOp{layer: newLayer(name, shape, 4, hasBias), convShape: s, transposed: transposed}
 }
 
-func (o *convOp) Type() hm.Type {
-	if o.hasBias {
-		return fnType(4, 4, 1, 4)
+// inLen and gradLen are the sizes of the input and of the output gradient
+// as SymDiff prepares it: the image and the channel side, or the other way
+// round when transposed.
+func (o *convOp) inLen() int {
+	if o.transposed {
+		return o.chanLen()
 	}
-	return fnType(4, 4, 4)
+	return o.n * o.g.ImageLen()
 }
 
-func (o *convOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return o.outShape.Clone(), nil
+func (o *convOp) gradLen() int {
+	if o.transposed {
+		return o.colsLen()
+	}
+	return o.chanLen()
 }
 
 func (o *convOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	sizes, names := []int{o.n * o.g.ImageLen(), o.cout * o.g.Rows()}, []string{"input", "weights"}
-	if o.hasBias {
-		sizes, names = append(sizes, o.cout), append(names, "bias")
+	biasLen := o.c
+	if o.transposed {
+		biasLen = o.g.C
 	}
-	in, err := inputs(vals, sizes, names)
+	x, w, bias, err := o.inputs(vals, o.inLen(), o.kernelLen(), biasLen)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
-	}
-	var bias []float32
-	if o.hasBias {
-		bias = in[2]
+		return nil, err
 	}
 	// Always rebuild: the input may hold new values at the same address.
-	o.colsOf = nil
-	cols := o.colsFor(in[0])
-	ld, rows := o.g.Cols(o.n), o.g.Rows()
-	o.yCN = scratch(o.yCN, o.cout*ld)
-	kernels.Sgemm(false, false, o.cout, ld, rows, 1, in[1], rows, cols, ld, 0, o.yCN, ld)
-	t, out := o.out.get(o.outShape)
-	kernels.FromCN(o.n, o.cout, o.g.OutH*o.g.OutW, o.yCN, bias, out)
+	o.inOf = nil
+	t, out := o.output()
+	o.pass(o.transposed, w, o.gemmInput(x), bias, &o.tmp, out)
 	return t, nil
 }
 
-// colsFor returns the im2col of x, reusing the forward pass's when it was
-// built from the same input so the weight gradient costs one GEMM only.
-func (o *convOp) colsFor(x []float32) []float32 {
-	if o.colsOf == &x[0] {
-		return o.cols
+// gemmInput returns x as the GEMM reads it, im2col'd or, when transposed,
+// channel-major. The forward pass's is reused when it was built from the
+// same input, so that the weight gradient costs one GEMM only.
+func (o *convOp) gemmInput(x []float32) []float32 {
+	if o.inOf == &x[0] {
+		return o.in
 	}
-	o.cols = scratch(o.cols, o.g.Rows()*o.g.Cols(o.n))
-	kernels.Im2Col(o.g, o.n, x, o.cols)
-	o.colsOf = &x[0]
-	return o.cols
+	if o.transposed {
+		o.in = scratch(o.in, o.chanLen())
+		kernels.ToCN(o.n, o.c, o.g.OutH*o.g.OutW, x, o.in)
+	} else {
+		o.in = scratch(o.in, o.colsLen())
+		kernels.Im2Col(o.g, o.n, x, o.in)
+	}
+	o.inOf = &x[0]
+	return o.in
 }
 
-// DiffWRT says the op is differentiable with respect to all its inputs.
-func (o *convOp) DiffWRT(inputs int) []bool { return allTrue(inputs) }
-
-// SymDiff returns the gradients of input, weights and bias. The incoming
-// gradient is turned channel-major once and shared by the two GEMMs.
+// SymDiff returns the gradients of input, weights and bias. The output
+// gradient is brought once into the form the two GEMMs read (channel-major
+// for Conv2D, im2col'd for ConvTranspose2D) by a node both share.
 func (o *convOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	if len(inputs) != o.Arity() {
-		return nil, fmt.Errorf("%v: %d inputs, want %d", o, len(inputs), o.Arity())
+	if err := o.checkInputs(inputs); err != nil {
+		return nil, err
 	}
-	hw := o.g.OutH * o.g.OutW
-	gCN, err := apply(newToCNOp(o.n, o.cout, hw), grad)
+	var prep gorgonia.Op = newToCNOp(o.n, o.c, o.g.OutH*o.g.OutW)
+	if o.transposed {
+		prep = newIm2colOp(o.g, o.n)
+	}
+	g, err := graphop.Apply(prep, grad)
 	if err != nil {
 		return nil, err
 	}
-	dx, err := apply(&convGradXOp{base: newBase("Conv2DGradInput{%v}", o), fwd: o}, inputs[1], gCN)
+	dx, err := graphop.Apply(newConvGradXOp(o), inputs[1], g)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := apply(&convGradWOp{base: newBase("Conv2DGradWeights{%v}", o), fwd: o}, inputs[0], gCN)
+	dw, err := graphop.Apply(newConvGradWOp(o), inputs[0], g)
 	if err != nil {
 		return nil, err
 	}
-	grads := gorgonia.Nodes{dx, dw}
-	if o.hasBias {
-		db, err := apply(newBiasGradOp(4, o.n, o.cout, hw), grad)
-		if err != nil {
-			return nil, err
-		}
-		grads = append(grads, db)
-	}
-	return grads, nil
+	return o.grads(dx, dw, grad)
 }
 
-func allTrue(n int) []bool {
-	b := make([]bool, n)
-	for i := range b {
-		b[i] = true
-	}
-	return b
-}
-
-// convGradXOp is the input gradient of Conv2D: dcols = Wᵀ × dY (one GEMM
-// over the batch) then col2im.
+// convGradXOp is the input gradient of a convolution op: the pass of the
+// other direction on the prepared output gradient.
 type convGradXOp struct {
 	base
-	fwd   *convOp
-	dcols []float32
-	out   outBuf
+	fwd *convOp
+	tmp []float32
 }
 
-func (o *convGradXOp) Arity() int    { return 2 }
-func (o *convGradXOp) Type() hm.Type { return fnType(4, 2, 4) }
-func (o *convGradXOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return o.shape(), nil
-}
-
-func (o *convGradXOp) shape() tensor.Shape {
-	f := o.fwd
-	return tensor.Shape{f.n, f.g.C, f.g.H, f.g.W}
+func newConvGradXOp(f *convOp) *convGradXOp {
+	name, shape := "Conv2DGradInput{%v}", f.imageShape()
+	if f.transposed {
+		name, shape = "ConvTranspose2DGradInput{%v}", f.chanShape()
+	}
+	return &convGradXOp{base: newBase(fmt.Sprintf(name, f), shape, 4, 2, 4), fwd: f}
 }
 
 func (o *convGradXOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	f := o.fwd
-	ld, rows := f.g.Cols(f.n), f.g.Rows()
-	in, err := inputs(vals, []int{f.cout * rows, f.cout * ld}, []string{"weights", "gradient"})
+	in, err := o.Inputs(vals, []string{"weights", "gradient"}, []int{f.kernelLen(), f.gradLen()})
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
+		return nil, err
 	}
-	o.dcols = scratch(o.dcols, rows*ld)
-	kernels.Sgemm(true, false, rows, ld, f.cout, 1, in[0], rows, in[1], ld, 0, o.dcols, ld)
-	t, out := o.out.get(o.shape())
-	kernels.Col2Im(f.g, f.n, o.dcols, nil, out)
+	t, out := o.output()
+	f.pass(!f.transposed, in[0], in[1], nil, &o.tmp, out)
 	return t, nil
 }
 
-// convGradWOp is the weight gradient of Conv2D: dY[Cout, N·Ho·Wo] × colsᵀ,
-// with cols taken from the forward op.
+// convGradWOp is the weight gradient of a convolution op, reading the
+// forward op's GEMM input.
 type convGradWOp struct {
 	base
 	fwd *convOp
-	out outBuf
 }
 
-func (o *convGradWOp) Arity() int    { return 2 }
-func (o *convGradWOp) Type() hm.Type { return fnType(4, 2, 4) }
-func (o *convGradWOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return o.shape(), nil
-}
-
-func (o *convGradWOp) shape() tensor.Shape {
-	f := o.fwd
-	return tensor.Shape{f.cout, f.g.C, f.g.KH, f.g.KW}
+func newConvGradWOp(f *convOp) *convGradWOp {
+	name := "Conv2DGradWeights{%v}"
+	if f.transposed {
+		name = "ConvTranspose2DGradWeights{%v}"
+	}
+	return &convGradWOp{base: newBase(fmt.Sprintf(name, f), f.kernelShape(), 4, 2, 4), fwd: f}
 }
 
 func (o *convGradWOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	f := o.fwd
-	ld, rows := f.g.Cols(f.n), f.g.Rows()
-	in, err := inputs(vals, []int{f.n * f.g.ImageLen(), f.cout * ld}, []string{"input", "gradient"})
+	in, err := o.Inputs(vals, []string{"input", "gradient"}, []int{f.inLen(), f.gradLen()})
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
+		return nil, err
 	}
-	cols := f.colsFor(in[0])
-	t, out := o.out.get(o.shape())
-	kernels.Sgemm(false, true, f.cout, rows, ld, 1, in[1], ld, cols, ld, 0, out, rows)
+	x, g := f.gemmInput(in[0]), in[1]
+	t, out := o.output()
+	if f.transposed {
+		f.kernelGrad(x, g, out)
+	} else {
+		f.kernelGrad(g, x, out)
+	}
 	return t, nil
 }

@@ -3,81 +3,51 @@ package linear
 import (
 	"fmt"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/ganstudio/ganstudio/model/graphop"
 	"github.com/ganstudio/ganstudio/model/kernels"
 )
 
 // denseOp is Dense's forward op: one GEMM x[N, F] × w[F, O] and the bias
 // added in place.
 type denseOp struct {
-	base
+	layer
 	n, f, o int
-	hasBias bool
-	out     outBuf
 }
 
-func (o *denseOp) Arity() int {
-	if o.hasBias {
-		return 3
-	}
-	return 2
-}
-
-func (o *denseOp) Type() hm.Type {
-	if o.hasBias {
-		return fnType(2, 2, 1, 2)
-	}
-	return fnType(2, 2, 2)
-}
-
-func (o *denseOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{o.n, o.o}, nil
+func newDenseOp(n, f, o int, hasBias bool) *denseOp {
+	name := fmt.Sprintf("Dense{%d→%d}", f, o)
+	return &denseOp{layer: newLayer(name, tensor.Shape{n, o}, 2, hasBias), n: n, f: f, o: o}
 }
 
 func (o *denseOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	sizes, names := []int{o.n * o.f, o.f * o.o}, []string{"input", "weights"}
-	if o.hasBias {
-		sizes, names = append(sizes, o.o), append(names, "bias")
-	}
-	in, err := inputs(vals, sizes, names)
+	x, w, bias, err := o.inputs(vals, o.n*o.f, o.f*o.o, o.o)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
+		return nil, err
 	}
-	t, out := o.out.get(tensor.Shape{o.n, o.o})
-	kernels.Sgemm(false, false, o.n, o.o, o.f, 1, in[0], o.f, in[1], o.o, 0, out, o.o)
-	if o.hasBias {
-		kernels.AddRowVector(o.n, o.o, in[2], out)
+	t, out := o.output()
+	kernels.Sgemm(false, false, o.n, o.o, o.f, 1, x, o.f, w, o.o, 0, out, o.o)
+	if bias != nil {
+		kernels.AddRowVector(o.n, o.o, bias, out)
 	}
 	return t, nil
 }
 
-// DiffWRT says the op is differentiable with respect to all its inputs.
-func (o *denseOp) DiffWRT(inputs int) []bool { return allTrue(inputs) }
-
 // SymDiff returns dY × wᵀ, xᵀ × dY and the column sums of dY; sgemm reads
 // the transposed operands in place.
 func (o *denseOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	if len(inputs) != o.Arity() {
-		return nil, fmt.Errorf("%v: %d inputs, want %d", o, len(inputs), o.Arity())
+	if err := o.checkInputs(inputs); err != nil {
+		return nil, err
 	}
-	dx, err := apply(newGemmOp(false, true, o.n, o.f, o.o), grad, inputs[1])
+	dx, err := graphop.Apply(newGemmOp(false, true, o.n, o.f, o.o), grad, inputs[1])
 	if err != nil {
 		return nil, err
 	}
-	dw, err := apply(newGemmOp(true, false, o.f, o.o, o.n), inputs[0], grad)
+	dw, err := graphop.Apply(newGemmOp(true, false, o.f, o.o, o.n), inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
-	grads := gorgonia.Nodes{dx, dw}
-	if o.hasBias {
-		db, err := apply(newBiasGradOp(2, o.n, o.o, 1), grad)
-		if err != nil {
-			return nil, err
-		}
-		grads = append(grads, db)
-	}
-	return grads, nil
+	return o.grads(dx, dw, grad)
 }

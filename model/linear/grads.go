@@ -3,39 +3,43 @@ package linear
 import (
 	"fmt"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/ganstudio/ganstudio/model/kernels"
 )
 
-// toCNOp turns an NCHW gradient into the channel-major [C, N·H·W] matrix
-// that the batch GEMMs of a convolution's backward pass read. It is a node
-// of its own because both the input and the weight gradient need it.
-type toCNOp struct {
+// nchwOp applies a kernel to an NCHW gradient [n, c, hw…]: ToCN, which
+// turns it into the channel-major [c, n·hw] matrix that the batch GEMMs of
+// a convolution's backward pass read (a node of its own because both the
+// input and the weight gradient need it), or ChannelSums, which sums it
+// over all but its channel axis into the bias gradient of any layer here.
+type nchwOp struct {
 	base
 	n, c, hw int
-	out      outBuf
+	kernel   func(n, c, hw int, src, dst []float32)
 }
 
-func newToCNOp(n, c, hw int) *toCNOp {
-	return &toCNOp{base: newBase("ToCN{%d,%d,%d}", n, c, hw), n: n, c: c, hw: hw}
+func newToCNOp(n, c, hw int) *nchwOp {
+	name := fmt.Sprintf("ToCN{%d,%d,%d}", n, c, hw)
+	return &nchwOp{base: newBase(name, tensor.Shape{c, n * hw}, 4, 2), n: n, c: c, hw: hw, kernel: kernels.ToCN}
 }
 
-func (o *toCNOp) Arity() int    { return 1 }
-func (o *toCNOp) Type() hm.Type { return fnType(4, 2) }
-func (o *toCNOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{o.c, o.n * o.hw}, nil
+// newBiasGradOp returns the op that sums a gradient of the given shape.
+func newBiasGradOp(shape tensor.Shape) *nchwOp {
+	n, c := shape[0], shape[1]
+	hw := shape.TotalSize() / (n * c)
+	name := fmt.Sprintf("BiasGrad{%d,%d,%d}", n, c, hw)
+	return &nchwOp{base: newBase(name, tensor.Shape{c}, shape.Dims(), 1), n: n, c: c, hw: hw, kernel: kernels.ChannelSums}
 }
 
-func (o *toCNOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := inputs(vals, []int{o.n * o.c * o.hw}, []string{"gradient"})
+func (o *nchwOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, err := o.Inputs(vals, []string{"gradient"}, []int{o.n * o.c * o.hw})
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
+		return nil, err
 	}
-	t, out := o.out.get(tensor.Shape{o.c, o.n * o.hw})
-	kernels.ToCN(o.n, o.c, o.hw, in[0], out)
+	t, out := o.output()
+	o.kernel(o.n, o.c, o.hw, in[0], out)
 	return t, nil
 }
 
@@ -44,58 +48,22 @@ func (o *toCNOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 // gradients.
 type im2colOp struct {
 	base
-	g   kernels.Geom
-	n   int
-	out outBuf
+	g kernels.Geom
+	n int
 }
 
 func newIm2colOp(g kernels.Geom, n int) *im2colOp {
-	return &im2colOp{base: newBase("Im2Col{%d %+v}", n, g), g: g, n: n}
-}
-
-func (o *im2colOp) Arity() int    { return 1 }
-func (o *im2colOp) Type() hm.Type { return fnType(4, 2) }
-func (o *im2colOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{o.g.Rows(), o.g.Cols(o.n)}, nil
+	name := fmt.Sprintf("Im2Col{%d %+v}", n, g)
+	return &im2colOp{base: newBase(name, tensor.Shape{g.Rows(), g.Cols(n)}, 4, 2), g: g, n: n}
 }
 
 func (o *im2colOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := inputs(vals, []int{o.n * o.g.ImageLen()}, []string{"gradient"})
+	in, err := o.Inputs(vals, []string{"gradient"}, []int{o.n * o.g.ImageLen()})
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
+		return nil, err
 	}
-	t, out := o.out.get(tensor.Shape{o.g.Rows(), o.g.Cols(o.n)})
+	t, out := o.output()
 	kernels.Im2Col(o.g, o.n, in[0], out)
-	return t, nil
-}
-
-// biasGradOp sums a gradient over everything but its channel axis: the bias
-// gradient of every layer here ([N, C, H, W] for convolutions, [N, C] with
-// hw = 1 for dense).
-type biasGradOp struct {
-	base
-	dims     int
-	n, c, hw int
-	out      outBuf
-}
-
-func newBiasGradOp(dims, n, c, hw int) *biasGradOp {
-	return &biasGradOp{base: newBase("BiasGrad{%d,%d,%d}", n, c, hw), dims: dims, n: n, c: c, hw: hw}
-}
-
-func (o *biasGradOp) Arity() int    { return 1 }
-func (o *biasGradOp) Type() hm.Type { return fnType(o.dims, 1) }
-func (o *biasGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{o.c}, nil
-}
-
-func (o *biasGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := inputs(vals, []int{o.n * o.c * o.hw}, []string{"gradient"})
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
-	}
-	t, out := o.out.get(tensor.Shape{o.c})
-	kernels.ChannelSums(o.n, o.c, o.hw, in[0], out)
 	return t, nil
 }
 
@@ -106,23 +74,17 @@ type gemmOp struct {
 	base
 	transA, transB bool
 	m, n, k        int
-	out            outBuf
 }
 
 func newGemmOp(transA, transB bool, m, n, k int) *gemmOp {
-	return &gemmOp{base: newBase("Gemm{%t,%t,%d,%d,%d}", transA, transB, m, n, k), transA: transA, transB: transB, m: m, n: n, k: k}
-}
-
-func (o *gemmOp) Arity() int    { return 2 }
-func (o *gemmOp) Type() hm.Type { return fnType(2, 2, 2) }
-func (o *gemmOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{o.m, o.n}, nil
+	name := fmt.Sprintf("Gemm{%t,%t,%d,%d,%d}", transA, transB, m, n, k)
+	return &gemmOp{base: newBase(name, tensor.Shape{m, n}, 2, 2, 2), transA: transA, transB: transB, m: m, n: n, k: k}
 }
 
 func (o *gemmOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := inputs(vals, []int{o.m * o.k, o.k * o.n}, []string{"a", "b"})
+	in, err := o.Inputs(vals, []string{"a", "b"}, []int{o.m * o.k, o.k * o.n})
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
+		return nil, err
 	}
 	lda, ldb := o.k, o.n
 	if o.transA {
@@ -131,7 +93,7 @@ func (o *gemmOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	if o.transB {
 		ldb = o.k
 	}
-	t, out := o.out.get(tensor.Shape{o.m, o.n})
+	t, out := o.output()
 	kernels.Sgemm(o.transA, o.transB, o.m, o.n, o.k, 1, in[0], lda, in[1], ldb, 0, out, o.n)
 	return t, nil
 }

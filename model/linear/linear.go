@@ -1,11 +1,9 @@
 package linear
 
 import (
-	"errors"
 	"fmt"
 
 	"gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/ganstudio/ganstudio/model/kernels"
 )
@@ -74,43 +72,11 @@ func convGeom(c, h, w, kh, kw, stride int, pad Padding) (kernels.Geom, error) {
 // ConvOutputSize: TensorFlow's conv2d with the given stride and padding,
 // including 'same”s asymmetric padding.
 func Conv2D(x, w, b *gorgonia.Node, stride int, pad Padding) (*gorgonia.Node, error) {
-	y, err := conv2D(x, w, b, stride, pad)
+	y, err := conv(x, w, b, stride, pad, false)
 	if err != nil {
 		return nil, fmt.Errorf("conv2d: %w", err)
 	}
 	return y, nil
-}
-
-func conv2D(x, w, b *gorgonia.Node, stride int, pad Padding) (*gorgonia.Node, error) {
-	if err := checkNode(x, "input", 4); err != nil {
-		return nil, err
-	}
-	if err := checkNode(w, "weights", 4); err != nil {
-		return nil, err
-	}
-	xs, ws := x.Shape(), w.Shape()
-	if ws[1] != xs[1] {
-		return nil, fmt.Errorf("weights %v [Cout, Cin, K, K] do not match the %d channels of input %v", ws, xs[1], xs)
-	}
-	if err := checkBias(b, x, ws[0]); err != nil {
-		return nil, err
-	}
-	if w.Graph() != x.Graph() {
-		return nil, errors.New("weights are in another graph")
-	}
-	g, err := convGeom(xs[1], xs[2], xs[3], ws[2], ws[3], stride, pad)
-	if err != nil {
-		return nil, err
-	}
-	op := &convOp{
-		base:     newBase("Conv2D{%dx%d s%d %v}", ws[2], ws[3], stride, pad),
-		g:        g,
-		n:        xs[0],
-		cout:     ws[0],
-		hasBias:  b != nil,
-		outShape: tensor.Shape{xs[0], ws[0], g.OutH, g.OutW},
-	}
-	return gorgonia.ApplyOp(op, withBias(gorgonia.Nodes{x, w}, b)...)
 }
 
 // ConvTranspose2D returns the transposed convolution of x [N, Cin, H, W] with
@@ -118,52 +84,45 @@ func conv2D(x, w, b *gorgonia.Node, stride int, pad Padding) (*gorgonia.Node, er
 // with Ho, Wo from ConvTransposeOutputSize. It is the exact adjoint of Conv2D
 // with weights w and the same stride and padding (TF's conv2d_transpose).
 func ConvTranspose2D(x, w, b *gorgonia.Node, stride int, pad Padding) (*gorgonia.Node, error) {
-	y, err := convTranspose2D(x, w, b, stride, pad)
+	y, err := conv(x, w, b, stride, pad, true)
 	if err != nil {
 		return nil, fmt.Errorf("conv2d transpose: %w", err)
 	}
 	return y, nil
 }
 
-func convTranspose2D(x, w, b *gorgonia.Node, stride int, pad Padding) (*gorgonia.Node, error) {
-	if err := checkNode(x, "input", 4); err != nil {
-		return nil, err
-	}
-	if err := checkNode(w, "weights", 4); err != nil {
+// conv builds Conv2D or, when transposed, ConvTranspose2D. Both take
+// weights [C, C', K, K] with C the channels of the convolution's output
+// side and C' those of its image side (see convShape): Conv2D's input is
+// the image side, ConvTranspose2D's the output side.
+func conv(x, w, b *gorgonia.Node, stride int, pad Padding, transposed bool) (*gorgonia.Node, error) {
+	if err := checkLayer(x, w, 4); err != nil {
 		return nil, err
 	}
 	xs, ws := x.Shape(), w.Shape()
-	if ws[0] != xs[1] {
-		return nil, fmt.Errorf("weights %v [Cin, Cout, K, K] do not match the %d channels of input %v", ws, xs[1], xs)
+	kind, inC, outC, layout := "Conv2D", ws[1], ws[0], "[Cout, Cin, K, K]"
+	h, wd := xs[2], xs[3]
+	if transposed {
+		kind, inC, outC, layout = "ConvTranspose2D", ws[0], ws[1], "[Cin, Cout, K, K]"
+		// The geometry is that of the convolution this op is the adjoint
+		// of: from the Cout×Ho×Wo output back down to H×W.
+		h, wd = ConvTransposeOutputSize(xs[2], ws[2], stride, pad), ConvTransposeOutputSize(xs[3], ws[3], stride, pad)
 	}
-	if err := checkBias(b, x, ws[1]); err != nil {
+	if xs[1] != inC {
+		return nil, fmt.Errorf("weights %v %s do not match the %d channels of input %v", ws, layout, xs[1], xs)
+	}
+	if err := checkBias(b, x, outC); err != nil {
 		return nil, err
 	}
-	if w.Graph() != x.Graph() {
-		return nil, errors.New("weights are in another graph")
-	}
-	if stride < 1 {
-		return nil, fmt.Errorf("stride %d, want ≥ 1", stride)
-	}
-	ho := ConvTransposeOutputSize(xs[2], ws[2], stride, pad)
-	wo := ConvTransposeOutputSize(xs[3], ws[3], stride, pad)
-	// The geometry is that of the convolution this op is the adjoint of:
-	// from the Cout×Ho×Wo output back down to H×W.
-	g, err := convGeom(ws[1], ho, wo, ws[2], ws[3], stride, pad)
+	g, err := convGeom(ws[1], h, wd, ws[2], ws[3], stride, pad)
 	if err != nil {
 		return nil, err
 	}
-	if g.OutH != xs[2] || g.OutW != xs[3] {
-		return nil, fmt.Errorf("no %v convolution maps %dx%d back to the %dx%d input", pad, ho, wo, xs[2], xs[3])
+	if transposed && (g.OutH != xs[2] || g.OutW != xs[3]) {
+		return nil, fmt.Errorf("no %v convolution maps %dx%d back to the %dx%d input", pad, h, wd, xs[2], xs[3])
 	}
-	op := &convTOp{
-		base:     newBase("ConvTranspose2D{%dx%d s%d %v}", ws[2], ws[3], stride, pad),
-		g:        g,
-		n:        xs[0],
-		cin:      xs[1],
-		hasBias:  b != nil,
-		outShape: tensor.Shape{xs[0], ws[1], ho, wo},
-	}
+	name := fmt.Sprintf("%s{%dx%d s%d %v}", kind, ws[2], ws[3], stride, pad)
+	op := newConvOp(name, convShape{g: g, n: xs[0], c: ws[0]}, b != nil, transposed)
 	return gorgonia.ApplyOp(op, withBias(gorgonia.Nodes{x, w}, b)...)
 }
 
@@ -178,10 +137,7 @@ func Dense(x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
 }
 
 func dense(x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
-	if err := checkNode(x, "input", 2); err != nil {
-		return nil, err
-	}
-	if err := checkNode(w, "weights", 2); err != nil {
+	if err := checkLayer(x, w, 2); err != nil {
 		return nil, err
 	}
 	xs, ws := x.Shape(), w.Shape()
@@ -191,15 +147,5 @@ func dense(x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
 	if err := checkBias(b, x, ws[1]); err != nil {
 		return nil, err
 	}
-	if w.Graph() != x.Graph() {
-		return nil, errors.New("weights are in another graph")
-	}
-	op := &denseOp{
-		base:    newBase("Dense{%d→%d}", ws[0], ws[1]),
-		n:       xs[0],
-		f:       ws[0],
-		o:       ws[1],
-		hasBias: b != nil,
-	}
-	return gorgonia.ApplyOp(op, withBias(gorgonia.Nodes{x, w}, b)...)
+	return gorgonia.ApplyOp(newDenseOp(xs[0], ws[0], ws[1], b != nil), withBias(gorgonia.Nodes{x, w}, b)...)
 }

@@ -3,97 +3,87 @@ package linear
 import (
 	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
-	"sync/atomic"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/ganstudio/ganstudio/model/graphop"
 )
 
-// opIDs numbers op instances. Each op owns buffers, so two nodes must never
-// be merged by gorgonia's hash-consing just because their parameters and
-// inputs look alike: the id makes every hash unique.
-var opIDs atomic.Uint64
-
-// base carries the Op methods that are the same for every op here.
+// base is what every op here has besides what it computes: graphop's
+// scaffolding and an output buffer kept from run to run.
 type base struct {
-	id   uint64
-	name string
+	graphop.Base
+	out outBuf
 }
 
-func newBase(format string, args ...any) base {
-	return base{id: opIDs.Add(1), name: fmt.Sprintf(format, args...)}
+func newBase(name string, shape tensor.Shape, ranks ...int) base {
+	return base{Base: graphop.NewBase(name, shape, ranks...)}
 }
 
-// ReturnsPtr is false so that gorgonia's register allocator gives the node a
-// register of its own rather than expecting it to write into an input.
-func (o *base) ReturnsPtr() bool { return false }
+// output returns the op's output tensor and its data.
+func (o *base) output() (*tensor.Dense, []float32) { return o.out.get(o.OutShape()) }
 
-// CallsExtern is false although the ops call OpenBLAS: true would make the
-// tape machine allocate a fresh output before every run, which the ops ignore
-// since they own their outputs.
-func (o *base) CallsExtern() bool { return false }
-
-// OverwritesInput is -1: inputs are never written.
-func (o *base) OverwritesInput() int { return -1 }
-
-func (o *base) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s#%d", o.name, o.id) }
-
-func (o *base) Hashcode() uint32 {
-	h := fnv.New32a()
-	o.WriteHash(h)
-	return h.Sum32()
+// layer is the common part of the forward ops: an input, weights and, when
+// hasBias, a bias, all of them differentiable.
+type layer struct {
+	base
+	hasBias bool
 }
 
-func (o *base) String() string { return o.name }
-
-// fnType returns the type a → … → a of an op whose inputs and output are
-// float tensors of the given ranks, the output's last.
-func fnType(dims ...int) hm.Type {
-	a := hm.TypeVariable('a')
-	ts := make([]hm.Type, len(dims))
-	for i, d := range dims {
-		ts[i] = &gorgonia.TensorType{Dims: d, Of: a}
+// newLayer returns the layer part of an op whose input and weights have
+// rank dims and whose bias, if any, has rank 1.
+func newLayer(name string, shape tensor.Shape, dims int, hasBias bool) layer {
+	ranks := []int{dims, dims, dims}
+	if hasBias {
+		ranks = []int{dims, dims, 1, dims}
 	}
-	return hm.NewFnType(ts...)
+	return layer{base: newBase(name, shape, ranks...), hasBias: hasBias}
 }
 
-// float32s returns the contiguous float32 data of an input value, checking
-// that it has the size the op was built for. Views (a transposed or sliced
-// input) are materialized, which costs a copy but keeps the kernels simple.
-func float32s(v gorgonia.Value, size int, what string) ([]float32, error) {
-	t, ok := v.(*tensor.Dense)
-	if !ok {
-		return nil, fmt.Errorf("%s: want a *tensor.Dense, got %T", what, v)
+// inputs unpacks the values given to Do: the input and weights, of the
+// given sizes, and the bias (nil when the op has none).
+func (o *layer) inputs(vals []gorgonia.Value, xSize, wSize, bSize int) (x, w, bias []float32, err error) {
+	names, sizes := []string{"input", "weights", "bias"}, []int{xSize, wSize, bSize}
+	in, err := o.Inputs(vals, names[:o.Arity()], sizes[:o.Arity()])
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	if t.Dtype() != tensor.Float32 {
-		return nil, fmt.Errorf("%s: want float32, got %v", what, t.Dtype())
+	if o.hasBias {
+		bias = in[2]
 	}
-	if t.Shape().TotalSize() != size {
-		return nil, fmt.Errorf("%s: shape %v does not have the %d values the op was built for", what, t.Shape(), size)
-	}
-	if t.IsView() {
-		t = t.Materialize().(*tensor.Dense)
-	}
-	return t.Float32s()[:size], nil
+	return in[0], in[1], bias, nil
 }
 
-// inputs unpacks the values given to Do, checking their count and sizes.
-func inputs(vals []gorgonia.Value, sizes []int, names []string) ([][]float32, error) {
-	if len(vals) != len(sizes) {
-		return nil, fmt.Errorf("got %d inputs, want %d", len(vals), len(sizes))
+// DiffWRT says the op is differentiable with respect to all its inputs.
+func (o *layer) DiffWRT(inputs int) []bool {
+	b := make([]bool, inputs)
+	for i := range b {
+		b[i] = true
 	}
-	out := make([][]float32, len(vals))
-	for i, v := range vals {
-		d, err := float32s(v, sizes[i], names[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = d
+	return b
+}
+
+// checkInputs checks the inputs SymDiff is given against the op's arity.
+func (o *layer) checkInputs(inputs gorgonia.Nodes) error {
+	if len(inputs) != o.Arity() {
+		return fmt.Errorf("%v: %d inputs, want %d", o, len(inputs), o.Arity())
 	}
-	return out, nil
+	return nil
+}
+
+// grads returns SymDiff's result from the input and weight gradients dx
+// and dw, adding the bias gradient, the output gradient grad summed over
+// all but its channel axis, when the op has a bias.
+func (o *layer) grads(dx, dw, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	if !o.hasBias {
+		return gorgonia.Nodes{dx, dw}, nil
+	}
+	db, err := graphop.Apply(newBiasGradOp(o.OutShape()), grad)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Nodes{dx, dw, db}, nil
 }
 
 // outBuf is an op's output tensor, allocated on first use and returned from
@@ -124,28 +114,28 @@ func scratch(buf []float32, n int) []float32 {
 	return buf
 }
 
-// checkNode validates a node given to a layer constructor: present, float32
-// and of the given rank.
-func checkNode(n *gorgonia.Node, name string, dims int) error {
-	if n == nil {
-		return fmt.Errorf("%s is nil", name)
+// checkLayer validates the nodes given to a layer constructor: x and w
+// float32 tensors of rank dims in one graph.
+func checkLayer(x, w *gorgonia.Node, dims int) error {
+	if err := graphop.CheckNode("input", x, dims); err != nil {
+		return err
 	}
-	if n.Dtype() != tensor.Float32 {
-		return fmt.Errorf("%s has dtype %v, want float32", name, n.Dtype())
+	if err := graphop.CheckNode("weights", w, dims); err != nil {
+		return err
 	}
-	if s := n.Shape(); len(s) != dims {
-		return fmt.Errorf("%s has shape %v, want %d dimensions", name, s, dims)
+	if w.Graph() != x.Graph() {
+		return errors.New("weights are in another graph")
 	}
 	return nil
 }
 
-// checkBias validates an optional bias of the given length against the graph
-// of x.
+// checkBias validates an optional bias of the given length against the
+// graph of x.
 func checkBias(b, x *gorgonia.Node, length int) error {
 	if b == nil {
 		return nil
 	}
-	if err := checkNode(b, "bias", 1); err != nil {
+	if err := graphop.CheckNode("bias", b, 1); err != nil {
 		return err
 	}
 	if b.Shape()[0] != length {
@@ -166,19 +156,8 @@ func withBias(children gorgonia.Nodes, b *gorgonia.Node) gorgonia.Nodes {
 	return children
 }
 
-// apply builds a node for op, for use inside SymDiff where every failure is
-// a bug in this package rather than in the caller's graph.
-func apply(op gorgonia.Op, children ...*gorgonia.Node) (*gorgonia.Node, error) {
-	n, err := gorgonia.ApplyOp(op, children...)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	return n, nil
-}
-
 // The forward ops must be differentiable by gorgonia.Grad.
 var (
 	_ gorgonia.SDOp = (*convOp)(nil)
-	_ gorgonia.SDOp = (*convTOp)(nil)
 	_ gorgonia.SDOp = (*denseOp)(nil)
 )

@@ -5,9 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/ganstudio/ganstudio/model/graphop"
+	"github.com/ganstudio/ganstudio/model/kernels"
 )
 
 // Stats holds BatchNorm running statistics, shared between a training graph
@@ -49,11 +51,7 @@ func BatchNorm(x, gamma, beta *gorgonia.Node, stats *Stats, training bool, decay
 	if err != nil {
 		return nil, fmt.Errorf("nn.BatchNorm: %w", err)
 	}
-	n, err := gorgonia.ApplyOp(op, x, gamma, beta)
-	if err != nil {
-		return nil, fmt.Errorf("nn.BatchNorm: %w", err)
-	}
-	return n, nil
+	return graphop.Apply(op, x, gamma, beta)
 }
 
 // BatchNormLeakyDropout computes Dropout(LeakyReLU(BatchNorm(x, …), alpha),
@@ -75,15 +73,11 @@ func BatchNormLeakyDropout(x, gamma, beta *gorgonia.Node, stats *Stats, training
 		return nil, fmt.Errorf("nn.BatchNormLeakyDropout: %w", err)
 	}
 	op.fused, op.alpha = true, alpha
-	n, err := gorgonia.ApplyOp(op, x, gamma, beta)
-	if err != nil {
-		return nil, fmt.Errorf("nn.BatchNormLeakyDropout: %w", err)
-	}
-	return n, nil
+	return graphop.Apply(op, x, gamma, beta)
 }
 
 func newBNOp(name string, x, gamma, beta *gorgonia.Node, stats *Stats, training bool, decay, eps float32) (*bnOp, error) {
-	if err := checkTensorF32("input", x); err != nil {
+	if err := graphop.CheckNode("input", x, 0); err != nil {
 		return nil, err
 	}
 	xs := x.Shape()
@@ -95,7 +89,7 @@ func newBNOp(name string, x, gamma, beta *gorgonia.Node, stats *Stats, training 
 		what string
 		n    *gorgonia.Node
 	}{{"gamma", gamma}, {"beta", beta}} {
-		if err := checkTensorF32(p.what, p.n); err != nil {
+		if err := graphop.CheckNode(p.what, p.n, 0); err != nil {
 			return nil, err
 		}
 		if !isChannelVector(p.n.Shape(), c) {
@@ -114,8 +108,9 @@ func newBNOp(name string, x, gamma, beta *gorgonia.Node, stats *Stats, training 
 	if !(eps > 0) || math.IsInf(float64(eps), 0) {
 		return nil, fmt.Errorf("eps must be positive and finite, got %v", eps)
 	}
+	ranks := []int{xs.Dims(), gamma.Shape().Dims(), beta.Shape().Dims(), xs.Dims()}
 	op := &bnOp{
-		base:     newBase(fmt.Sprintf("%s{training=%v}", name, training)),
+		Base:     graphop.NewBase(fmt.Sprintf("%s{training=%v}", name, training), xs, ranks...),
 		training: training,
 		decay:    decay,
 		eps:      eps,
@@ -149,7 +144,7 @@ func isChannelVector(s tensor.Shape, c int) bool {
 
 // bnOp is BatchNorm, optionally fused with LeakyReLU and dropout.
 type bnOp struct {
-	base
+	graphop.Base
 	dropper
 	training    bool
 	decay, eps  float32
@@ -169,45 +164,19 @@ type bnOp struct {
 	fwd         func(lo, hi int)
 }
 
-func (op *bnOp) String() string { return op.base.String() }
-
-func (op *bnOp) Arity() int { return 3 }
-
-// Type spells out the tensor ranks: with bare type variables hm unifies
-// gamma's rank into the result.
-func (op *bnOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	x := gorgonia.TensorType{Dims: op.xShape.Dims(), Of: a}
-	return hm.NewFnType(x, gorgonia.TensorType{Dims: op.gShape.Dims(), Of: a}, gorgonia.TensorType{Dims: op.bShape.Dims(), Of: a}, x)
-}
-
-func (op *bnOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.xShape.Clone(), nil
-}
-
 // channelGrain gives about 16 chunks per run for the dynamic scheduler.
 func (op *bnOp) channelGrain() int { return max(1, op.c/16) }
 
 func (op *bnOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 3 {
-		return nil, fmt.Errorf("%v: want 3 inputs, got %d", op, len(vs))
-	}
-	x, err := f32Data(op, "input", vs[0], op.xShape)
+	in, err := op.Inputs(vs, []string{"input", "gamma", "beta"}, []int{op.xShape.TotalSize(), op.c, op.c})
 	if err != nil {
 		return nil, err
 	}
-	gamma, err := f32Data(op, "gamma", vs[1], op.gShape)
-	if err != nil {
-		return nil, err
-	}
-	beta, err := f32Data(op, "beta", vs[2], op.bShape)
-	if err != nil {
-		return nil, err
-	}
+	x, gamma, beta := in[0], in[1], in[2]
 	if len(op.stats.Mean) != op.c || len(op.stats.Var) != op.c {
 		return nil, fmt.Errorf("%v: stats were resized to %d/%d channels, want %d", op, len(op.stats.Mean), len(op.stats.Var), op.c)
 	}
-	out, y, err := ownedBuffer(&op.out, op.xShape)
+	out, y, err := graphop.OwnedBuffer(&op.out, op.xShape)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -216,7 +185,7 @@ func (op *bnOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	op.newKey()
 	op.x, op.y, op.gamma, op.beta = x, y, gamma, beta
-	parallelFor(op.c, op.channelGrain(), op.fwd)
+	kernels.ParallelChunks(op.c, op.channelGrain(), op.fwd)
 	op.x, op.y, op.gamma, op.beta = nil, nil, nil, nil
 	return out, nil
 }
@@ -332,17 +301,16 @@ func (op *bnOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	if len(inputs) != 3 {
 		return nil, fmt.Errorf("%v: SymDiff wants 3 inputs, got %d", op, len(inputs))
 	}
-	b := &bnGradOp{base: newBase(op.name + "Grad"), fwd: op}
-	b.bwd = b.backwardRange
-	dx, err := gorgonia.ApplyOp(b, inputs[0], inputs[1], grad)
+	b := newBNGradOp(op)
+	dx, err := graphop.Apply(b, inputs[0], inputs[1], grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v: building input gradient: %w", op, err)
 	}
-	dg, err := gorgonia.ApplyOp(&bnParamGradOp{base: newBase(op.name + "GammaGrad"), grad: b}, dx)
+	dg, err := graphop.Apply(newBNParamGradOp(b, false), dx)
 	if err != nil {
 		return nil, fmt.Errorf("%v: building gamma gradient: %w", op, err)
 	}
-	db, err := gorgonia.ApplyOp(&bnParamGradOp{base: newBase(op.name + "BetaGrad"), grad: b, beta: true}, dx)
+	db, err := graphop.Apply(newBNParamGradOp(b, true), dx)
 	if err != nil {
 		return nil, fmt.Errorf("%v: building beta gradient: %w", op, err)
 	}
@@ -353,8 +321,8 @@ func (op *bnOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 // and the per-channel mean and inverse std saved by the forward op, and
 // recomputes x̂ instead of storing it: that saves a full-size write forward.
 type bnGradOp struct {
-	base
-	nonDiff
+	graphop.Base
+	graphop.NonDiff
 	fwd *bnOp
 
 	out           *tensor.Dense
@@ -364,50 +332,35 @@ type bnGradOp struct {
 	bwd           func(lo, hi int)
 }
 
-func (op *bnGradOp) Arity() int { return 3 }
-
-func (op *bnGradOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	x := gorgonia.TensorType{Dims: op.fwd.xShape.Dims(), Of: a}
-	return hm.NewFnType(x, gorgonia.TensorType{Dims: op.fwd.gShape.Dims(), Of: a}, x, x)
-}
-
-func (op *bnGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.fwd.xShape.Clone(), nil
+func newBNGradOp(fwd *bnOp) *bnGradOp {
+	xd := fwd.xShape.Dims()
+	op := &bnGradOp{Base: graphop.NewBase(fwd.String()+"Grad", fwd.xShape, xd, fwd.gShape.Dims(), xd, xd), fwd: fwd}
+	op.bwd = op.backwardRange
+	return op
 }
 
 func (op *bnGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	f := op.fwd
-	if len(vs) != 3 {
-		return nil, fmt.Errorf("%v: want 3 inputs, got %d", op, len(vs))
-	}
-	x, err := f32Data(op, "input", vs[0], f.xShape)
+	in, err := op.Inputs(vs, []string{"input", "gamma", "output gradient"}, []int{f.xShape.TotalSize(), f.c, f.xShape.TotalSize()})
 	if err != nil {
 		return nil, err
 	}
-	gamma, err := f32Data(op, "gamma", vs[1], f.gShape)
-	if err != nil {
-		return nil, err
-	}
-	gy, err := f32Data(op, "output gradient", vs[2], f.xShape)
-	if err != nil {
-		return nil, err
-	}
+	x, gamma, gy := in[0], in[1], in[2]
 	if f.fused && len(f.fac) != len(x) {
 		return nil, fmt.Errorf("%v: the forward op has not run", op)
 	}
-	out, dx, err := ownedBuffer(&op.out, f.xShape)
+	out, dx, err := graphop.OwnedBuffer(&op.out, f.xShape)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	if _, op.dg, err = ownedBuffer(&op.dgamma, f.gShape); err != nil {
+	if _, op.dg, err = graphop.OwnedBuffer(&op.dgamma, f.gShape); err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	if _, op.db, err = ownedBuffer(&op.dbeta, f.bShape); err != nil {
+	if _, op.db, err = graphop.OwnedBuffer(&op.dbeta, f.bShape); err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
 	op.x, op.g, op.gy, op.dx = x, gamma, gy, dx
-	parallelFor(f.c, f.channelGrain(), op.bwd)
+	kernels.ParallelChunks(f.c, f.channelGrain(), op.bwd)
 	op.x, op.g, op.gy, op.dx = nil, nil, nil, nil
 	return out, nil
 }
@@ -515,38 +468,24 @@ func (op *bnGradOp) backwardRange(lo, hi int) {
 
 // bnParamGradOp hands out the dgamma or dbeta buffer filled by bnGradOp.
 type bnParamGradOp struct {
-	base
-	nonDiff
+	graphop.Base
+	graphop.NonDiff
 	grad *bnGradOp
 	beta bool
 }
 
-func (op *bnParamGradOp) Arity() int { return 1 }
-
-func (op *bnParamGradOp) Type() hm.Type {
-	f := op.grad.fwd
-	t := hm.TypeVariable('a')
-	s := f.gShape
-	if op.beta {
-		s = f.bShape
+func newBNParamGradOp(grad *bnGradOp, beta bool) *bnParamGradOp {
+	f := grad.fwd
+	name, shape := f.String()+"GammaGrad", f.gShape
+	if beta {
+		name, shape = f.String()+"BetaGrad", f.bShape
 	}
-	return hm.NewFnType(gorgonia.TensorType{Dims: f.xShape.Dims(), Of: t}, gorgonia.TensorType{Dims: s.Dims(), Of: t})
-}
-
-func (op *bnParamGradOp) shape() tensor.Shape {
-	if op.beta {
-		return op.grad.fwd.bShape
-	}
-	return op.grad.fwd.gShape
-}
-
-func (op *bnParamGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.shape().Clone(), nil
+	return &bnParamGradOp{Base: graphop.NewBase(name, shape, f.xShape.Dims(), shape.Dims()), grad: grad, beta: beta}
 }
 
 func (op *bnParamGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(vs))
+	if _, err := op.Inputs(vs, nil, nil); err != nil {
+		return nil, err
 	}
 	p := &op.grad.dgamma
 	if op.beta {
@@ -556,7 +495,7 @@ func (op *bnParamGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, fmt.Errorf("%v: the input-gradient op has not run", op)
 	}
 	// Restore the shape in case a recycled register reshaped it.
-	d, _, err := ownedBuffer(p, op.shape())
+	d, _, err := graphop.OwnedBuffer(p, op.OutShape())
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}

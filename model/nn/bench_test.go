@@ -53,20 +53,16 @@ func BenchmarkOps(b *testing.B) {
 
 		bnNode, _ := BatchNorm(xn, gn, bn, NewStats(c), true, 0.99, 1e-3)
 		bnOpv := bnNode.Op().(*bnOp)
-		bnGrad := &bnGradOp{base: newBase("g"), fwd: bnOpv}
-		bnGrad.bwd = bnGrad.backwardRange
+		bnGrad := newBNGradOp(bnOpv)
 		fusedNode, _ := BatchNormLeakyDropout(xn, gn, bn, NewStats(c), true, 0.99, 1e-3, 0.01, 0.8, rand.NewPCG(1, 1))
 		fusedOp := fusedNode.Op().(*bnOp)
-		fusedGrad := &bnGradOp{base: newBase("g"), fwd: fusedOp}
-		fusedGrad.bwd = fusedGrad.backwardRange
+		fusedGrad := newBNGradOp(fusedOp)
 		lrNode, _ := LeakyReLU(xn, 0.01)
 		lrOp := lrNode.Op().(*leakyOp)
-		lrGrad := &leakyGradOp{base: newBase("g"), alpha: 0.01, shape: shape}
-		lrGrad.bwd = lrGrad.backwardRange
+		lrGrad := newLeakyGradOp(0.01, shape)
 		dNode, _ := Dropout(xn, 0.8, rand.NewPCG(1, 1))
 		dOp := dNode.Op().(*dropoutOp)
-		dGrad := &dropoutGradOp{base: newBase("g"), fwd: dOp}
-		dGrad.bwd = dGrad.backwardRange
+		dGrad := newDropoutGradOp(dOp)
 
 		cases := []struct {
 			op  string

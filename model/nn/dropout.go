@@ -5,9 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
+
+	"github.com/ganstudio/ganstudio/model/graphop"
 )
 
 // Dropout keeps each element of x with probability keep and scales the kept
@@ -23,20 +23,16 @@ import (
 // elements per 64-bit draw. keep == 1 is an exact identity and does not
 // touch rng, which may then be nil.
 func Dropout(x *gorgonia.Node, keep float32, rng *rand.PCG) (*gorgonia.Node, error) {
-	if err := checkTensorF32("Dropout input", x); err != nil {
+	if err := graphop.CheckNode("Dropout input", x, 0); err != nil {
 		return nil, fmt.Errorf("nn.Dropout: %w", err)
 	}
 	d, err := newDropper(keep, rng)
 	if err != nil {
 		return nil, fmt.Errorf("nn.Dropout: %w", err)
 	}
-	op := &dropoutOp{base: newBase(fmt.Sprintf("Dropout{keep=%v}", keep)), dropper: d, shape: x.Shape()}
-	op.fwd = op.forwardRange
-	n, err := gorgonia.ApplyOp(op, x)
-	if err != nil {
-		return nil, fmt.Errorf("nn.Dropout: %w", err)
-	}
-	return n, nil
+	op := &dropoutOp{elementwise: newElementwise(fmt.Sprintf("Dropout{keep=%v}", keep), x.Shape(), elemGrain, "input"), dropper: d}
+	op.kernel = op.forwardRange
+	return graphop.Apply(op, x)
 }
 
 // dropper holds what both Dropout and the fused op need to draw masks.
@@ -114,48 +110,26 @@ func (d *dropper) fillMask(m []float32, start int) {
 
 type dropoutOp struct {
 	dropper
-	base
-	shape tensor.Shape
-
-	out  *tensor.Dense
+	elementwise
 	mask []float32 // scale or 0 per element, read by the backward op
-	x, y []float32
-	fwd  func(lo, hi int)
 }
-
-func (op *dropoutOp) Arity() int { return 1 }
-
-func (op *dropoutOp) Type() hm.Type { a := hm.TypeVariable('a'); return hm.NewFnType(a, a) }
-
-func (op *dropoutOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.shape.Clone(), nil
-}
-
-func (op *dropoutOp) String() string { return op.base.String() }
 
 // Mask returns the scale-or-zero mask of the last forward run (for tests
 // and debugging; it is overwritten by the next run).
 func (op *dropoutOp) Mask() []float32 { return op.mask }
 
+// Do draws the run's key once the input has been checked, then applies a
+// fresh mask.
 func (op *dropoutOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(vs))
-	}
-	x, err := f32Data(op, "input", vs[0], op.shape)
+	out, err := op.load(vs)
 	if err != nil {
 		return nil, err
 	}
-	out, y, err := ownedBuffer(&op.out, op.shape)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	if len(op.mask) != len(x) {
-		op.mask = make([]float32, len(x))
+	if len(op.mask) != len(op.out) {
+		op.mask = make([]float32, len(op.out))
 	}
 	op.newKey()
-	op.x, op.y = x, y
-	parallelFor(len(x), elemGrain, op.fwd)
-	op.x, op.y = nil, nil
+	op.run()
 	return out, nil
 }
 
@@ -164,7 +138,7 @@ const maskBlock = 1024
 
 func (op *dropoutOp) forwardRange(lo, hi int) {
 	if !op.active() {
-		copy(op.y[lo:hi], op.x[lo:hi])
+		copy(op.out[lo:hi], op.in[0][lo:hi])
 		m := op.mask[lo:hi]
 		for i := range m {
 			m[i] = 1
@@ -173,7 +147,7 @@ func (op *dropoutOp) forwardRange(lo, hi int) {
 	}
 	for b := lo; b < hi; b += maskBlock {
 		e := min(b+maskBlock, hi)
-		m, x, y := op.mask[b:e], op.x[b:e], op.y[b:e]
+		m, x, y := op.mask[b:e], op.in[0][b:e], op.out[b:e]
 		op.fillMask(m, b)
 		_, _ = x[len(m)-1], y[len(m)-1]
 		for i, v := range m {
@@ -185,61 +159,17 @@ func (op *dropoutOp) forwardRange(lo, hi int) {
 func (op *dropoutOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *dropoutOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("%v: SymDiff wants 1 input, got %d", op, len(inputs))
-	}
-	b := &dropoutGradOp{base: newBase(fmt.Sprintf("DropoutGrad{keep=%v}", op.keep)), fwd: op}
-	b.bwd = b.backwardRange
-	dx, err := gorgonia.ApplyOp(b, grad)
-	if err != nil {
-		return nil, fmt.Errorf("%v: building gradient: %w", op, err)
-	}
-	return gorgonia.Nodes{dx}, nil
+	return graphop.Grad(op, inputs, grad, newDropoutGradOp(op), 0)
 }
 
-// dropoutGradOp multiplies the incoming gradient by the forward op's mask,
-// which already holds 1/keep for kept elements.
-type dropoutGradOp struct {
-	base
-	nonDiff
-	fwd *dropoutOp
-
-	out   *tensor.Dense
-	g, dx []float32
-	bwd   func(lo, hi int)
+// newDropoutGradOp returns the backward op of fwd, which multiplies the
+// incoming gradient by fwd's mask: it already holds 1/keep for kept
+// elements.
+func newDropoutGradOp(fwd *dropoutOp) *gradOp {
+	return newBufGrad(fmt.Sprintf("DropoutGrad{keep=%v}", fwd.keep), fwd.OutShape(), &fwd.mask, maskGrad)
 }
 
-func (op *dropoutGradOp) Arity() int { return 1 }
-
-func (op *dropoutGradOp) Type() hm.Type { a := hm.TypeVariable('a'); return hm.NewFnType(a, a) }
-
-func (op *dropoutGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.fwd.shape.Clone(), nil
-}
-
-func (op *dropoutGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(vs))
-	}
-	g, err := f32Data(op, "output gradient", vs[0], op.fwd.shape)
-	if err != nil {
-		return nil, err
-	}
-	if len(op.fwd.mask) != len(g) {
-		return nil, fmt.Errorf("%v: the forward dropout has not run", op)
-	}
-	out, dx, err := ownedBuffer(&op.out, op.fwd.shape)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	op.g, op.dx = g, dx
-	parallelFor(len(g), elemGrain, op.bwd)
-	op.g, op.dx = nil, nil
-	return out, nil
-}
-
-func (op *dropoutGradOp) backwardRange(lo, hi int) {
-	g, m, dx := op.g[lo:hi], op.fwd.mask[lo:hi], op.dx[lo:hi]
+func maskGrad(m, g, dx []float32) {
 	_, _ = m[len(g)-1], dx[len(g)-1]
 	for i, v := range g {
 		dx[i] = v * m[i]

@@ -660,8 +660,7 @@ func TestNoAllocationsPerRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			op := n.Op().(*bnOp)
-			b := &bnGradOp{base: newBase("g"), fwd: op}
-			b.bwd = b.backwardRange
+			b := newBNGradOp(op)
 			return op, []gorgonia.Value{x, gamma, beta}, b, []gorgonia.Value{x, gamma, gy}
 		}
 	}
@@ -673,8 +672,7 @@ func TestNoAllocationsPerRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := n.Op().(*leakyOp)
-		b := &leakyGradOp{base: newBase("g"), alpha: 0.01, shape: shape}
-		b.bwd = b.backwardRange
+		b := newLeakyGradOp(0.01, shape)
 		return op, []gorgonia.Value{x}, b, []gorgonia.Value{x, gy}
 	}
 	ops["Dropout"] = func() (gorgonia.Op, []gorgonia.Value, gorgonia.Op, []gorgonia.Value) {
@@ -683,8 +681,7 @@ func TestNoAllocationsPerRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := n.Op().(*dropoutOp)
-		b := &dropoutGradOp{base: newBase("g"), fwd: op}
-		b.bwd = b.backwardRange
+		b := newDropoutGradOp(op)
 		return op, []gorgonia.Value{x}, b, []gorgonia.Value{gy}
 	}
 	for name, mk := range ops {

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/ganstudio/ganstudio/model/graphop"
 )
 
 // SigmoidCrossEntropy returns the mean over the batch of the sigmoid
@@ -16,7 +17,7 @@ import (
 // loss to rounding at large |x| the way log(sigmoid(x)) does, and is
 // accumulated in float64. The gradient is (sigmoid(x) − t)/N.
 func SigmoidCrossEntropy(logits *gorgonia.Node, target float32) (*gorgonia.Node, error) {
-	if err := checkTensorF32("SigmoidCrossEntropy logits", logits); err != nil {
+	if err := graphop.CheckNode("SigmoidCrossEntropy logits", logits, 0); err != nil {
 		return nil, fmt.Errorf("nn.SigmoidCrossEntropy: %w", err)
 	}
 	s := logits.Shape()
@@ -26,99 +27,66 @@ func SigmoidCrossEntropy(logits *gorgonia.Node, target float32) (*gorgonia.Node,
 	if math.IsNaN(float64(target)) || math.IsInf(float64(target), 0) {
 		return nil, fmt.Errorf("nn.SigmoidCrossEntropy: target must be finite, got %v", target)
 	}
-	op := &xentOp{base: newBase(fmt.Sprintf("SigmoidCrossEntropy{t=%v}", target)), target: target, shape: s}
-	n, err := gorgonia.ApplyOp(op, logits)
-	if err != nil {
-		return nil, fmt.Errorf("nn.SigmoidCrossEntropy: %w", err)
-	}
-	return n, nil
+	name := fmt.Sprintf("SigmoidCrossEntropy{t=%v}", target)
+	op := &xentOp{Base: graphop.NewBase(name, tensor.ScalarShape(), s.Dims(), 0), target: target, shape: s}
+	return graphop.Apply(op, logits)
 }
 
 type xentOp struct {
-	base
+	graphop.Base
 	target float32
-	shape  tensor.Shape
 	out    gorgonia.F32 // returned by pointer each run; gorgonia expects *F32 for scalar nodes
-}
-
-func (op *xentOp) Arity() int { return 1 }
-
-func (op *xentOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return hm.NewFnType(gorgonia.TensorType{Dims: op.shape.Dims(), Of: a}, a)
-}
-
-func (op *xentOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.ScalarShape(), nil
+	shape  tensor.Shape // of the logits
 }
 
 func (op *xentOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, got %d", op, len(vs))
-	}
-	x, err := f32Data(op, "logits", vs[0], op.shape)
+	in, err := op.Inputs(vs, []string{"logits"}, []int{op.shape.TotalSize()})
 	if err != nil {
 		return nil, err
 	}
 	t := float64(op.target)
 	var sum float64
-	for _, v := range x {
+	for _, v := range in[0] {
 		f := float64(v)
 		sum += max(f, 0) - f*t + math.Log1p(math.Exp(-math.Abs(f)))
 	}
-	op.out = gorgonia.F32(sum / float64(len(x)))
+	op.out = gorgonia.F32(sum / float64(len(in[0])))
 	return &op.out, nil
 }
 
 func (op *xentOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *xentOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("%v: SymDiff wants 1 input, got %d", op, len(inputs))
-	}
-	b := &xentGradOp{base: newBase(fmt.Sprintf("SigmoidCrossEntropyGrad{t=%v}", op.target)), fwd: op}
-	dx, err := gorgonia.ApplyOp(b, inputs[0], grad)
-	if err != nil {
-		return nil, fmt.Errorf("%v: building gradient: %w", op, err)
-	}
-	return gorgonia.Nodes{dx}, nil
+	return graphop.Grad(op, inputs, grad, newXentGradOp(op), 1)
 }
 
+// xentGradOp's inputs are the logits and the scalar output gradient.
 type xentGradOp struct {
-	base
-	nonDiff
+	graphop.Base
+	graphop.NonDiff
 	fwd *xentOp
 	out *tensor.Dense
 }
 
-func (op *xentGradOp) Arity() int { return 2 }
-
-func (op *xentGradOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	t := gorgonia.TensorType{Dims: op.fwd.shape.Dims(), Of: a}
-	return hm.NewFnType(t, a, t)
-}
-
-func (op *xentGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.fwd.shape.Clone(), nil
+func newXentGradOp(fwd *xentOp) *xentGradOp {
+	name, s := fmt.Sprintf("SigmoidCrossEntropyGrad{t=%v}", fwd.target), fwd.shape
+	return &xentGradOp{Base: graphop.NewBase(name, s, s.Dims(), 0, s.Dims()), fwd: fwd}
 }
 
 func (op *xentGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, got %d", op, len(vs))
-	}
-	x, err := f32Data(op, "logits", vs[0], op.fwd.shape)
+	in, err := op.Inputs(vs, []string{"logits"}, []int{op.fwd.shape.TotalSize()})
 	if err != nil {
 		return nil, err
 	}
-	g, err := scalarF32(op, "output gradient", vs[1])
+	g, err := graphop.Scalar32(op, "output gradient", vs[1])
 	if err != nil {
 		return nil, err
 	}
-	out, dx, err := ownedBuffer(&op.out, op.fwd.shape)
+	out, dx, err := graphop.OwnedBuffer(&op.out, op.OutShape())
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
+	x := in[0]
 	k := float64(g) / float64(len(x))
 	t := float64(op.fwd.target)
 	for i, v := range x {
