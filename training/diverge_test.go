@@ -3,6 +3,7 @@ package training
 import (
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -71,6 +72,16 @@ func TestDivergenceRollsBack(t *testing.T) {
 	}
 	if len(run.Steps) != 60 {
 		t.Fatalf("losses.csv has %d rows, want 60", len(run.Steps))
+	}
+	// The morning after, the run's log tells the story.
+	log, err := os.ReadFile(filepath.Join(tr.RunDir(), logFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"step 0  running", "warning: training diverged at step " + m[1], "checkpoint ", "step 60  finished"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("log.txt lacks %q:\n%s", want, log)
+		}
 	}
 }
 

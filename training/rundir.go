@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ganstudio/ganstudio/training/events"
@@ -279,4 +280,56 @@ func readLosses(path string) ([]events.Step, error) {
 			DReal: float32(v[4]), DFake: float32(v[5]), ImagesPerSec: v[6]})
 	}
 	return out, nil
+}
+
+// logFile is the run's account in plain words.
+const logFile = "log.txt"
+
+// runLog is a run's account in plain words: starts, pauses, warnings,
+// rollbacks, checkpoints and how the run ended, one timestamped line each.
+// It is appended to across resumes, so that after a night the story of a
+// run is there in full, crashes included. Writing it never stops training:
+// a line that cannot be written is dropped.
+type runLog struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func openRunLog(dir string) *runLog {
+	f, _ := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	return &runLog{f: f}
+}
+
+// record writes the line of e, for the events worth a line.
+func (l *runLog) record(e events.Event) {
+	var step int
+	var text string
+	switch e := e.(type) {
+	case events.State:
+		step, text = e.Step, e.Message
+		switch {
+		case e.Phase == events.Failed:
+			text = "failed: " + text
+		case e.Warning:
+			text = "warning: " + text
+		}
+	case events.Checkpoint:
+		step, text = e.Step, "checkpoint "+e.Path
+	default:
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		fmt.Fprintf(l.f, "%s  step %d  %s\n", time.Now().Format("2006-01-02 15:04:05"), step, text)
+	}
+}
+
+func (l *runLog) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
 }

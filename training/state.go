@@ -10,6 +10,7 @@ import (
 
 	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/events"
 )
 
 // state is the part of a checkpoint that is neither configuration nor
@@ -113,6 +114,8 @@ func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
 	if t.files, err = createRunFiles(dir, cfg, t.done); err != nil {
 		return nil, err
 	}
+	t.log = openRunLog(dir)
+	t.log.record(events.State{Step: t.done, Message: "resumed from " + ckpt})
 	return t, nil
 }
 

@@ -27,6 +27,7 @@ type Trainer struct {
 	cfg   Config // guarded by ctl (the learning rates change live)
 	data  *dataset.Dataset
 	files *runFiles
+	log   *runLog
 	bus   *events.Bus
 
 	// Generator's lock also serialises training iterations and
@@ -70,6 +71,7 @@ func New(cfg Config, data *dataset.Dataset, runDir string) (*Trainer, error) {
 	if t.files, err = createRunFiles(runDir, t.cfg, 0); err != nil {
 		return nil, err
 	}
+	t.log = openRunLog(runDir)
 	return t, nil
 }
 
@@ -166,7 +168,7 @@ func (t *Trainer) Pause() {
 	defer t.ctl.Unlock()
 	if t.started && !t.paused && !t.stopping {
 		t.paused = true
-		t.bus.Publish(events.State{Phase: events.Paused, Step: t.StepsDone(), Message: "paused"})
+		t.report(events.State{Phase: events.Paused, Step: t.StepsDone(), Message: "paused"})
 	}
 }
 
@@ -177,7 +179,7 @@ func (t *Trainer) Resume() {
 	if t.paused {
 		t.paused = false
 		t.wake.Broadcast()
-		t.bus.Publish(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
+		t.report(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
 	}
 }
 
@@ -190,6 +192,7 @@ func (t *Trainer) Stop() error {
 		t.started, t.stopping = true, true
 		close(t.finished)
 		t.ctl.Unlock()
+		t.log.close()
 		return t.files.close()
 	}
 	t.stopping = true
@@ -243,17 +246,18 @@ func (t *Trainer) loop() {
 	t.ctl.Unlock()
 	switch {
 	case err != nil:
-		t.bus.Publish(events.State{Phase: events.Failed, Step: t.StepsDone(), Err: err, Message: err.Error()})
+		t.report(events.State{Phase: events.Failed, Step: t.StepsDone(), Err: err, Message: err.Error()})
 	case t.StepsDone() >= t.TotalSteps():
-		t.bus.Publish(events.State{Phase: events.Finished, Step: t.StepsDone(), Message: "finished"})
+		t.report(events.State{Phase: events.Finished, Step: t.StepsDone(), Message: "finished"})
 	default:
-		t.bus.Publish(events.State{Phase: events.Stopped, Step: t.StepsDone(), Message: "stopped"})
+		t.report(events.State{Phase: events.Stopped, Step: t.StepsDone(), Message: "stopped"})
 	}
+	t.log.close()
 	close(t.finished)
 }
 
 func (t *Trainer) train() error {
-	t.bus.Publish(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
+	t.report(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
 	total, perEpoch, batch := t.TotalSteps(), t.stepsPerEpoch(), t.cfg.BatchSize
 	rate := newRateMeter()
 	mon := t.startMonitor()
@@ -321,7 +325,9 @@ func (t *Trainer) saveOrPause() {
 		if err == nil {
 			return
 		}
-		if !t.pauseFor(err, t.checkpointFailure(err)) {
+		// NaN weights are no disk problem: the next step's loss shows the
+		// divergence, and recovering from it is recover's job.
+		if errors.Is(err, ErrNonFinite) || !t.pauseFor(err, t.checkpointFailure(err)) {
 			t.warn(t.StepsDone(), err)
 			return
 		}
@@ -349,7 +355,7 @@ func (t *Trainer) pauseFor(err error, msg string) bool {
 		return false
 	}
 	t.paused = true
-	t.bus.Publish(events.State{Phase: events.Paused, Step: t.StepsDone(), Warning: true, Err: err, Message: msg})
+	t.report(events.State{Phase: events.Paused, Step: t.StepsDone(), Warning: true, Err: err, Message: msg})
 	for t.paused && !t.stopping {
 		t.wake.Wait()
 	}
@@ -415,7 +421,7 @@ func (t *Trainer) recover(s events.Step) error {
 	if t.files, err = createRunFiles(t.files.dir, cfg, back); err != nil {
 		return fmt.Errorf("%s; roll back: %w", what, err)
 	}
-	t.bus.Publish(events.State{Phase: events.Running, Step: back, Warning: true,
+	t.report(events.State{Phase: events.Running, Step: back, Warning: true,
 		Message: fmt.Sprintf("%s; rolled back to step %d and halved the learning rates (G %g, D %g)", what, back, cfg.LearnRateG, cfg.LearnRateD)})
 	return nil
 }
@@ -461,15 +467,21 @@ func diverged(s events.Step) bool {
 	return false
 }
 
+// report publishes e and writes it to the run's log.
+func (t *Trainer) report(e events.Event) {
+	t.bus.Publish(e)
+	t.log.record(e)
+}
+
 func (t *Trainer) warn(step int, err error) {
-	t.bus.Publish(events.State{Phase: events.Running, Step: step, Warning: true, Err: err,
+	t.report(events.State{Phase: events.Running, Step: step, Warning: true, Err: err,
 		Message: err.Error() + " (training goes on)"})
 }
 
 // notice publishes a plain-words observation about the run (likely mode
 // collapse, vanishing gradients).
 func (t *Trainer) notice(step int, msg string) {
-	t.bus.Publish(events.State{Phase: events.Running, Step: step, Warning: true, Message: msg})
+	t.report(events.State{Phase: events.Running, Step: step, Warning: true, Message: msg})
 }
 
 func (t *Trainer) publishGrid(step int) {
@@ -495,7 +507,7 @@ func (t *Trainer) checkpoint() error {
 	t.ctl.Lock()
 	t.saved = step
 	t.ctl.Unlock()
-	t.bus.Publish(events.Checkpoint{Step: step, Path: path})
+	t.report(events.Checkpoint{Step: step, Path: path})
 	if err := t.files.prune(t.cfg.KeepCheckpoints); err != nil {
 		t.warn(step, err)
 	}
