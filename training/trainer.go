@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ganstudio/ganstudio/model"
@@ -47,8 +49,8 @@ type Trainer struct {
 	saved    int // step of the last checkpoint written, −1 before the first
 
 	askOnDiverge bool // see PauseOnDivergence
-	finished chan struct{}
-	err      error
+	finished     chan struct{}
+	err          error
 }
 
 // New prepares a run of cfg on data (nil: open cfg.Data), writing into
@@ -343,7 +345,14 @@ func (t *Trainer) checkpointFailure(err error) string {
 	if t.saved >= 0 {
 		last = fmt.Sprintf("step %d", t.saved)
 	}
-	return fmt.Sprintf("%v. Training is paused so that no more steps go unsaved (last checkpoint: %s); free some space and resume to try again", err, last)
+	fix := "fix that"
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		fix = "free some space"
+	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
+		fix = "make the run folder writable"
+	}
+	return fmt.Sprintf("%v. Training is paused so that no more steps go unsaved (last checkpoint: %s); %s and resume to try again", err, last, fix)
 }
 
 // pauseFor pauses the run because of err, telling the user msg, and waits
