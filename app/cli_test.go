@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,5 +105,19 @@ func TestSampleRejectsDamagedCheckpoint(t *testing.T) {
 	code, _, stderr := runCLI("sample", "--checkpoint", bad, "--out", filepath.Join(t.TempDir(), "x.png"))
 	if code == 0 || !strings.Contains(stderr, "not a valid GAN Studio checkpoint") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Under Debian's default locale, C.UTF-8, no command starts with Fyne's
+// locale error: package locale must be initialised before Fyne.
+func TestNoLocaleErrorUnderCUTF8(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=", "LC_MESSAGES=", "LANGUAGE=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if strings.Contains(string(out), "locale") {
+		t.Fatalf("the program logs a locale error at start:\n%s", out)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	_ "github.com/ganstudio/ganstudio/app/locale" // before Fyne's initialisation
 )
 
 const usage = `usage: ganstudio [--preset NAME] [--autostart]     open the window
