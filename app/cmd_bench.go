@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"image"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -184,7 +183,7 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 		if err != nil {
 			return nil, err
 		}
-		_ = training.GridImage(benchImages(out, 25, m.Channels, m.ImageSize), 5)
+		_ = training.GridImage(training.ToImages(out, 25, m.Channels, m.ImageSize), 5)
 		pt[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	sort.Float64s(pt)
@@ -226,38 +225,6 @@ func iterationFLOPs(m model.Config, batch int) float64 {
 		2*n*w*16*(w/2)*9 +
 		2*n*16*w
 	return 4*gFwd + 9*dFwd - 2*dConv1 - gDense
-}
-
-// benchImages converts n images NCHW in [−1, 1] to 8-bit ones, as the
-// trainer's preview does.
-func benchImages(data []float32, n, channels, size int) []*image.NRGBA {
-	out := make([]*image.NRGBA, n)
-	plane := size * size
-	for i := range out {
-		img := image.NewNRGBA(image.Rect(0, 0, size, size))
-		base := data[i*channels*plane:]
-		for p := 0; p < plane; p++ {
-			px := img.Pix[4*p : 4*p+4]
-			for ch := 0; ch < 3; ch++ {
-				src := ch
-				if channels == 1 {
-					src = 0
-				}
-				v := (base[src*plane+p] + 1) / 2 * 255
-				switch {
-				case !(v > 0):
-					px[ch] = 0
-				case v >= 255:
-					px[ch] = 255
-				default:
-					px[ch] = uint8(v + 0.5)
-				}
-			}
-			px[3] = 255
-		}
-		out[i] = img
-	}
-	return out
 }
 
 // peakRSSMB returns the process's peak resident set (VmHWM), in MB.

@@ -119,5 +119,5 @@ func (g *Generator) generate(noise []float32) ([]*image.NRGBA, error) {
 		return nil, err
 	}
 	m := g.gan.Config
-	return toImages(out, len(noise)/m.NoiseSize, m.Channels, m.ImageSize), nil
+	return ToImages(out, len(noise)/m.NoiseSize, m.Channels, m.ImageSize), nil
 }

@@ -5,9 +5,9 @@ import (
 	"math"
 )
 
-// toImages converts n generated images, NCHW in [−1, 1], to 8-bit images,
+// ToImages converts n generated images, NCHW in [−1, 1], to 8-bit images,
 // showing x as (x+1)/2 as the seed does.
-func toImages(data []float32, n, channels, size int) []*image.NRGBA {
+func ToImages(data []float32, n, channels, size int) []*image.NRGBA {
 	out := make([]*image.NRGBA, n)
 	plane := size * size
 	for i := range out {
