@@ -6,9 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ganstudio/ganstudio/model/classifier"
@@ -23,7 +26,9 @@ const evalUsage = `usage: ganstudio eval --checkpoint FILE [--n N] [--seed S]   
              real-test, real-train, noise, blur1, blur2, single-image, single-class, half-classes
        ganstudio eval --calibrate [--dataset NAME] [--n N] [--checkpoint FILE ...]
              a Markdown table of every baseline (and checkpoint)
---json prints the metrics as JSON.`
+--json prints the metrics as JSON. --save DIR also writes the images each
+result was measured on as PNG files (a subfolder per row with --calibrate),
+so that another evaluator can score exactly the same images.`
 
 // checkpointList is a repeatable --checkpoint flag.
 type checkpointList []string
@@ -46,6 +51,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	n := fs.Int("n", 1000, "number of samples (checkpoints and baselines)")
 	seed := fs.Uint64("seed", 1, "noise seed of the samples")
 	asJSON := fs.Bool("json", false, "print JSON")
+	save := fs.String("save", "", "also write the evaluated images as PNG files into this folder")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -66,6 +72,8 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fail(2, errors.New("give exactly one of --checkpoint FILE, --images DIR, --baseline NAME or --calibrate"))
 		fmt.Fprintln(stderr, evalUsage)
 		return 2
+	case *save != "" && *images != "":
+		return fail(2, errors.New("--save writes generated and baseline images; with --images they are on disk already"))
 	case len(ckpts) > 1 && !*calibrate:
 		return fail(2, errors.New("one --checkpoint at a time (several only with --calibrate)"))
 	case *n < 2*metrics.K+2 || *n > 50000:
@@ -129,6 +137,9 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return fail(1, err)
 		}
+		if err := saveSet(*save, imgs); err != nil {
+			return fail(1, err)
+		}
 		print(fmt.Sprintf("%d samples of %s", *n, ckpts[0]), r)
 	case *images != "":
 		d, err := dataset.Open(ctx, dataset.Spec{Path: *images, Size: classifier.ImageSize, Channels: 1}, dataset.Options{})
@@ -163,9 +174,12 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return fail(1, err)
 		}
+		if err := saveSet(*save, training.ToImages(x, *n, 1, classifier.ImageSize)); err != nil {
+			return fail(1, err)
+		}
 		print(fmt.Sprintf("baseline %s (%d images)", *baseline, *n), r)
 	case *calibrate:
-		return calibrateTable(ctx, mon, ckpts, *n, *seed, stdout, stderr)
+		return calibrateTable(ctx, mon, ckpts, *n, *seed, *save, stdout, stderr)
 	}
 	return 0
 }
@@ -329,7 +343,9 @@ func gauss(d, sigma float64) float64 {
 }
 
 // calibrateTable prints a Markdown table of every baseline and checkpoint.
-func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n int, seed uint64, stdout, stderr io.Writer) int {
+// With save set, each row's images go to a subfolder of it named after the
+// row (the baseline, or the checkpoint's file name).
+func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n int, seed uint64, save string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Data set %s, %d images per row (seed %d), reference: the %d test images.\n\n", mon.Dataset(), n, seed, mon.Reference().Len())
 	fmt.Fprintln(stdout, "| images | FCD ↓ | score ↑ | classes covered | imbalance ↓ | confidence | precision ↑ | recall ↑ |")
 	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -346,6 +362,10 @@ func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n
 		r, err := mon.Reference().Evaluate(ctx, x, n)
 		if err != nil {
 			fmt.Fprintf(stderr, "ganstudio eval: %s: %v\n", b.name, err)
+			return 1
+		}
+		if err := saveSet(subfolder(save, b.name), training.ToImages(x, n, 1, classifier.ImageSize)); err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
 			return 1
 		}
 		row(fmt.Sprintf("%s: %s", b.name, b.what), r)
@@ -370,7 +390,37 @@ func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n
 			fmt.Fprintf(stderr, "ganstudio eval: %s: %v\n", c, err)
 			return 1
 		}
+		if err := saveSet(subfolder(save, strings.TrimSuffix(filepath.Base(c), filepath.Ext(c))), imgs); err != nil {
+			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
+			return 1
+		}
 		row(fmt.Sprintf("%s (%s)", c, cfg.Preset), r)
 	}
 	return 0
+}
+
+// saveSet writes imgs as numbered PNG files into dir ("" : nowhere), so
+// that another evaluator can score exactly the images a result of ours
+// was measured on.
+func saveSet(dir string, imgs []*image.NRGBA) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save images: %w", err)
+	}
+	for i, m := range imgs {
+		if err := writePNG(filepath.Join(dir, fmt.Sprintf("%05d.png", i)), m); err != nil {
+			return fmt.Errorf("save images: %w", err)
+		}
+	}
+	return nil
+}
+
+// subfolder is dir/name, or "" when dir is.
+func subfolder(dir, name string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, name)
 }

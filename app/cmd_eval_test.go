@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,6 +59,37 @@ func TestEvalBaseline(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "classes covered      1/10") {
 		t.Fatalf("a single repeated image should cover 1 class:\n%s", out.String())
+	}
+}
+
+// --save writes the very images a result was measured on: evaluating the
+// saved folder gives the same result, up to 8-bit rounding.
+func TestEvalSaveRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads MNIST and runs the classifier")
+	}
+	dir := filepath.Join(t.TempDir(), "blur1")
+	var out, errb bytes.Buffer
+	if code := evalCommand(context.Background(), []string{"--baseline", "blur1", "--n", "200", "--json", "--save", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var saved struct{ FCD float64 }
+	if err := json.Unmarshal(out.Bytes(), &saved); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.png")); len(files) != 200 {
+		t.Fatalf("%d images saved, want 200", len(files))
+	}
+	out.Reset()
+	if code := evalCommand(context.Background(), []string{"--images", dir, "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("eval --images exit %d: %s", code, errb.String())
+	}
+	var again struct{ FCD float64 }
+	if err := json.Unmarshal(out.Bytes(), &again); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(again.FCD-saved.FCD) > 0.01*saved.FCD {
+		t.Fatalf("FCD %.2f of the saved images, %.2f when measured: not the same images", again.FCD, saved.FCD)
 	}
 }
 
