@@ -540,6 +540,13 @@ func (v *qualityView) refresh() {
 	} else {
 		v.warnBox.Hide()
 	}
+	// A warning takes the place of the line of numbers, which the plots'
+	// titles repeat, so that the learning curves above keep their room.
+	if warn != "" && plots {
+		v.info.Hide()
+	} else {
+		v.info.Show()
+	}
 	if relayout {
 		v.content.Refresh() // the plots take what the text leaves
 	}
