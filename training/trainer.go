@@ -391,7 +391,8 @@ const maxRollbacks = 5
 
 // recover handles a NaN or infinite loss: it rolls back to the last
 // checkpoint with halved learning rates when the configuration asks for it
-// and that is possible, and otherwise returns the error that ends the run.
+// (or, after PauseOnDivergence, when the user resumes the paused run) and
+// that is possible, and otherwise returns the error that ends the run.
 func (t *Trainer) recover(s events.Step) error {
 	diverged := fmt.Errorf("%w at step %d (D loss %g, G loss %g)", ErrDiverged, s.Step, s.DLoss, s.GLoss)
 	what := diverged.Error()
