@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -24,7 +25,18 @@ const usage = `usage: ganstudio [--preset NAME] [--autostart]     open the windo
        ganstudio bench [--preset NAME] [--steps N]
 run "ganstudio COMMAND -h" for a command's flags`
 
+// gcPercent is the garbage collector's GOGC unless the user sets one. Most
+// of a training process's heap is the networks' buffers, which live for the
+// whole run and hold no pointers: collecting when new garbage reaches a
+// quarter of them costs little, where Go's default (a whole heap's worth)
+// let the window, which makes garbage much faster than training does, grow
+// from about 700 MB to 1.1 GB on lite-mnist.
+const gcPercent = 25
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
