@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -23,6 +25,7 @@ const (
 	choiceCIFAR   = "CIFAR-10 (small photos)"
 	choiceFolder  = "A folder of images…"
 	allClasses    = "all classes"
+	someClasses   = "several classes…"
 )
 
 var cifarClasses = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
@@ -57,17 +60,18 @@ func shapeFor(s dataset.Spec) (size, channels int) {
 type setupView struct {
 	s *Studio
 
-	preset     *widget.Select
-	data       *widget.Select
-	class      *widget.Select
-	folder     *widget.Label
-	strip      *canvas.Image
-	dataInfo   *widget.Label
-	entries    map[string]*widget.Entry
-	errLabel   *widget.Label
-	filling    bool // set while the panel is refilled from the config
-	lastChoice string
-	content    fyne.CanvasObject
+	preset      *widget.Select
+	data        *widget.Select
+	class       *widget.Select
+	classChecks *widget.CheckGroup // the open "several classes" dialog's
+	folder      *widget.Label
+	strip       *canvas.Image
+	dataInfo    *widget.Label
+	entries     map[string]*widget.Entry
+	errLabel    *widget.Label
+	filling     bool // set while the panel is refilled from the config
+	lastChoice  string
+	content     fyne.CanvasObject
 }
 
 func newSetupView(s *Studio) *setupView {
@@ -95,17 +99,20 @@ func newSetupView(s *Studio) *setupView {
 		}
 		v.pickData(choice)
 	})
-	v.class = widget.NewSelect(append([]string{allClasses}, cifarClasses...), func(c string) {
+	v.class = widget.NewSelect(classOptions(nil), func(c string) {
 		if v.filling {
 			return
 		}
-		if c == allClasses {
-			s.cfg.Data.Classes = nil
-		} else {
-			s.cfg.Data.Classes = []string{c}
+		switch c {
+		case someClasses:
+			v.askClasses()
+		case allClasses:
+			v.setClasses(nil)
+		case classLabel(s.cfg.Data.Classes):
+			// the several classes chosen before: nothing changes
+		default:
+			v.setClasses([]string{c})
 		}
-		v.customised()
-		s.setupChanged()
 	})
 	v.folder = widget.NewLabel("")
 	v.folder.Wrapping = fyne.TextWrapBreak
@@ -174,17 +181,79 @@ func (v *setupView) fill() {
 	}
 	v.data.SetSelected(choiceFor(c.Data))
 	v.lastChoice = choiceFor(c.Data)
-	if len(c.Data.Classes) == 1 {
-		v.class.SetSelected(c.Data.Classes[0])
-	} else {
-		v.class.SetSelected(allClasses)
-	}
+	v.showClasses(c.Data.Classes)
 	v.showDataControls()
 	for _, p := range params {
 		e := v.entries[p.key]
 		e.SetText(p.get(c))
 		e.SetValidationError(nil)
 	}
+}
+
+// classOptions are the class picker's entries: all, each class, the
+// several classes chosen (if any), and the way to choose several.
+func classOptions(chosen []string) []string {
+	opts := append([]string{allClasses}, cifarClasses...)
+	if len(chosen) > 1 {
+		opts = append(opts, classLabel(chosen))
+	}
+	return append(opts, someClasses)
+}
+
+// classLabel names a choice of classes in the picker.
+func classLabel(classes []string) string {
+	if len(classes) == 0 {
+		return allClasses
+	}
+	return strings.Join(classes, ", ")
+}
+
+// showClasses shows a class filter in the picker (the caller sets filling
+// or is fill).
+func (v *setupView) showClasses(classes []string) {
+	v.class.Options = classOptions(classes)
+	v.class.SetSelected(classLabel(classes))
+}
+
+// setClasses trains on the given classes from now on (nil: all).
+func (v *setupView) setClasses(classes []string) {
+	v.s.cfg.Data.Classes = classes
+	v.filling = true
+	v.showClasses(classes)
+	v.filling = false
+	v.customised()
+	v.s.setupChanged()
+}
+
+// askClasses lets the user tick the classes to train on. The dialog's
+// check group stays in v.classChecks while it is open.
+func (v *setupView) askClasses() {
+	v.classChecks = widget.NewCheckGroup(cifarClasses, nil)
+	v.classChecks.Horizontal = false
+	v.classChecks.SetSelected(v.s.cfg.Data.Classes)
+	d := dialog.NewCustomConfirm("Classes to train on", "Use these", "Cancel", v.classChecks, func(ok bool) {
+		v.answerClasses(ok)
+	}, v.s.win)
+	d.Show()
+}
+
+// answerClasses applies the ticked classes (ok) or puts the picker back.
+func (v *setupView) answerClasses(ok bool) {
+	ticked := v.classChecks.Selected
+	v.classChecks = nil
+	if !ok {
+		v.filling = true
+		v.showClasses(v.s.cfg.Data.Classes)
+		v.filling = false
+		return
+	}
+	var chosen []string // in the data set's order, whatever the order of the ticks
+	for _, c := range cifarClasses {
+		if slices.Contains(ticked, c) {
+			chosen = append(chosen, c)
+		}
+	}
+	v.setClasses(chosen)
 }
 
 func (v *setupView) showDataControls() {

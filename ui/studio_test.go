@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -604,4 +605,54 @@ func TestDivergenceOffersRollback(t *testing.T) {
 	h.ui(func() { test.Tap(h.s.run.pause) })
 	h.waitFor("training again", 10*time.Second, func() bool { return h.s.run.pause.Text == "Pause" && h.s.run.phase.Text == "Training" })
 	h.stop()
+}
+
+// The class picker trains on one CIFAR class, several, or all, and shows a
+// configuration of several classes (from `ganstudio --class deer,horse`).
+func TestClassPicker(t *testing.T) {
+	h := newHarness(t, "seed-cifar-horses")
+	h.ui(func() {
+		if got := h.s.setup.class.Selected; got != "horse" {
+			t.Errorf("picker shows %q for the horses preset", got)
+		}
+		h.s.setup.class.SetSelected(someClasses)
+		if h.s.setup.classChecks == nil || h.w.Canvas().Overlays().Top() == nil {
+			t.Fatal("choosing several classes opened no dialog")
+		}
+		h.s.setup.classChecks.SetSelected([]string{"horse", "deer"})
+		h.s.setup.answerClasses(true)
+	})
+	h.ui(func() {
+		if got := h.s.cfg.Data.Classes; !slices.Equal(got, []string{"deer", "horse"}) {
+			t.Errorf("classes %v after ticking horse and deer", got)
+		}
+		if got := h.s.setup.class.Selected; got != "deer, horse" {
+			t.Errorf("picker shows %q", got)
+		}
+		h.s.setup.class.SetSelected(someClasses)
+		h.s.setup.answerClasses(false) // Cancel keeps the choice
+		if got := h.s.setup.class.Selected; got != "deer, horse" || len(h.s.cfg.Data.Classes) != 2 {
+			t.Errorf("after Cancel the picker shows %q, classes %v", got, h.s.cfg.Data.Classes)
+		}
+		h.s.setup.class.SetSelected(allClasses)
+		if h.s.cfg.Data.Classes != nil {
+			t.Errorf("classes %v after picking all", h.s.cfg.Data.Classes)
+		}
+	})
+
+	cfg, _ := training.Preset("seed-cifar-horses")
+	cfg.Data.Classes = []string{"cat", "dog"}
+	test.NewTempApp(t)
+	w := test.NewWindow(nil)
+	defer w.Close()
+	h.ui(func() {
+		s, err := New(w, Options{Do: h.ui, Config: &cfg, RunsDir: t.TempDir(), LivePreview: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if got := s.setup.class.Selected; got != "cat, dog" {
+			t.Errorf("a configuration of cat and dog shows %q", got)
+		}
+	})
 }
