@@ -48,14 +48,9 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "dataset":
-				// A data set brings its image shape; a folder trains the
-				// 32×32 RGB network (the seed's CIFAR layout).
 				c.Data = dataset.SpecFor(*data)
 				c.Data.Classes = splitList(*class)
-				c.Model.ImageSize, c.Model.Channels = 32, 3
-				if info, ok := dataset.About(c.Data.Name); ok {
-					c.Model.ImageSize, c.Model.Channels = info.Size, info.Channels
-				}
+				c.Model.ImageSize, c.Model.Channels = training.ShapeFor(c.Data)
 			case "class":
 				c.Data.Classes = splitList(*class)
 			case "epochs":

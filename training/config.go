@@ -64,6 +64,16 @@ func Presets() []string {
 	return names
 }
 
+// ShapeFor is the image layout of the network that trains on a data set:
+// a built-in data set's own (MNIST and Fashion-MNIST 28×28 grey, CIFAR-10
+// 32×32 colour), and for a folder of images the seed's 32×32 colour.
+func ShapeFor(spec dataset.Spec) (size, channels int) {
+	if info, ok := dataset.About(spec.Name); ok && spec.Path == "" {
+		return info.Size, info.Channels
+	}
+	return 32, 3
+}
+
 // Preset returns the configuration of a built-in preset.
 func Preset(name string) (Config, error) {
 	mk, ok := presets[name]

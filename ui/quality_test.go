@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
@@ -119,7 +120,7 @@ func TestUnavailableMetricsShowSentence(t *testing.T) {
 	folder := writeFolder(t, 40)
 	h.ui(func() {
 		h.s.cfg.Data = dataset.Spec{Path: folder}
-		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = shapeFor(h.s.cfg.Data)
+		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = training.ShapeFor(h.s.cfg.Data)
 	})
 	if q := h.s.hist.Quality(); q.Unavailable != "" {
 		t.Fatalf("unavailable before the run: %q", q.Unavailable)

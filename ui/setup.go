@@ -44,17 +44,6 @@ func choiceFor(s dataset.Spec) string {
 	return choiceMNIST
 }
 
-// shapeFor is the image layout of the network that trains on a data set:
-// the MNIST family is 28×28 grey, CIFAR-10 and image folders 32×32 colour.
-func shapeFor(s dataset.Spec) (size, channels int) {
-	if s.Path == "" {
-		if name, _ := dataset.Lookup(s.Name); name != "cifar10" {
-			return 28, 1
-		}
-	}
-	return 32, 3
-}
-
 // setupView is the left panel: preset, data set with a strip of real
 // images, and the hyperparameters.
 type setupView struct {
@@ -295,7 +284,7 @@ func (v *setupView) pickData(choice string) {
 	s := v.s
 	set := func(spec dataset.Spec) {
 		s.cfg.Data = spec
-		s.cfg.Model.ImageSize, s.cfg.Model.Channels = shapeFor(spec)
+		s.cfg.Model.ImageSize, s.cfg.Model.Channels = training.ShapeFor(spec)
 		v.lastChoice = choice
 		v.showDataControls()
 		v.customised()
@@ -317,7 +306,7 @@ func (v *setupView) pickData(choice string) {
 				v.filling = false
 				return
 			}
-			size, ch := shapeFor(dataset.Spec{Path: path})
+			size, ch := training.ShapeFor(dataset.Spec{Path: path})
 			set(dataset.Spec{Path: path, Size: size, Channels: ch})
 		})
 	}

@@ -572,14 +572,14 @@ func (s *Studio) Pause() {
 	if eng == nil {
 		return
 	}
-	phase, _ := s.hist.Phase()
+	st := s.state()
 	// Pause and Resume only set a flag in the trainer, but it may hold its
 	// lock through a step: call them off the UI thread.
 	switch {
-	case phase == events.Paused && errors.Is(s.hist.PauseReason(), training.ErrDiverged):
+	case st.diverged:
 		go eng.Resume()
 		s.setStatus("Rolling back to the last good checkpoint with halved learning rates…")
-	case phase == events.Paused:
+	case st.paused:
 		go eng.Resume()
 		s.setStatus("Resuming…")
 	default:
