@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -26,13 +27,21 @@ func TestGenerateShapesAndInferenceMode(t *testing.T) {
 			if want := 3 * tt.channels * tt.size * tt.size; len(a) != want {
 				t.Fatalf("%d values, want %d", len(a), want)
 			}
-			// Inference mode: no dropout and no statistics updates, so
-			// the same noise gives the same images, alone or in a batch.
+			// Inference mode: no dropout and no statistics updates, so the
+			// same noise in the same batch gives the same images bit for
+			// bit. Alone, a sample is the same up to rounding: the BLAS
+			// kernels take other paths for other matrix sizes
+			// (docs/RELIABILITY.md, "What is bit for bit").
 			b, _ := gan.Generate(noise)
 			one, _ := gan.Generate(noise[:cfg.NoiseSize])
+			for i := range a {
+				if a[i] != b[i] {
+					t.Fatalf("value %d: %v then %v: inference is not deterministic", i, a[i], b[i])
+				}
+			}
 			for i := range one {
-				if a[i] != b[i] || a[i] != one[i] {
-					t.Fatalf("value %d: %v, %v, %v: inference is not deterministic per sample", i, a[i], b[i], one[i])
+				if d := float64(a[i] - one[i]); math.Abs(d) > 1e-5 {
+					t.Fatalf("value %d: %v in a batch of 3, %v alone: more than rounding apart", i, a[i], one[i])
 				}
 			}
 			for _, v := range a {

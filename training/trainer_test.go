@@ -2,8 +2,11 @@ package training
 
 import (
 	"context"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -346,5 +349,46 @@ func TestSampleWhileTraining(t *testing.T) {
 			t.Fatal(err)
 		}
 		grids++
+	}
+}
+
+// TestSameSeedSameLossesAnyGOMAXPROCS trains the same run in a child
+// process with one Go thread (no pool workers: every split product and
+// element-wise pass runs on the caller) and with three, and wants the
+// losses of this process bit for bit: no reduction order may follow the
+// number of cores.
+func TestSameSeedSameLossesAnyGOMAXPROCS(t *testing.T) {
+	const steps = 8
+	if out := os.Getenv("GANSTUDIO_TEST_LOSSES_OUT"); out != "" {
+		var b strings.Builder
+		for _, s := range runToEnd(t, mustNew(t, tinyConfig(t, steps), realMNIST(t))) {
+			fmt.Fprintf(&b, "%08x %08x\n", math.Float32bits(s.DLoss), math.Float32bits(s.GLoss))
+		}
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if testing.Short() {
+		t.Skip("trains three times in child processes")
+	}
+	var want strings.Builder
+	for _, s := range runToEnd(t, mustNew(t, tinyConfig(t, steps), realMNIST(t))) {
+		fmt.Fprintf(&want, "%08x %08x\n", math.Float32bits(s.DLoss), math.Float32bits(s.GLoss))
+	}
+	for _, procs := range []string{"1", "3"} {
+		out := filepath.Join(t.TempDir(), "losses")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSameSeedSameLossesAnyGOMAXPROCS$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+procs, "GANSTUDIO_TEST_LOSSES_OUT="+out)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child with GOMAXPROCS=%s: %v\n%s", procs, err, msg)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want.String() {
+			t.Fatalf("GOMAXPROCS=%s gave the losses (D, G as float32 bits)\n%swhere this process gave\n%s", procs, got, want.String())
+		}
 	}
 }

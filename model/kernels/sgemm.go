@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 )
 
 // checkGemm panics on slices too short for the requested product. The sgemm
@@ -75,20 +74,18 @@ func (g *gemmJob) run(lo, hi int) {
 	sgemm(g.transA, g.transB, g.m, c1-c0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[c0:], g.ldc)
 }
 
-// gemmChunks is the number of blocks per worker a split product is cut
-// into. Every block packs the operand that is not split again, so fewer is
-// cheaper; more evens out a core that another process slows down.
-var gemmChunks atomic.Int32
+// gemmParts is how many blocks a split product is cut into, at most. The
+// tiling of a product is a function of its shape alone, never of how many
+// workers there are or whether they are free: OpenBLAS rounds a block of C
+// differently depending on the block's width (its kernels take other paths
+// for other sizes), so a tiling that followed the pool would make a run's
+// numbers depend on timing. Eight blocks keep two to eight cores busy with
+// room for one slowed by another process; each block packs the operand
+// that is not split again, which costs well under 1% at these sizes.
+const gemmParts = 8
 
-func init() { gemmChunks.Store(2) }
-
-// SetGemmChunks sets how many blocks per worker a split product is cut
-// into (at least 1), for measurements.
-func SetGemmChunks(perWorker int) { gemmChunks.Store(int32(max(perWorker, 1))) }
-
-// minSplitFlops is the size below which a product runs on the calling
-// goroutine: splitting it would cost more in hand-off and packing than it
-// saves.
+// minSplitFlops is the size below which a product runs whole: splitting it
+// would cost more in hand-off and packing than it saves.
 const minSplitFlops = 4 << 20
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
@@ -100,30 +97,35 @@ const minSplitFlops = 4 << 20
 // concurrently. BLAS thread pools spin after every call waiting for the
 // next, which on a machine with as many cores as Go has workers takes the
 // cores from the element-wise kernels that follow; the pool's goroutines
-// park instead.
+// park instead. When the pool is busy (another graph on another goroutine)
+// the caller computes the same blocks itself, one after the other, so the
+// result is bit for bit the same either way.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	if splitGemm && 2*m*n*k >= minSplitFlops && max(m, n) >= 2*gemmBlock {
-		byRows := m > n
-		side := n
-		if byRows {
-			side = m
-		}
-		blocks := (side + gemmBlock - 1) / gemmBlock
-		pool.once.Do(startPool)
-		parts := min(blocks, int(gemmChunks.Load())*(len(pool.work)+1))
-		if theGemmMu.TryLock() {
-			theGemm = gemmJob{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, byRows}
-			ok := dispatch(poolJob{gemm: &theGemm, n: blocks, parts: parts})
-			theGemm = gemmJob{}
-			theGemmMu.Unlock()
-			if ok {
-				return
-			}
+	if !splitGemm || 2*m*n*k < minSplitFlops || max(m, n) < 2*gemmBlock {
+		sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	job := gemmJob{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, m > n}
+	side := n
+	if job.byRows {
+		side = m
+	}
+	blocks := (side + gemmBlock - 1) / gemmBlock
+	parts := min(blocks, gemmParts)
+	if theGemmMu.TryLock() {
+		theGemm = job
+		ok := dispatch(poolJob{gemm: &theGemm, n: blocks, parts: parts})
+		theGemm = gemmJob{}
+		theGemmMu.Unlock()
+		if ok {
+			return
 		}
 	}
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	for i := range parts {
+		job.run(i*blocks/parts, (i+1)*blocks/parts)
+	}
 }
