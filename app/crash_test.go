@@ -56,7 +56,7 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	}
 	const steps = 120
 	train := []string{"train", "--preset", "lite-mnist", "--width", "16", "--batch", "8", "--steps", "120",
-		"--checkpoint-every", "1", "--keep-checkpoints", "3", "--sample-every", "7", "--autosave-minutes", "0"}
+		"--checkpoint-every", "1", "--keep-checkpoints", "3", "--sample-every", "7", "--autosave", "0"}
 
 	straight := filepath.Join(t.TempDir(), "straight")
 	if out, err := ganstudio(append(train, "--out", straight)...).CombinedOutput(); err != nil {

@@ -37,7 +37,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		sampleEv  = fs.Int("sample-every", 0, "iterations between preview grids")
 		checkEv   = fs.Int("checkpoint-every", 0, "iterations between checkpoints (0: only at the end)")
 		seed      = fs.Uint64("seed", 0, "random seed")
-		autosave  = fs.Float64("autosave-minutes", 0, "also checkpoint when this many minutes passed since the last one (0: off)")
+		autosave  = fs.Duration("autosave", 0, "also checkpoint when this much time has passed since the last one, e.g. 60s (0: off)")
 		keepCk    = fs.Int("keep-checkpoints", 0, "newest checkpoints to keep (0: all)")
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
 		metricsEv = fs.Int("metrics-every", 0, "iterations between sample-quality measurements (0: off; MNIST and Fashion-MNIST)")
@@ -86,8 +86,8 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.CheckpointEvery = *checkEv
 			case "seed":
 				c.Seed = *seed
-			case "autosave-minutes":
-				c.AutosaveMinutes = *autosave
+			case "autosave":
+				c.AutosaveSeconds = autosave.Seconds()
 			case "keep-checkpoints":
 				c.KeepCheckpoints = *keepCk
 			case "on-diverge":
@@ -104,6 +104,27 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		return c.Validate()
 	}
 	return preset, apply
+}
+
+// resumableFlags are the flags that may come with --resume: what
+// training.Amend lets a stopped run change.
+var resumableFlags = []string{"steps", "epochs", "lr-g", "lr-d", "sample-every", "checkpoint-every",
+	"autosave", "keep-checkpoints", "on-diverge", "metrics-every", "metrics-samples"}
+
+// fixedOnResume returns the first flag set on fs that a resumed run cannot
+// take, or "".
+func fixedOnResume(fs *flag.FlagSet) string {
+	allowed := map[string]bool{"resume": true, "retry-checkpoint": true}
+	for _, name := range resumableFlags {
+		allowed[name] = true
+	}
+	bad := ""
+	fs.Visit(func(f *flag.Flag) {
+		if bad == "" && !allowed[f.Name] {
+			bad = f.Name
+		}
+	})
+	return bad
 }
 
 func splitList(s string) []string {
@@ -134,9 +155,18 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	var tr *training.Trainer
 	if *resume != "" {
+		if name := fixedOnResume(fs); name != "" {
+			return fail(2, fmt.Errorf("--%s cannot change when a run resumes: a run's network, batch, data and seed are fixed (start a new run without --resume to change it); what can change: %s",
+				name, "--"+strings.Join(resumableFlags, ", --")))
+		}
 		var err error
-		if tr, err = training.Resume(*resume, nil); err != nil {
+		if tr, err = training.Resume(*resume, nil, apply); err != nil {
 			return fail(1, err)
+		}
+		if done, total := tr.StepsDone(), tr.TotalSteps(); done >= total {
+			tr.Stop()
+			fmt.Fprintf(stdout, "%s is at step %d, at or past its end (%d steps): nothing to train. Give a larger --steps or --epochs to go on.\n", tr.RunDir(), done, total)
+			return 0
 		}
 	} else {
 		cfg, err := training.Preset(*preset)

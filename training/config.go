@@ -1,6 +1,8 @@
 package training
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -36,9 +38,10 @@ type Config struct {
 	// CheckpointEvery is the number of iterations between checkpoints
 	// (0: only when the run stops or ends).
 	CheckpointEvery int `json:"checkpoint_every"`
-	// AutosaveMinutes also saves a checkpoint when this much time has
-	// passed since the last one (0: never by time).
-	AutosaveMinutes float64 `json:"autosave_minutes"`
+	// AutosaveSeconds also saves a checkpoint when this much time has
+	// passed since the last one (0: never by time), so that a crash loses
+	// at most about this much training at any width.
+	AutosaveSeconds float64 `json:"autosave_seconds"`
 	// KeepCheckpoints is how many of the newest checkpoints a run keeps;
 	// older ones are deleted (0: keep all).
 	KeepCheckpoints int `json:"keep_checkpoints"`
@@ -52,6 +55,23 @@ type Config struct {
 	MetricsEvery   int    `json:"metrics_every"`
 	MetricsSamples int    `json:"metrics_samples"`
 	Seed           uint64 `json:"seed"`
+}
+
+// UnmarshalJSON reads a configuration, including one written before
+// autosave was set in seconds: its "autosave_minutes" carries over.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	type plain Config
+	aux := struct {
+		*plain
+		AutosaveMinutes *float64 `json:"autosave_minutes"`
+	}{plain: (*plain)(c)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.AutosaveMinutes != nil && !bytes.Contains(b, []byte(`"autosave_seconds"`)) {
+		c.AutosaveSeconds = *aux.AutosaveMinutes * 60
+	}
+	return nil
 }
 
 // Presets returns the names of the built-in presets, sorted.
@@ -91,7 +111,7 @@ func seedRun(m model.Config, data dataset.Spec, epochs int) Config {
 		Model: m, Data: data, BatchSize: 64, Epochs: epochs,
 		LearnRateG: 0.001, LearnRateD: 0.001, Beta1: 0.4, Beta2: 0.999,
 		LabelSmoothing: 0.1, SampleEvery: 100, CheckpointEvery: 1000,
-		AutosaveMinutes: 10, KeepCheckpoints: 5, OnDiverge: "rollback",
+		AutosaveSeconds: 60, KeepCheckpoints: 5, OnDiverge: "rollback",
 		MetricsEvery: 500, MetricsSamples: 1000, Seed: 1,
 	}
 }
@@ -156,8 +176,8 @@ func (c Config) Validate() error {
 	if c.CheckpointEvery < 0 {
 		errs = append(errs, fmt.Errorf("checkpoint interval %d is negative: use 0 (only at the end) or more steps", c.CheckpointEvery))
 	}
-	if c.AutosaveMinutes < 0 {
-		errs = append(errs, fmt.Errorf("autosave interval %g minutes is negative: use 0 (off) or more", c.AutosaveMinutes))
+	if !(c.AutosaveSeconds >= 0) || math.IsInf(c.AutosaveSeconds, 0) {
+		errs = append(errs, fmt.Errorf("autosave interval %gs is invalid: use 0 (off) or a duration such as 60s", c.AutosaveSeconds))
 	}
 	if c.KeepCheckpoints < 0 {
 		errs = append(errs, fmt.Errorf("keep checkpoints %d is negative: use 0 (keep all) or more", c.KeepCheckpoints))

@@ -22,6 +22,7 @@ import (
 // The files of a run directory.
 const (
 	configFile     = "config.json"
+	historyFile    = "config-history.jsonl"
 	lossesFile     = "losses.csv"
 	gridsDir       = "grids"
 	checkpointsDir = "checkpoints"
@@ -152,6 +153,41 @@ func (r *runFiles) prune(keep int) error {
 			return fmt.Errorf("delete old checkpoint: %w", err)
 		}
 		files = files[1:]
+	}
+	return nil
+}
+
+// appendHistory adds a line to config-history.jsonl: the settings that
+// changed when the run resumed at step, with their old and new values.
+func (r *runFiles) appendHistory(step int, changes []Change) error {
+	type change struct {
+		Key  string `json:"key"`
+		From any    `json:"from"`
+		To   any    `json:"to"`
+	}
+	entry := struct {
+		Time    time.Time `json:"time"`
+		Step    int       `json:"step"`
+		Changes []change  `json:"changes"`
+	}{Time: time.Now().UTC(), Step: step}
+	for _, c := range changes {
+		entry.Changes = append(entry.Changes, change(c))
+	}
+	line, err := json.Marshal(entry)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(r.dir, historyFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("record configuration change: %w", err)
+	}
+	_, err = f.Write(append(line, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("record configuration change in %s: %w", path, err)
 	}
 	return nil
 }

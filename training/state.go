@@ -31,6 +31,17 @@ var ErrNonFinite = errors.New("weights hold NaN or Inf values; not saved")
 // SaveCheckpoint writes the run's complete state to path atomically: a
 // resumed run continues exactly as if it had never stopped.
 func (t *Trainer) SaveCheckpoint(path string) error {
+	f, _, err := t.snapshot()
+	if err != nil {
+		return err
+	}
+	return checkpoint.Write(path, f)
+}
+
+// snapshot copies the run's complete state, holding the weights only for
+// the copy, so that the file can be written while training goes on. It
+// also returns the step the state belongs to.
+func (t *Trainer) snapshot() (*checkpoint.File, int, error) {
 	cfg := t.Config()
 	t.mu.Lock()
 	tensors := t.gan.Snapshot(t.optG, t.optD)
@@ -39,27 +50,27 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	noise := append([]float32(nil), t.previewNoise...)
 	t.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("save checkpoint: %w", err)
+		return nil, st.Step, fmt.Errorf("save checkpoint: %w", err)
 	}
 	// A diverging update can leave NaN weights behind a finite loss; such
 	// a checkpoint would make every rollback diverge again.
 	for _, tn := range tensors {
 		for _, v := range tn.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("save checkpoint at step %d: %w (%s)", st.Step, ErrNonFinite, tn.Name)
+				return nil, st.Step, fmt.Errorf("save checkpoint at step %d: %w (%s)", st.Step, ErrNonFinite, tn.Name)
 			}
 		}
 	}
 	tensors = append(tensors, checkpoint.Tensor{Name: previewNoiseTensor, Shape: []int{PreviewSamples, cfg.Model.NoiseSize}, Data: noise})
 	cj, err := json.Marshal(cfg)
 	if err != nil {
-		return err
+		return nil, st.Step, err
 	}
 	sj, err := json.Marshal(st)
 	if err != nil {
-		return err
+		return nil, st.Step, err
 	}
-	return checkpoint.Write(path, &checkpoint.File{Config: cj, State: sj, Tensors: tensors})
+	return &checkpoint.File{Config: cj, State: sj, Tensors: tensors}, st.Step, nil
 }
 
 // ReadCheckpointConfig returns the configuration stored in a checkpoint.
@@ -79,24 +90,39 @@ func ReadCheckpointConfig(f *checkpoint.File) (Config, error) {
 // directory continues that directory; any other starts a new one under
 // runs/. data nil opens the data set the run was trained on.
 //
+// amend, when not nil, edits the stored configuration: what a stopped run
+// may change (its length, learning rates and cadences; see Amend) applies
+// and is recorded in log.txt and config-history.jsonl, and a change to
+// anything else is refused with an error that names it.
+//
 // A run folder killed before its first checkpoint starts over from step 0
 // with its configuration: nothing was saved, so nothing more is lost.
-func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
+func Resume(path string, data *dataset.Dataset, amend func(*Config) error) (*Trainer, error) {
 	f, ckpt, dir, err := findCheckpoint(path)
 	if errors.Is(err, errNoCheckpoint) {
 		run, rerr := ReadRun(path)
 		if rerr != nil {
 			return nil, err
 		}
-		if err := run.Config.Validate(); err != nil {
+		cfg, changes, err := amended(run.Config, amend)
+		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", path, err)
 		}
-		return New(run.Config, data, path)
+		t, err := New(cfg, data, path)
+		if err != nil {
+			return nil, err
+		}
+		t.recordChanges(0, "started over (no checkpoint)", changes)
+		return t, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := ReadCheckpointConfig(f)
+	stored, err := ReadCheckpointConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
+	}
+	cfg, changes, err := amended(stored, amend)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
 	}
@@ -115,8 +141,36 @@ func Resume(path string, data *dataset.Dataset) (*Trainer, error) {
 		return nil, err
 	}
 	t.log = openRunLog(dir)
-	t.log.record(events.State{Step: t.done, Message: "resumed from " + ckpt})
+	t.recordChanges(t.done, "resumed from "+ckpt, changes)
 	return t, nil
+}
+
+// amended applies amend (nil: none) to stored under Amend's rules.
+func amended(stored Config, amend func(*Config) error) (Config, []Change, error) {
+	if amend == nil {
+		return stored, nil, nil
+	}
+	wanted := stored
+	if err := amend(&wanted); err != nil {
+		return stored, nil, err
+	}
+	return Amend(stored, wanted)
+}
+
+// recordChanges writes how the run (re)started, and the settings it
+// changed, to log.txt and config-history.jsonl.
+func (t *Trainer) recordChanges(step int, how string, changes []Change) {
+	msg := how
+	if len(changes) > 0 {
+		msg += "; changed " + describeChanges(changes)
+	}
+	t.log.record(events.State{Step: step, Message: msg})
+	if len(changes) == 0 {
+		return
+	}
+	if err := t.files.appendHistory(step, changes); err != nil {
+		t.log.record(events.State{Step: step, Warning: true, Message: err.Error()})
+	}
 }
 
 func (t *Trainer) restore(f *checkpoint.File) error {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 )
@@ -48,7 +49,8 @@ type Trainer struct {
 	stopping bool
 	saved    int // step of the last checkpoint written, −1 before the first
 
-	askOnDiverge bool // see PauseOnDivergence
+	askOnDiverge bool            // see PauseOnDivergence
+	writing      *backgroundSave // the checkpoint being written; the loop's own
 	finished     chan struct{}
 	err          error
 }
@@ -302,16 +304,21 @@ func (t *Trainer) train() error {
 		if s.Step%t.cfg.SampleEvery == 0 || s.Step == total {
 			t.publishGrid(s.Step)
 		}
-		if (t.cfg.CheckpointEvery > 0 && s.Step%t.cfg.CheckpointEvery == 0) ||
-			(t.cfg.AutosaveMinutes > 0 && time.Since(lastSave).Minutes() >= t.cfg.AutosaveMinutes) {
-			t.saveOrPause()
+		t.finishSave(false)
+		byStep := t.cfg.CheckpointEvery > 0 && s.Step%t.cfg.CheckpointEvery == 0
+		byTime := t.cfg.AutosaveSeconds > 0 && time.Since(lastSave).Seconds() >= t.cfg.AutosaveSeconds
+		// A step checkpoint waits for the write before it; an autosave
+		// skips its turn instead, so a slow disk never holds up training.
+		if byStep {
+			t.finishSave(true)
+		}
+		if (byStep || (byTime && t.writing == nil)) && t.lastSaved() < s.Step {
+			t.startSave()
 			lastSave = time.Now()
 		}
 	}
-	t.ctl.Lock()
-	saved := t.saved == t.StepsDone()
-	t.ctl.Unlock()
-	if !saved {
+	t.finishSave(true)
+	if t.lastSaved() != t.StepsDone() {
 		t.saveOrPause()
 	}
 	return nil
@@ -405,6 +412,7 @@ func (t *Trainer) recover(s events.Step) error {
 	if t.rollbacks >= maxRollbacks {
 		return fmt.Errorf("%w after %d rollbacks with ever lower learning rates: check the data and the configuration", diverged, t.rollbacks)
 	}
+	t.finishSave(true)
 	f, ckpt, _, err := findCheckpoint(t.files.dir)
 	if err != nil {
 		return fmt.Errorf("%w, and there is no checkpoint to roll back to: %w", diverged, err)
@@ -506,22 +514,86 @@ func (t *Trainer) publishGrid(step int) {
 	t.bus.Publish(events.Grid{Step: step, Image: img})
 }
 
-// checkpoint saves one to the run directory; on failure the previous
-// checkpoints are intact.
+// checkpoint saves one to the run directory and waits for it; on failure
+// the previous checkpoints are intact.
 func (t *Trainer) checkpoint() error {
-	step := t.StepsDone()
-	path := t.files.checkpointPath(step)
-	if err := t.SaveCheckpoint(path); err != nil {
+	f, step, err := t.snapshot()
+	if err != nil {
 		return err
 	}
+	path := t.files.checkpointPath(step)
+	if err := checkpoint.Write(path, f); err != nil {
+		return err
+	}
+	t.recordSave(step, path)
+	return nil
+}
+
+// lastSaved returns the step of the newest checkpoint written, −1 before
+// the first.
+func (t *Trainer) lastSaved() int {
 	t.ctl.Lock()
-	t.saved = step
+	defer t.ctl.Unlock()
+	return t.saved
+}
+
+// A backgroundSave is a checkpoint being written while training goes on.
+type backgroundSave struct {
+	step int
+	path string
+	done chan error // the write's result, sent once
+}
+
+// startSave copies the run's state and writes it to a checkpoint in the
+// background; finishSave collects the result.
+func (t *Trainer) startSave() {
+	f, step, err := t.snapshot()
+	if err != nil {
+		t.warn(step, err) // NaN weights: the next loss shows the divergence
+		return
+	}
+	w := &backgroundSave{step: step, path: t.files.checkpointPath(step), done: make(chan error, 1)}
+	t.writing = w
+	go func() { w.done <- checkpoint.Write(w.path, f) }()
+}
+
+// finishSave collects the background write, if one has finished (or,
+// with wait, when it finishes). A write that failed is tried again at once
+// and in the open, where a full disk pauses the run (saveOrPause).
+func (t *Trainer) finishSave(wait bool) {
+	w := t.writing
+	if w == nil {
+		return
+	}
+	var err error
+	if wait {
+		err = <-w.done
+	} else {
+		select {
+		case err = <-w.done:
+		default:
+			return
+		}
+	}
+	t.writing = nil
+	if err != nil {
+		t.saveOrPause()
+		return
+	}
+	t.recordSave(w.step, w.path)
+}
+
+// recordSave records the checkpoint of step written to path: the run's newest,
+// reported to the window and the log, with the oldest beyond
+// KeepCheckpoints deleted.
+func (t *Trainer) recordSave(step int, path string) {
+	t.ctl.Lock()
+	t.saved = max(t.saved, step)
 	t.ctl.Unlock()
-	t.report(events.Checkpoint{Step: step, Path: path})
+	t.report(events.Checkpoint{Step: step, Path: path, Time: time.Now()})
 	if err := t.files.prune(t.cfg.KeepCheckpoints); err != nil {
 		t.warn(step, err)
 	}
-	return nil
 }
 
 // rateMeter averages throughput over recent iterations so that the ETA

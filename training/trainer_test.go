@@ -109,7 +109,7 @@ func TestResumeIsExact(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	straight := runToEnd(t, mustNewIn(t, cfg, data, dir))
 
-	resumed, err := Resume(filepath.Join(dir, "checkpoints", "step-0000020.ckpt"), data)
+	resumed, err := Resume(filepath.Join(dir, "checkpoints", "step-0000020.ckpt"), data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestResumeSkipsDamagedCheckpoint(t *testing.T) {
 	last := run.Checkpoints[1]
 	b, _ := os.ReadFile(last)
 	os.WriteFile(last, b[:len(b)/2], 0o644) // as if the disk lost the end
-	tr, err := Resume(dir, data)
+	tr, err := Resume(dir, data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

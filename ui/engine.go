@@ -47,8 +47,10 @@ var (
 // training package; the fields exist so that the app can point runs
 // elsewhere, not to fake training.
 type Backend struct {
-	New           func(cfg training.Config, ds *dataset.Dataset, runDir string) (Engine, error)
-	Resume        func(path string, ds *dataset.Dataset) (Engine, error)
+	New func(cfg training.Config, ds *dataset.Dataset, runDir string) (Engine, error)
+	// Resume continues a stopped run; amend (nil: none) edits its
+	// configuration under training.Amend's rules.
+	Resume        func(path string, ds *dataset.Dataset, amend func(*training.Config) error) (Engine, error)
 	ReadRun       func(dir string) (*training.Run, error)
 	LoadGenerator func(checkpoint string) (Sampler, training.Config, error)
 	// OpenData opens the data set of cfg at the network's image shape.
@@ -67,8 +69,8 @@ func DefaultBackend() Backend {
 			}
 			return t, nil
 		},
-		Resume: func(path string, ds *dataset.Dataset) (Engine, error) {
-			t, err := training.Resume(path, ds)
+		Resume: func(path string, ds *dataset.Dataset, amend func(*training.Config) error) (Engine, error) {
+			t, err := training.Resume(path, ds, amend)
 			if err != nil {
 				return nil, err
 			}

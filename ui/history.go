@@ -39,6 +39,7 @@ type History struct {
 	started  bool  // a run has been attached (phase is meaningful)
 	message  string
 	ckpts    []string
+	lastSave events.Checkpoint // the newest checkpoint written (zero: none yet)
 	runDir   string
 	version  int // bumped on every change, so views redraw only when needed
 
@@ -63,7 +64,7 @@ func (h *History) Reset(runDir string) {
 // clear empties the history (lock held). The mutex must not be copied
 // over, so fields are reset one by one.
 func (h *History) clear(runDir string) {
-	h.steps, h.cols, h.grids, h.ckpts = nil, curveCols{}, nil, nil
+	h.steps, h.cols, h.grids, h.ckpts, h.lastSave = nil, curveCols{}, nil, nil, events.Checkpoint{}
 	h.phase, h.pauseErr, h.started, h.message = events.Running, nil, false, ""
 	h.live, h.liveStep, h.lastGrid = nil, 0, time.Time{}
 	h.quality = Quality{}
@@ -135,8 +136,10 @@ func (h *History) Apply(e events.Event) {
 	case events.Metrics:
 		h.quality.add(e)
 	case events.Checkpoint:
+		// Autosaves come every minute: the progress line shows the newest
+		// (LastSave), and the status line stays free for what needs reading.
 		h.ckpts = append(h.ckpts, e.Path)
-		h.message = fmt.Sprintf("Checkpoint saved at step %d: %s", e.Step, e.Path)
+		h.lastSave = e
 	}
 }
 
@@ -205,6 +208,13 @@ func (h *History) SetRun(runDir string, steps []events.Step, grids []GridRef, ck
 	defer h.mu.Unlock()
 	h.clear(runDir)
 	h.steps, h.ckpts, h.phase, h.started = steps, ckpts, phase, true
+	if n := len(ckpts); n > 0 {
+		h.lastSave = events.Checkpoint{Path: ckpts[n-1]}
+		fmt.Sscanf(filepath.Base(ckpts[n-1]), "step-%d.ckpt", &h.lastSave.Step)
+		if st, err := os.Stat(ckpts[n-1]); err == nil {
+			h.lastSave.Time = st.ModTime()
+		}
+	}
 	for _, st := range steps {
 		h.cols.add(st)
 	}
@@ -299,6 +309,14 @@ func (h *History) Checkpoints() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.ckpts...)
+}
+
+// LastSave returns the newest checkpoint the run has written, and false
+// when it has written none since it was attached.
+func (h *History) LastSave() (events.Checkpoint, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastSave, h.lastSave.Path != ""
 }
 
 // Version changes whenever the history does.

@@ -619,7 +619,7 @@ func (s *Studio) Continue() {
 	if path == "" || !s.setBusy() {
 		return
 	}
-	cfg := s.cfg
+	cfg, panel := s.cfg, s.cfg
 	s.setStatus("Loading the run to continue it…")
 	s.updateRunState()
 	go func() {
@@ -632,7 +632,10 @@ func (s *Studio) Continue() {
 			s.fail("The run's data set cannot be opened", err)
 			return
 		}
-		next, err := s.backend.Resume(path, ds)
+		// The set-up panel's values apply as they would on the command
+		// line: a new length, rates or cadence go on; a new network,
+		// batch or data set is refused, naming the setting.
+		next, err := s.backend.Resume(path, ds, func(c *training.Config) error { *c = panel; return nil })
 		if err != nil {
 			s.fail("The run cannot continue", err)
 			return

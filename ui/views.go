@@ -88,14 +88,21 @@ func (v *runView) refresh() {
 	if last.TotalSteps > 0 {
 		v.progress.SetValue(float64(last.Step) / float64(last.TotalSteps))
 	}
-	v.info.SetText(stepInfo(last))
+	save, saved := v.s.hist.LastSave()
+	v.info.SetText(stepInfo(last, save, saved))
 }
 
-// stepInfo is the progress line: epoch, speed, time left.
-func stepInfo(s events.Step) string {
+// stepInfo is the progress line: epoch, speed, time left, and when the run
+// was last saved (what a crash would go back to).
+func stepInfo(s events.Step, save events.Checkpoint, saved bool) string {
 	out := fmt.Sprintf("epoch %d of %d · %.1f images/s", s.Epoch, s.Epochs, s.ImagesPerSec)
 	if s.ETA > 0 {
 		out += " · " + eta(s.ETA) + " left"
+	}
+	if saved {
+		out += fmt.Sprintf(" · saved %s (step %d)", save.Time.Format("15:04:05"), save.Step)
+	} else {
+		out += " · not saved yet"
 	}
 	return out
 }

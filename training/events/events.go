@@ -99,10 +99,12 @@ type Metrics struct {
 	Unavailable string
 }
 
-// Checkpoint reports a checkpoint written to Path after Step iterations.
+// Checkpoint reports a checkpoint written to Path after Step iterations,
+// finished at Time.
 type Checkpoint struct {
 	Step int
 	Path string
+	Time time.Time
 }
 
 func (Step) isEvent()       {}
