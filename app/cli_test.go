@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -119,5 +120,66 @@ func TestNoLocaleErrorUnderCUTF8(t *testing.T) {
 	}
 	if strings.Contains(string(out), "locale") {
 		t.Fatalf("the program logs a locale error at start:\n%s", out)
+	}
+}
+
+// Flags given with --resume: a new length, rate or cadence applies and is
+// recorded; a run already at or past the new end says so and exits 0; a
+// setting that defines the network, batch or data is refused by name.
+func TestResumeWithFlags(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, stdout, stderr := runCLI("train", "--preset", "lite-mnist", "--width", "16", "--batch", "8", "--steps", "10",
+		"--sample-every", "5", "--out", dir); code != 0 {
+		t.Fatalf("train exit %d: %s%s", code, stdout, stderr)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		out      string // in stdout (code 0) or stderr
+		lastStep int    // losses.csv's last step afterwards
+	}{
+		{"below the saved step", []string{"--steps", "5"}, 0, "at step 10, at or past its end (5 steps)", 10},
+		{"at the saved step", []string{"--steps", "10"}, 0, "at step 10, at or past its end (10 steps)", 10},
+		{"above the saved step", []string{"--steps", "14", "--lr-g", "0.0005"}, 0, "done:", 14},
+		{"network width", []string{"--width", "64"}, 2, "--width cannot change when a run resumes", 14},
+		{"batch", []string{"--batch", "16", "--steps", "20"}, 2, "--batch cannot change when a run resumes", 14},
+		{"data set", []string{"--dataset", "fashion-mnist"}, 2, "--dataset cannot change", 14},
+		{"bad value", []string{"--steps", "20", "--lr-d", "7"}, 1, "discriminator learning rate 7", 14},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(append([]string{"train", "--resume", dir}, tt.args...)...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d: %s%s", code, tt.code, stdout, stderr)
+			}
+			where := stdout
+			if code != 0 {
+				where = stderr
+				if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines != 1 {
+					t.Fatalf("stderr has %d lines, want one: %q", lines, stderr)
+				}
+			}
+			if !strings.Contains(where, tt.out) {
+				t.Fatalf("output does not say %q:\n%s%s", tt.out, stdout, stderr)
+			}
+			csv, _ := os.ReadFile(filepath.Join(dir, "losses.csv"))
+			lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+			if last := lines[len(lines)-1]; !strings.HasPrefix(last, strconv.Itoa(tt.lastStep)+",") {
+				t.Fatalf("losses.csv ends with %q, want step %d", last, tt.lastStep)
+			}
+		})
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "log.txt"))
+	if !strings.Contains(string(log), "changed learn_rate_g 0.001 → 0.0005, steps 10 → 14") {
+		t.Errorf("log.txt does not record the changes:\n%s", log)
+	}
+	hist, _ := os.ReadFile(filepath.Join(dir, "config-history.jsonl"))
+	if !strings.Contains(string(hist), `{"key":"steps","from":10,"to":14}`) {
+		t.Errorf("config-history.jsonl does not record the change of steps:\n%s", hist)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	if !strings.Contains(string(cfg), `"learn_rate_g": 0.0005`) {
+		t.Errorf("config.json keeps the old learning rate:\n%s", cfg)
 	}
 }

@@ -14,7 +14,15 @@ type Change struct {
 	From, To any
 }
 
-func (c Change) String() string { return fmt.Sprintf("%s %v → %v", c.Key, c.From, c.To) }
+func (c Change) String() string {
+	show := func(v any) any {
+		if v == nil {
+			return "unset" // an omitted key, such as steps in a run by epochs
+		}
+		return v
+	}
+	return fmt.Sprintf("%s %v → %v", c.Key, show(c.From), show(c.To))
+}
 
 // takeResumable copies into c the settings a stopped run may change when it
 // resumes: how long it runs, its learning rates (which the window changes

@@ -178,8 +178,10 @@ func (t *Trainer) restore(f *checkpoint.File) error {
 	if err := json.Unmarshal(f.State, &st); err != nil {
 		return fmt.Errorf("checkpoint state: %w", err)
 	}
-	if st.Step < 0 || st.Step > t.TotalSteps() {
-		return fmt.Errorf("checkpoint is at step %d, outside this run's 0 to %d", st.Step, t.TotalSteps())
+	// A step past the end is no error: a run resumed with a shorter
+	// length has nothing left to do, and says so.
+	if st.Step < 0 {
+		return fmt.Errorf("checkpoint is at step %d: a step count cannot be negative", st.Step)
 	}
 	if err := t.gan.Restore(f.Tensors, t.optG, t.optD); err != nil {
 		return err

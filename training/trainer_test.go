@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"math"
@@ -390,5 +391,96 @@ func TestSameSeedSameLossesAnyGOMAXPROCS(t *testing.T) {
 		if string(got) != want.String() {
 			t.Fatalf("GOMAXPROCS=%s gave the losses (D, G as float32 bits)\n%swhere this process gave\n%s", procs, got, want.String())
 		}
+	}
+}
+
+func TestAmend(t *testing.T) {
+	stored := tinyConfig(t, 100)
+	tests := []struct {
+		name    string
+		edit    func(*Config)
+		changes string // describeChanges of the result
+		refused string // in the error
+	}{
+		{"nothing", func(*Config) {}, "", ""},
+		{"longer and slower", func(c *Config) { c.Steps, c.LearnRateD = 500, 0.0002 }, "learn_rate_d 0.001 → 0.0002, steps 100 → 500", ""},
+		{"cadences", func(c *Config) { c.AutosaveSeconds, c.CheckpointEvery, c.MetricsEvery = 30, 50, 0 },
+			"autosave_seconds 60 → 30, checkpoint_every 0 → 50, metrics_every 500 → 0", ""},
+		{"epochs instead of steps", func(c *Config) { c.Steps, c.Epochs = 0, 9 }, "epochs 5 → 9, steps 100 → unset", ""},
+		{"width", func(c *Config) { c.Model.Width = 64 }, "", "model.width cannot change when a run resumes (it is 32)"},
+		{"batch", func(c *Config) { c.BatchSize = 8 }, "", "batch_size cannot change"},
+		{"data", func(c *Config) { c.Data.Name = "fashion-mnist" }, "", "data.Name cannot change"},
+		{"seed", func(c *Config) { c.Seed = 9 }, "", "seed cannot change"},
+		{"invalid rate", func(c *Config) { c.LearnRateG = 3 }, "", "generator learning rate 3 is out of range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wanted := stored
+			tt.edit(&wanted)
+			next, changes, err := Amend(stored, wanted)
+			if tt.refused != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.refused) {
+					t.Fatalf("error %v, want one saying %q", err, tt.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describeChanges(changes); got != tt.changes {
+				t.Fatalf("changes %q, want %q", got, tt.changes)
+			}
+			if len(diffConfigs(next, wanted)) != 0 {
+				t.Fatalf("amended config differs from the wanted one: %v", diffConfigs(next, wanted))
+			}
+		})
+	}
+}
+
+// Autosave by time: with no step cadence, checkpoints still come while the
+// run goes on, and the writes happen beside training.
+func TestAutosaveByTime(t *testing.T) {
+	cfg := tinyConfig(t, 60)
+	cfg.CheckpointEvery = 0
+	cfg.AutosaveSeconds = 0.05
+	cfg.KeepCheckpoints = 3
+	tr := mustNew(t, cfg, realMNIST(t))
+	sub := tr.Subscribe()
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var saved []int
+	for _, e := range sub.Drain() {
+		if c, ok := e.(events.Checkpoint); ok {
+			saved = append(saved, c.Step)
+			if c.Time.IsZero() {
+				t.Errorf("checkpoint of step %d has no time", c.Step)
+			}
+		}
+	}
+	if len(saved) < 3 || saved[len(saved)-1] != 60 {
+		t.Fatalf("checkpoints at steps %v: want several during the run and the last at step 60", saved)
+	}
+	run, err := ReadRun(tr.RunDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Checkpoints) != 3 {
+		t.Fatalf("%d checkpoints kept, want the newest 3: %v", len(run.Checkpoints), run.Checkpoints)
+	}
+}
+
+// Configurations written before autosave was set in seconds keep their
+// interval.
+func TestConfigReadsAutosaveMinutes(t *testing.T) {
+	var c Config
+	if err := json.Unmarshal([]byte(`{"autosave_minutes": 10, "batch_size": 64}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.AutosaveSeconds != 600 || c.BatchSize != 64 {
+		t.Fatalf("autosave %gs, batch %d: want 600s and 64", c.AutosaveSeconds, c.BatchSize)
 	}
 }

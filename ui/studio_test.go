@@ -656,3 +656,38 @@ func TestClassPicker(t *testing.T) {
 		}
 	})
 }
+
+// Continue follows the command line's rules for --resume: a new length
+// applies, a new batch size is refused by name and the run stays as it is.
+// The progress line says when the run was last saved.
+func TestContinueFollowsResumeRules(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	h.startTiny(1000)
+	h.waitFor("some steps", time.Minute, func() bool { return h.shownStep() >= 2 })
+	h.stop()
+	dir := h.s.hist.RunDir()
+	h.waitFor("the save in the progress line", 10*time.Second, func() bool { return strings.Contains(h.s.run.info.Text, "· saved ") })
+
+	h.set("batch", "32")
+	h.ui(func() { test.Tap(h.s.run.cont) })
+	h.waitFor("the refusal", time.Minute, func() bool { return strings.Contains(h.s.status.Text, "batch_size cannot change") })
+	h.ui(func() {
+		if h.s.run.phase.Text != "Stopped" {
+			t.Errorf("phase %q after a refused Continue", h.s.run.phase.Text)
+		}
+	})
+
+	h.set("batch", "16")
+	h.set("epochs", "200")
+	h.ui(func() { test.Tap(h.s.run.cont) })
+	h.waitFor("training again", time.Minute, func() bool { return h.s.run.phase.Text == "Training" })
+	h.stop()
+	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"epochs": 200`) {
+		t.Fatalf("config.json after Continue with 200 epochs (%v):\n%s", err, cfg)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "log.txt"))
+	if !strings.Contains(string(log), "changed epochs 100 → 200") {
+		t.Fatalf("log.txt does not record the change:\n%s", log)
+	}
+}
