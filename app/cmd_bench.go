@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ganstudio/ganstudio/model"
@@ -225,18 +224,6 @@ func iterationFLOPs(m model.Config, batch int) float64 {
 		2*n*w*16*(w/2)*9 +
 		2*n*16*w
 	return 4*gFwd + 9*dFwd - 2*dConv1 - gDense
-}
-
-// peakRSSMB returns the process's peak resident set (VmHWM), in MB.
-func peakRSSMB() float64 {
-	if mb := procStatusMB("VmHWM:"); mb > 0 {
-		return mb
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		return float64(ru.Maxrss) / 1024
-	}
-	return 0
 }
 
 // procStatusMB reads a kB field of /proc/self/status, in MB; 0 if absent.

@@ -1,3 +1,9 @@
+//go:build !darwin || cgo
+
+// The window needs cgo on macOS (Fyne's widgets call into AppKit even
+// under the ci tag); a CGO_ENABLED=0 build there is the headless command
+// (nogui.go).
+
 package main
 
 import (
