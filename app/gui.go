@@ -72,12 +72,24 @@ func guiCommand(args []string, stderr io.Writer) int {
 	// the window sets it itself.
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GAN Studio")
-	w.Resize(fyne.NewSize(1360, 860))
 	s, err := ui.New(w, ui.Options{Config: &cfg, Refresh: *refresh, RunsDir: *runs})
 	if err != nil {
 		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
 		return 1
 	}
+	// The remembered size, or the default, within the screen. The canvas
+	// scale (FYNE_SCALE times the monitor's) is known only once the window
+	// shows, so the size is checked again then.
+	prefs := a.Preferences()
+	fitWindow(w, prefs, a.Settings().Scale())
+	w.CenterOnScreen()
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		fyne.Do(func() {
+			fitWindow(w, prefs, w.Canvas().Scale())
+			w.CenterOnScreen() // again: the first centring used the size before this fit
+		})
+	}()
 	if *uiReport != "" {
 		stop, err := startUIReport(*uiReport, s, stderr)
 		if err != nil {
@@ -88,6 +100,7 @@ func guiCommand(args []string, stderr io.Writer) int {
 	}
 	w.SetCloseIntercept(func() {
 		// Closing saves a running run's checkpoint before the window goes.
+		rememberWindowSize(prefs, w.Canvas().Size())
 		s.Close()
 		w.Close()
 	})

@@ -150,9 +150,49 @@ func curvePlot(title, ylabel string, lines []plotter.XYs, ss []series, fg color.
 		p.Add(l)
 		p.Legend.Add(s.name, l)
 	}
-	// Headroom above the curves keeps the legend off them.
-	p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
+	// The legend goes in whichever top corner the curves leave emptier;
+	// drawCurves makes room above them for it.
+	p.Legend.Left = emptierLeft(lines)
 	return p
+}
+
+// makeLegendRoom raises p's Y.Max so that a top legend of rows lines fits
+// above the curves when p is drawn height tall: the share of the data area
+// the legend takes depends on the size the plot gets on screen.
+func makeLegendRoom(p *plot.Plot, rows int, height vg.Length) {
+	font := p.Legend.TextStyle.Font.Size
+	legend := vg.Length(rows)*font*1.25 + font/2
+	data := height - 4.5*font // title, tick labels and axis label
+	frac := 0.6
+	if data > 0 {
+		frac = math.Min(0.6, math.Max(0.15, float64(legend/data)))
+	}
+	p.Y.Max += (p.Y.Max - p.Y.Min) * frac / (1 - frac)
+}
+
+// emptierLeft reports whether the curves come less high in the left 40% of
+// their step range than in the right 40%: where a top legend covers less.
+// The newest steps are on the right, so a tie puts the legend on the left.
+func emptierLeft(lines []plotter.XYs) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, l := range lines {
+		for _, pt := range l {
+			lo, hi = math.Min(lo, pt.X), math.Max(hi, pt.X)
+		}
+	}
+	left, right := math.Inf(-1), math.Inf(-1)
+	for _, l := range lines {
+		for _, pt := range l {
+			switch {
+			case math.IsNaN(pt.Y) || math.IsInf(pt.Y, 0):
+			case pt.X <= lo+0.4*(hi-lo):
+				left = math.Max(left, pt.Y)
+			case pt.X >= hi-0.4*(hi-lo):
+				right = math.Max(right, pt.Y)
+			}
+		}
+	}
+	return left <= right
 }
 
 // stepTicks labels the step axis with whole numbers (25, not 25.00; 40k
@@ -183,7 +223,11 @@ func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
 		{curvePlot("Losses (smoothed)", "loss", cs[0:2], lossSeries, fg)},
 		{curvePlot("Discriminator outputs (smoothed)", "mean D", cs[2:4], probSeries, fg)},
 	}
-	plots[1][0].Y.Min, plots[1][0].Y.Max = 0, 1.3
+	plots[1][0].Y.Min, plots[1][0].Y.Max = 0, 1
+	each := (c.Max.Y - c.Min.Y) / 2
+	for i, ss := range [][]series{lossSeries, probSeries} {
+		makeLegendRoom(plots[i][0], len(ss), each)
+	}
 	t := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(6)}
 	canvases := plot.Align(plots, t, c)
 	for i := range plots {

@@ -3,9 +3,12 @@ package ui
 import (
 	"image"
 	"image/color"
+	"math"
 	"os"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
@@ -124,5 +127,24 @@ func TestStepTicksAreWholeNumbers(t *testing.T) {
 	}
 	if !strings.Contains(labels, "k") {
 		t.Errorf("100,000-step axis labels %q: want thousands as k", labels)
+	}
+}
+
+func TestLegendTakesTheEmptierCorner(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines []plotter.XYs
+		left  bool
+	}{
+		{"falling losses: the right is emptier", []plotter.XYs{{{X: 0, Y: 3}, {X: 50, Y: 1}, {X: 100, Y: 0.5}}}, false},
+		{"rising: the left is emptier", []plotter.XYs{{{X: 0, Y: 0.2}, {X: 50, Y: 1}, {X: 100, Y: 2}}}, true},
+		{"flat: left, off the newest steps", []plotter.XYs{{{X: 0, Y: 1}, {X: 100, Y: 1}}}, true},
+		{"one curve high on the right", []plotter.XYs{{{X: 0, Y: 1}, {X: 100, Y: 1}}, {{X: 0, Y: 0}, {X: 100, Y: 4}}}, true},
+		{"NaN ignored", []plotter.XYs{{{X: 0, Y: 1}, {X: 100, Y: math.NaN()}, {X: 90, Y: 2}}}, true},
+	}
+	for _, tt := range tests {
+		if got := emptierLeft(tt.lines); got != tt.left {
+			t.Errorf("%s: legend left %v, want %v", tt.name, got, tt.left)
+		}
 	}
 }

@@ -245,6 +245,7 @@ type exportView struct {
 	scale                                    *widget.Select
 	count                                    *widget.Entry
 	grid, samples, png, svg, csv, gifB, ckpt *widget.Button
+	buttons                                  *fyne.Container
 	content                                  fyne.CanvasObject
 }
 
@@ -296,11 +297,12 @@ func newExportView(s *Studio) *exportView {
 			return fmt.Errorf("there is no network loaded: start or open a run first")
 		})
 	})
+	// Four columns keep the panel low: the plots above need the height.
+	v.buttons = container.NewGridWithColumns(4, v.grid, v.samples, v.png, v.svg, v.csv, v.gifB, v.ckpt)
 	v.content = container.NewVBox(
 		heading("Export"),
-		// Four columns keep the panel low: the plots above need the height.
 		container.NewGridWithColumns(4, widget.NewLabel("Scale"), v.scale, widget.NewLabel("Samples"), v.count),
-		container.NewGridWithColumns(4, v.grid, v.samples, v.png, v.svg, v.csv, v.gifB, v.ckpt),
+		v.buttons,
 	)
 	return v
 }

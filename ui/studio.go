@@ -140,19 +140,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.walk = newWalkView(s)
 	s.export = newExportView(s)
 
-	left := container.NewVScroll(container.NewPadded(s.setup.content))
-	left.SetMinSize(fyne.NewSize(360, 0))
-	plots := container.NewVSplit(s.curves.content, s.quality.content)
-	plots.SetOffset(0.55)
-	top := container.NewHSplit(s.samples.content, plots)
-	top.SetOffset(0.36)
-	right := container.NewVSplit(top,
-		container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewSeparator(), s.export.content), s.walk.content))
-	right.SetOffset(0.78)
-	s.content = container.NewBorder(
-		container.NewVBox(s.run.content, widget.NewSeparator()),
-		container.NewVBox(widget.NewSeparator(), s.status),
-		container.NewHBox(left, widget.NewSeparator()), nil, right)
+	s.content = s.layout()
 	w.SetContent(s.content)
 
 	s.setup.fill()
@@ -161,9 +149,41 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	return s, nil
 }
 
-// Regions returns where the generated grid and the curves are drawn, in
-// pixels of the window's canvas (x, y, width, height). The Xvfb smoke test
-// reads it to know which part of a screenshot to check.
+// layout arranges the views so that the window fits a 1280×720 screen with
+// every control reachable, and gives the room of a larger one to the grid
+// and the plots:
+//
+//	run controls (buttons, phase)
+//	progress bar ······························ epoch, speed, ETA, last save
+//	set-up  │ samples │ learning curves
+//	(scroll)│ (scroll)│ ─────────────── (splits: drag to share the room)
+//	        │         │ sample quality
+//	        │ ─────────────────────────────────────────────
+//	        │ latent walk                 │ export     (scrolls sideways)
+//	status line
+//
+// Panels whose natural size is larger than their share scroll instead of
+// pushing the window past the screen.
+func (s *Studio) layout() fyne.CanvasObject {
+	left := container.NewVScroll(container.NewPadded(s.setup.content))
+	left.SetMinSize(fyne.NewSize(330, 0))
+	plots := container.NewVSplit(s.curves.content, s.quality.content)
+	plots.SetOffset(0.65)
+	top := container.NewHSplit(container.NewVScroll(s.samples.content), plots)
+	top.SetOffset(0.36)
+	bottom := container.NewHScroll(container.NewBorder(nil, nil, nil,
+		container.NewHBox(widget.NewSeparator(), s.export.content), s.walk.content))
+	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bottom), nil, nil, top)
+	return container.NewBorder(
+		container.NewVBox(s.run.content, widget.NewSeparator()),
+		container.NewVBox(widget.NewSeparator(), s.status),
+		container.NewHBox(left, widget.NewSeparator()), nil, right)
+}
+
+// Regions returns where the generated grid, the curves, the sample-quality
+// plots, the export buttons and the progress text are, in pixels of the
+// window's canvas (x, y, width, height). The Xvfb smoke test reads it to
+// know which part of a screenshot to check and that they are on screen.
 func (s *Studio) Regions() map[string][4]int {
 	c := fyne.CurrentApp().Driver().CanvasForObject(s.content)
 	scale := float32(1)
@@ -171,7 +191,8 @@ func (s *Studio) Regions() map[string][4]int {
 		scale = c.Scale()
 	}
 	out := map[string][4]int{}
-	for name, o := range map[string]fyne.CanvasObject{"grid": s.samples.grid, "curves": s.curves.raster, "quality": s.quality.content} {
+	for name, o := range map[string]fyne.CanvasObject{"grid": s.samples.grid, "curves": s.curves.raster, "quality": s.quality.content,
+		"export": s.export.buttons, "progress": s.run.info, "window": s.content} {
 		p := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
 		sz := o.Size()
 		out[name] = [4]int{int(p.X * scale), int(p.Y * scale), int(sz.Width * scale), int(sz.Height * scale)}

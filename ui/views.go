@@ -70,9 +70,10 @@ func newRunView(s *Studio) *runView {
 	v.info = widget.NewLabel("")
 	v.phase = widget.NewLabel("Ready")
 	v.phase.TextStyle.Bold = true
-	v.content = container.NewBorder(nil, nil,
+	// Two rows: on one, the buttons and the progress line together were
+	// wider than a 1280-pixel screen.
+	v.content = container.NewVBox(
 		container.NewHBox(v.start, v.pause, v.stop, v.cont, widget.NewSeparator(), v.open, v.openCkpt, widget.NewSeparator(), v.phase),
-		nil,
 		container.NewBorder(nil, nil, nil, v.info, v.progress))
 	return v
 }

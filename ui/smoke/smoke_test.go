@@ -134,9 +134,16 @@ func buildApp(t *testing.T, out string) string {
 // runs/ go there), logging to logPath. The app is interrupted at the end
 // of the test; the channel reports its exit.
 func launch(t *testing.T, bin, display, logPath string, args ...string) <-chan error {
+	return launchEnv(t, bin, display, logPath, nil, args...)
+}
+
+// launchEnv is launch with env added to the app's environment. Fyne's
+// preferences (the remembered window size) go to a temporary folder, not
+// the user's.
+func launchEnv(t *testing.T, bin, display, logPath string, env []string, args ...string) <-chan error {
 	app := exec.Command(bin, args...)
 	app.Dir = t.TempDir()
-	app.Env = append(os.Environ(), "DISPLAY="+display)
+	app.Env = append(append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+t.TempDir()), env...)
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -160,8 +167,13 @@ func launch(t *testing.T, bin, display, logPath string, args ...string) <-chan e
 
 func rect(r [4]int) image.Rectangle { return image.Rect(r[0], r[1], r[0]+r[2], r[1]+r[3]) }
 
-// startXvfb starts a virtual display on a free number and returns its name.
-func startXvfb(t *testing.T) string {
+// startXvfb starts a 1400×900 virtual display on a free number and returns
+// its name.
+func startXvfb(t *testing.T) string { return startXvfbScreen(t, "1400x900") }
+
+// startXvfbScreen starts a virtual display of the given size (WxH) on a
+// free number and returns its name.
+func startXvfbScreen(t *testing.T, size string) string {
 	for n := 99; n < 140; n++ {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
 			continue
@@ -170,7 +182,7 @@ func startXvfb(t *testing.T) string {
 			continue
 		}
 		d := fmt.Sprintf(":%d", n)
-		x := exec.Command("Xvfb", d, "-screen", "0", "1400x900x24", "-nolisten", "tcp")
+		x := exec.Command("Xvfb", d, "-screen", "0", size+"x24", "-nolisten", "tcp")
 		if err := x.Start(); err != nil {
 			t.Fatal(err)
 		}
