@@ -22,27 +22,19 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 	var (
 		data      = fs.String("dataset", "", "data set name ("+strings.Join(dataset.Names(), ", ")+") or a folder of images")
 		class     = fs.String("class", "", "class filter, comma-separated names or indices (e.g. horse)")
-		epochs    = fs.Int("epochs", 0, "passes over the data")
-		steps     = fs.Int("steps", 0, "iterations to run (overrides --epochs)")
-		batch     = fs.Int("batch", 0, "batch size")
-		lrG       = fs.Float64("lr-g", 0, "generator learning rate")
-		lrD       = fs.Float64("lr-d", 0, "discriminator learning rate")
-		beta1     = fs.Float64("beta1", 0, "Adam β1")
-		beta2     = fs.Float64("beta2", 0, "Adam β2")
-		noise     = fs.Int("noise", 0, "noise size (length of z)")
-		width     = fs.Int("width", 0, "widest layer's filters (seed 512, lite 256)")
-		alpha     = fs.Float64("alpha", 0, "LeakyReLU α")
-		keep      = fs.Float64("keep", 0, "dropout keep probability")
-		smoothing = fs.Float64("smoothing", 0, "one-sided label smoothing")
-		sampleEv  = fs.Int("sample-every", 0, "iterations between preview grids")
-		checkEv   = fs.Int("checkpoint-every", 0, "iterations between checkpoints (0: only at the end)")
 		seed      = fs.Uint64("seed", 0, "random seed")
 		autosave  = fs.Duration("autosave", 0, "also checkpoint when this much time has passed since the last one, e.g. 60s (0: off)")
-		keepCk    = fs.Int("keep-checkpoints", 0, "newest checkpoints to keep (0: all)")
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
-		metricsEv = fs.Int("metrics-every", 0, "iterations between sample-quality measurements (0: off; MNIST and Fashion-MNIST)")
-		metricsN  = fs.Int("metrics-samples", 0, "samples per quality measurement")
 	)
+	// Every numeric hyperparameter has the flag its table entry names.
+	ints, floats := map[string]*int{}, map[string]*float64{}
+	for _, h := range training.Hyperparameters() {
+		if h.Integer {
+			ints[h.Flag] = fs.Int(h.Flag, 0, h.Help)
+		} else {
+			floats[h.Flag] = fs.Float64(h.Flag, 0, h.Help)
+		}
+	}
 	apply = func(c *training.Config) error {
 		var err error
 		fs.Visit(func(f *flag.Flag) {
@@ -53,51 +45,30 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.Model.ImageSize, c.Model.Channels = training.ShapeFor(c.Data)
 			case "class":
 				c.Data.Classes = splitList(*class)
-			case "epochs":
-				c.Epochs, c.Steps = *epochs, 0
-			case "steps":
-				c.Steps = *steps
-				if *steps == 0 {
-					err = errors.New("--steps 0 runs nothing: give a positive number, or use --epochs")
-				}
-			case "batch":
-				c.BatchSize = *batch
-			case "lr-g":
-				c.LearnRateG = *lrG
-			case "lr-d":
-				c.LearnRateD = *lrD
-			case "beta1":
-				c.Beta1 = *beta1
-			case "beta2":
-				c.Beta2 = *beta2
-			case "noise":
-				c.Model.NoiseSize = *noise
-			case "width":
-				c.Model.Width = *width
-			case "alpha":
-				c.Model.Alpha = float32(*alpha)
-			case "keep":
-				c.Model.KeepProb = float32(*keep)
-			case "smoothing":
-				c.LabelSmoothing = float32(*smoothing)
-			case "sample-every":
-				c.SampleEvery = *sampleEv
-			case "checkpoint-every":
-				c.CheckpointEvery = *checkEv
 			case "seed":
 				c.Seed = *seed
 			case "autosave":
 				c.AutosaveSeconds = autosave.Seconds()
-			case "keep-checkpoints":
-				c.KeepCheckpoints = *keepCk
 			case "on-diverge":
 				c.OnDiverge = *onDiverge
-			case "metrics-every":
-				c.MetricsEvery = *metricsEv
-			case "metrics-samples":
-				c.MetricsSamples = *metricsN
 			}
 		})
+		for _, h := range training.Hyperparameters() {
+			if !isSet(fs, h.Flag) {
+				continue
+			}
+			if p, ok := ints[h.Flag]; ok {
+				h.Set(c, float64(*p))
+			} else {
+				h.Set(c, *floats[h.Flag])
+			}
+			switch {
+			case h.Flag == "epochs":
+				c.Steps = 0 // a run is measured in epochs or in steps
+			case h.Flag == "steps" && c.Steps == 0:
+				err = errors.New("--steps 0 runs nothing: give a positive number, or use --epochs")
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -106,16 +77,30 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 	return preset, apply
 }
 
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // resumableFlags are the flags that may come with --resume: what
 // training.Amend lets a stopped run change.
-var resumableFlags = []string{"steps", "epochs", "lr-g", "lr-d", "sample-every", "checkpoint-every",
-	"autosave", "keep-checkpoints", "on-diverge", "metrics-every", "metrics-samples"}
+func resumableFlags() []string {
+	names := []string{"autosave", "on-diverge"}
+	for _, h := range training.Hyperparameters() {
+		if h.Resumable {
+			names = append(names, h.Flag)
+		}
+	}
+	return names
+}
 
 // fixedOnResume returns the first flag set on fs that a resumed run cannot
 // take, or "".
 func fixedOnResume(fs *flag.FlagSet) string {
 	allowed := map[string]bool{"resume": true, "retry-checkpoint": true}
-	for _, name := range resumableFlags {
+	for _, name := range resumableFlags() {
 		allowed[name] = true
 	}
 	bad := ""
@@ -157,7 +142,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *resume != "" {
 		if name := fixedOnResume(fs); name != "" {
 			return fail(2, fmt.Errorf("--%s cannot change when a run resumes: a run's network, batch, data and seed are fixed (start a new run without --resume to change it); what can change: %s",
-				name, "--"+strings.Join(resumableFlags, ", --")))
+				name, "--"+strings.Join(resumableFlags(), ", --")))
 		}
 		var err error
 		if tr, err = training.Resume(*resume, nil, apply); err != nil {

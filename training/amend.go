@@ -30,11 +30,12 @@ func (c Change) String() string {
 // the batch, the data and the seed define what a checkpoint holds and what
 // the next step computes, so they stay.
 func (c *Config) takeResumable(w Config) {
-	c.Steps, c.Epochs = w.Steps, w.Epochs
-	c.LearnRateG, c.LearnRateD = w.LearnRateG, w.LearnRateD
-	c.SampleEvery, c.CheckpointEvery, c.AutosaveSeconds = w.SampleEvery, w.CheckpointEvery, w.AutosaveSeconds
-	c.KeepCheckpoints, c.OnDiverge = w.KeepCheckpoints, w.OnDiverge
-	c.MetricsEvery, c.MetricsSamples = w.MetricsEvery, w.MetricsSamples
+	for _, h := range hyperparameters {
+		if h.Resumable {
+			h.Set(c, h.Get(w))
+		}
+	}
+	c.AutosaveSeconds, c.OnDiverge = w.AutosaveSeconds, w.OnDiverge
 }
 
 // Amend returns stored with wanted's resumable settings and the list of

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/training/dataset"
@@ -144,49 +145,21 @@ func (c Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.BatchSize < 1 || c.BatchSize > 4096 {
-		errs = append(errs, fmt.Errorf("batch size %d is out of range: use 1 to 4096", c.BatchSize))
-	}
-	if c.Steps < 0 {
-		errs = append(errs, fmt.Errorf("steps %d is negative: use 0 (run for the epochs) or more", c.Steps))
-	}
-	if c.Steps == 0 && c.Epochs < 1 {
-		errs = append(errs, fmt.Errorf("epochs %d is invalid: use 1 or more (or set steps)", c.Epochs))
-	}
-	for _, lr := range []struct {
-		name string
-		v    float64
-	}{{"generator learning rate", c.LearnRateG}, {"discriminator learning rate", c.LearnRateD}} {
-		if !(lr.v > 0 && lr.v <= 1) || math.IsInf(lr.v, 0) {
-			errs = append(errs, fmt.Errorf("%s %g is out of range: use a value in (0, 1], e.g. 0.001", lr.name, lr.v))
+	for _, h := range hyperparameters {
+		switch {
+		case strings.HasPrefix(h.Key, "model."):
+			continue // model.Config.Validate checks the network's own
+		case h.Key == "epochs" && c.Steps > 0:
+			continue // the run is measured in steps
+		case h.Key == "metrics_samples" && c.MetricsEvery == 0:
+			continue // no measurements
 		}
-	}
-	if !(c.Beta1 >= 0 && c.Beta1 < 1) {
-		errs = append(errs, fmt.Errorf("beta1 %g is out of range: use 0 ≤ beta1 < 1", c.Beta1))
-	}
-	if !(c.Beta2 > 0 && c.Beta2 < 1) {
-		errs = append(errs, fmt.Errorf("beta2 %g is out of range: use 0 < beta2 < 1", c.Beta2))
-	}
-	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 1) {
-		errs = append(errs, fmt.Errorf("label smoothing %g is out of range: use 0 ≤ smoothing < 1", c.LabelSmoothing))
-	}
-	if c.SampleEvery < 1 {
-		errs = append(errs, fmt.Errorf("sample interval %d is invalid: use 1 or more steps", c.SampleEvery))
-	}
-	if c.CheckpointEvery < 0 {
-		errs = append(errs, fmt.Errorf("checkpoint interval %d is negative: use 0 (only at the end) or more steps", c.CheckpointEvery))
+		if err := h.Check(h.Get(c)); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if !(c.AutosaveSeconds >= 0) || math.IsInf(c.AutosaveSeconds, 0) {
 		errs = append(errs, fmt.Errorf("autosave interval %gs is invalid: use 0 (off) or a duration such as 60s", c.AutosaveSeconds))
-	}
-	if c.KeepCheckpoints < 0 {
-		errs = append(errs, fmt.Errorf("keep checkpoints %d is negative: use 0 (keep all) or more", c.KeepCheckpoints))
-	}
-	if c.MetricsEvery < 0 {
-		errs = append(errs, fmt.Errorf("metrics interval %d is negative: use 0 (off) or more steps", c.MetricsEvery))
-	}
-	if c.MetricsEvery > 0 && (c.MetricsSamples < 10 || c.MetricsSamples > 10000) {
-		errs = append(errs, fmt.Errorf("metrics sample count %d is out of range: use 10 to 10000", c.MetricsSamples))
 	}
 	if c.OnDiverge != "" && c.OnDiverge != "stop" && c.OnDiverge != "rollback" {
 		errs = append(errs, fmt.Errorf("on-diverge %q is unknown: use stop or rollback", c.OnDiverge))
