@@ -42,6 +42,9 @@ func (c *Config) takeResumable(w Config) {
 // what changed. A difference in any other setting is an error that names
 // it: such a run cannot continue from its checkpoint.
 func Amend(stored, wanted Config) (Config, []Change, error) {
+	// The preset names where a run started from, not a setting: a window
+	// whose panel was edited shows none, and that changes nothing.
+	wanted.Preset = stored.Preset
 	next := stored
 	next.takeResumable(wanted)
 	if err := next.Validate(); err != nil {

@@ -41,10 +41,25 @@ func TestDivergenceRollsBack(t *testing.T) {
 		t.Fatalf("run ended with %v, want a rollback and a finished run", err)
 	}
 	var rolled string
+	var rates []events.Rates
+	var lastStep events.Step
 	for _, e := range watch.Drain() {
 		if s, ok := e.(events.State); ok && strings.Contains(s.Message, "rolled back") {
 			rolled = s.Message
 		}
+		if r, ok := e.(events.Rates); ok {
+			rates = append(rates, r)
+		}
+		if s, ok := e.(events.Step); ok {
+			lastStep = s
+		}
+	}
+	// The window's sliders follow the rates the trainer publishes.
+	if len(rates) != 1 || rates[0].Why != "rollback" || rates[0].G != cfg.LearnRateG/2 || rates[0].D != cfg.LearnRateD/2 {
+		t.Errorf("rates published %+v, want one rollback with both halved", rates)
+	}
+	if lastStep.LearnRateG != cfg.LearnRateG/2 || lastStep.LearnRateD != cfg.LearnRateD/2 {
+		t.Errorf("the last step used rates %g/%g, want the halved ones", lastStep.LearnRateG, lastStep.LearnRateD)
 	}
 	m := regexp.MustCompile(`diverged at step (\d+).*rolled back to step (\d+)`).FindStringSubmatch(rolled)
 	if m == nil {

@@ -351,6 +351,11 @@ func (l *runLog) record(e events.Event) {
 		}
 	case events.Checkpoint:
 		step, text = e.Step, "checkpoint "+e.Path
+	case events.Rates:
+		if e.Why != "changed" {
+			return // a rollback's own line says it
+		}
+		step, text = e.Step, fmt.Sprintf("learning rates changed: G %g, D %g", e.G, e.D)
 	default:
 		return
 	}

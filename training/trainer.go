@@ -227,6 +227,7 @@ func (t *Trainer) SetLearningRates(g, d float64) error {
 	t.ctl.Lock()
 	t.cfg.LearnRateG, t.cfg.LearnRateD = g, d
 	t.ctl.Unlock()
+	t.report(events.Rates{Step: t.StepsDone(), G: g, D: d, Why: "changed"})
 	return nil
 }
 
@@ -441,6 +442,7 @@ func (t *Trainer) recover(s events.Step) error {
 	}
 	t.report(events.State{Phase: events.Running, Step: back, Warning: true,
 		Message: fmt.Sprintf("%s; rolled back to step %d and halved the learning rates (G %g, D %g)", what, back, cfg.LearnRateG, cfg.LearnRateD)})
+	t.bus.Publish(events.Rates{Step: back, G: cfg.LearnRateG, D: cfg.LearnRateD, Why: "rollback"})
 	return nil
 }
 
@@ -468,7 +470,7 @@ func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 	}
 
 	t.done++
-	return events.Step{Step: t.done, DLoss: dLoss, GLoss: gLoss, DReal: dReal, DFake: dFake}, nil
+	return events.Step{Step: t.done, DLoss: dLoss, GLoss: gLoss, DReal: dReal, DFake: dFake, LearnRateG: lrG, LearnRateD: lrD}, nil
 }
 
 // uniform draws from [−1, 1), the seed's noise distribution.

@@ -40,6 +40,8 @@ type History struct {
 	message  string
 	ckpts    []string
 	lastSave events.Checkpoint // the newest checkpoint written (zero: none yet)
+	rates    events.Rates      // the trainer's newest learning rates
+	ratesVer int               // bumped by every Rates event
 	runDir   string
 	version  int // bumped on every change, so views redraw only when needed
 
@@ -135,6 +137,9 @@ func (h *History) Apply(e events.Event) {
 		}
 	case events.Metrics:
 		h.quality.add(e)
+	case events.Rates:
+		h.rates = e
+		h.ratesVer++
 	case events.Checkpoint:
 		// Autosaves come every minute: the progress line shows the newest
 		// (LastSave), and the status line stays free for what needs reading.
@@ -309,6 +314,14 @@ func (h *History) Checkpoints() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.ckpts...)
+}
+
+// Rates returns the learning rates the trainer reported last, and a
+// version that changes with every report (0: none yet).
+func (h *History) Rates() (events.Rates, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rates, h.ratesVer
 }
 
 // LastSave returns the newest checkpoint the run has written, and false

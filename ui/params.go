@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ganstudio/ganstudio/training"
 )
@@ -20,101 +23,37 @@ type param struct {
 	live bool
 	get  func(c *training.Config) string
 	set  func(c *training.Config, s string) error
+	// hp is the table entry behind a slider; nil for a box alone (seed).
+	hp *training.Hyperparameter
 }
 
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// params lists the editable hyperparameters in the order they are shown:
+// every entry of training's table that has a slider, under the table's
+// key and label, and the seed, which has only a box.
+var params = windowParams()
 
-func parseFloat(s, what string, ok func(float64) bool, rangeText string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%s must be a number, %s", what, rangeText)
+func windowParams() []param {
+	var out []param
+	for _, h := range training.Hyperparameters() {
+		if !h.InWindow {
+			continue
+		}
+		h := h
+		out = append(out, param{key: h.Key, label: h.Label, live: h.Live, hp: &h,
+			get: func(c *training.Config) string { return h.Format(h.Get(*c)) },
+			set: func(c *training.Config, s string) error {
+				v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("%s must be a number: use %s", h.Label, h.RangeText())
+				}
+				if err := h.Check(v); err != nil {
+					return capitalised(err)
+				}
+				h.Set(c, v)
+				return nil
+			}})
 	}
-	if !ok(v) {
-		return 0, fmt.Errorf("%s %s is out of range: use %s", what, strings.TrimSpace(s), rangeText)
-	}
-	return v, nil
-}
-
-func parseInt(s, what string, lo, hi int) (int, error) {
-	v, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
-		return 0, fmt.Errorf("%s must be a whole number from %d to %d", what, lo, hi)
-	}
-	if v < lo || v > hi {
-		return 0, fmt.Errorf("%s %d is out of range: use %d to %d", what, v, lo, hi)
-	}
-	return v, nil
-}
-
-func floatParam(key, label string, live bool, field func(c *training.Config) *float64, ok func(float64) bool, rangeText string) param {
-	return param{key: key, label: label, live: live,
-		get: func(c *training.Config) string { return fmtFloat(*field(c)) },
-		set: func(c *training.Config, s string) error {
-			v, err := parseFloat(s, label, ok, rangeText)
-			if err == nil {
-				*field(c) = v
-			}
-			return err
-		}}
-}
-
-func float32Param(key, label string, field func(c *training.Config) *float32, ok func(float64) bool, rangeText string) param {
-	return param{key: key, label: label,
-		get: func(c *training.Config) string { return strconv.FormatFloat(float64(*field(c)), 'g', -1, 32) },
-		set: func(c *training.Config, s string) error {
-			v, err := parseFloat(s, label, ok, rangeText)
-			if err == nil {
-				*field(c) = float32(v)
-			}
-			return err
-		}}
-}
-
-func intParam(key, label string, field func(c *training.Config) *int, lo, hi int) param {
-	return param{key: key, label: label,
-		get: func(c *training.Config) string { return strconv.Itoa(*field(c)) },
-		set: func(c *training.Config, s string) error {
-			v, err := parseInt(s, label, lo, hi)
-			if err == nil {
-				*field(c) = v
-			}
-			return err
-		}}
-}
-
-// params lists the editable hyperparameters in the order they are shown.
-// Ranges repeat Config.Validate's so that the message names this field;
-// Validate still runs after every change as the final word.
-var params = []param{
-	floatParam("lr_g", "Generator learning rate", true,
-		func(c *training.Config) *float64 { return &c.LearnRateG }, func(v float64) bool { return v > 0 && v <= 1 }, "a value above 0 and at most 1, e.g. 0.001"),
-	floatParam("lr_d", "Discriminator learning rate", true,
-		func(c *training.Config) *float64 { return &c.LearnRateD }, func(v float64) bool { return v > 0 && v <= 1 }, "a value above 0 and at most 1, e.g. 0.001"),
-	floatParam("beta1", "Adam β1", false,
-		func(c *training.Config) *float64 { return &c.Beta1 }, func(v float64) bool { return v >= 0 && v < 1 }, "0 up to (not including) 1"),
-	intParam("batch", "Batch size", func(c *training.Config) *int { return &c.BatchSize }, 1, 4096),
-	intParam("epochs", "Epochs", func(c *training.Config) *int { return &c.Epochs }, 1, 100000),
-	intParam("noise", "Noise size", func(c *training.Config) *int { return &c.Model.NoiseSize }, 1, 4096),
-	{key: "width", label: "Width",
-		get: func(c *training.Config) string { return strconv.Itoa(c.Model.Width) },
-		set: func(c *training.Config, s string) error {
-			v, err := parseInt(s, "Width", 4, 2048)
-			if err == nil && v%4 != 0 {
-				err = fmt.Errorf("Width %d must be a multiple of 4 (e.g. %d)", v, v/4*4+4)
-			}
-			if err == nil {
-				c.Model.Width = v
-			}
-			return err
-		}},
-	float32Param("alpha", "LeakyReLU α", func(c *training.Config) *float32 { return &c.Model.Alpha },
-		func(v float64) bool { return v >= 0 && v < 1 }, "0 up to (not including) 1"),
-	float32Param("keep", "Dropout keep probability", func(c *training.Config) *float32 { return &c.Model.KeepProb },
-		func(v float64) bool { return v > 0 && v <= 1 }, "a value above 0 and at most 1"),
-	float32Param("smooth", "Label smoothing", func(c *training.Config) *float32 { return &c.LabelSmoothing },
-		func(v float64) bool { return v >= 0 && v < 1 }, "0 up to (not including) 1"),
-	intParam("sample", "Sample interval", func(c *training.Config) *int { return &c.SampleEvery }, 1, 1000000),
-	{key: "seed", label: "Seed",
+	return append(out, param{key: "seed", label: "Seed",
 		get: func(c *training.Config) string { return strconv.FormatUint(c.Seed, 10) },
 		set: func(c *training.Config, s string) error {
 			v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
@@ -123,7 +62,7 @@ var params = []param{
 			}
 			c.Seed = v
 			return nil
-		}},
+		}})
 }
 
 // applyParam parses text into a copy of c and validates the whole config;
@@ -148,4 +87,23 @@ func paramByKey(key string) (param, bool) {
 		}
 	}
 	return param{}, false
+}
+
+func parseInt(s, what string, lo, hi int) (int, error) {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%s must be a whole number from %d to %d", what, lo, hi)
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("%s %d is out of range: use %d to %d", what, v, lo, hi)
+	}
+	return v, nil
+}
+
+// capitalised starts err's message with a capital, as the panel's messages
+// do (the table's read well inside a sentence of the command line's).
+func capitalised(err error) error {
+	msg := err.Error()
+	r, n := utf8.DecodeRuneInString(msg)
+	return errors.New(string(unicode.ToUpper(r)) + msg[n:])
 }

@@ -57,6 +57,8 @@ type setupView struct {
 	strip       *canvas.Image
 	dataInfo    *widget.Label
 	entries     map[string]*widget.Entry
+	sliders     map[string]*widget.Slider
+	ratesSeen   int // History.Rates version the learning rates show
 	errLabel    *widget.Label
 	filling     bool // set while the panel is refilled from the config
 	lastChoice  string
@@ -64,7 +66,7 @@ type setupView struct {
 }
 
 func newSetupView(s *Studio) *setupView {
-	v := &setupView{s: s, entries: map[string]*widget.Entry{}}
+	v := &setupView{s: s, entries: map[string]*widget.Entry{}, sliders: map[string]*widget.Slider{}}
 
 	v.preset = widget.NewSelect(training.Presets(), func(name string) {
 		if v.filling {
@@ -113,31 +115,9 @@ func newSetupView(s *Studio) *setupView {
 	v.dataInfo.Wrapping = fyne.TextWrapWord
 	v.dataInfo.TextStyle.Italic = true
 
-	form := container.New(layout.NewFormLayout())
+	form := container.NewVBox()
 	for _, p := range params {
-		p := p
-		e := widget.NewEntry()
-		e.Validator = func(text string) error {
-			c := s.cfg
-			return applyParam(&c, p, text)
-		}
-		e.OnChanged = func(text string) {
-			if v.filling {
-				return
-			}
-			err := applyParam(&s.cfg, p, text)
-			v.showError(err)
-			if err != nil {
-				return // refused: the config keeps its last valid value
-			}
-			v.customised()
-			s.paramChanged(p)
-		}
-		v.entries[p.key] = e
-		lbl := widget.NewLabel(p.label)
-		lbl.TextStyle.Bold = p.live
-		form.Add(lbl)
-		form.Add(e)
+		form.Add(v.paramRow(p))
 	}
 	v.errLabel = widget.NewLabel("")
 	v.errLabel.Importance = widget.DangerImportance
@@ -153,7 +133,7 @@ func newSetupView(s *Studio) *setupView {
 		heading("Hyperparameters"),
 		v.errLabel,
 		form,
-		hint("Bold values can change while training runs; the others are locked until it stops."),
+		hint("Bold values can change while training runs: release the slider, or press Enter in the box, to apply. The others are locked until it stops."),
 	)
 	return v
 }
@@ -173,9 +153,104 @@ func (v *setupView) fill() {
 	v.showClasses(c.Data.Classes)
 	v.showDataControls()
 	for _, p := range params {
-		e := v.entries[p.key]
-		e.SetText(p.get(c))
-		e.SetValidationError(nil)
+		v.showParam(p)
+	}
+}
+
+// paramRow is one hyperparameter: its label and a box for an exact value
+// on one line, its slider below. While a run goes, a live value applies
+// when the slider is released or Enter is pressed, never halfway through
+// typing; before it, every valid edit applies at once.
+func (v *setupView) paramRow(p param) fyne.CanvasObject {
+	e := widget.NewEntry()
+	e.Validator = func(text string) error {
+		c := v.s.cfg
+		return applyParam(&c, p, text)
+	}
+	e.OnChanged = func(text string) {
+		if v.filling {
+			return
+		}
+		if st := v.s.state(); p.live && (st.running || st.paused) {
+			return // applies on Enter
+		}
+		v.apply(p, text)
+	}
+	e.OnSubmitted = func(text string) { v.apply(p, text) }
+	v.entries[p.key] = e
+	label := p.label
+	if p.hp != nil && p.hp.Unit != "" {
+		label += " (" + p.hp.Unit + ")"
+	}
+	lbl := widget.NewLabel(label)
+	lbl.TextStyle.Bold = p.live
+	box := container.NewGridWrap(fyne.NewSize(96, e.MinSize().Height), e)
+	row := container.NewBorder(nil, nil, nil, box, lbl)
+	if p.hp == nil {
+		return row
+	}
+	h := *p.hp
+	pos := h.Positions()
+	sl := widget.NewSlider(0, float64(len(pos)-1))
+	sl.Step = 1
+	// Dragging shows each stop's value in the box; releasing applies it.
+	sl.OnChanged = func(i float64) {
+		if !v.filling {
+			e.SetText(h.Format(pos[int(i)]))
+		}
+	}
+	sl.OnChangeEnded = func(i float64) {
+		if !v.filling {
+			v.apply(p, h.Format(pos[int(i)]))
+		}
+	}
+	v.sliders[p.key] = sl
+	return container.NewVBox(row, sl)
+}
+
+// apply makes text the value of p (see applyParam) and passes a live
+// change to the run.
+func (v *setupView) apply(p param, text string) {
+	err := applyParam(&v.s.cfg, p, text)
+	v.showError(err)
+	if err != nil {
+		return // refused: the config keeps its last valid value
+	}
+	v.customised()
+	v.showParam(p)
+	v.s.paramChanged(p)
+}
+
+// showParam shows p's value in the config in its box and slider.
+func (v *setupView) showParam(p param) {
+	was := v.filling
+	v.filling = true
+	defer func() { v.filling = was }()
+	text := p.get(&v.s.cfg)
+	if e := v.entries[p.key]; e.Text != text {
+		e.SetText(text)
+	}
+	e := v.entries[p.key]
+	e.SetValidationError(nil)
+	if sl := v.sliders[p.key]; sl != nil {
+		sl.SetValue(float64(p.hp.Nearest(p.hp.Get(v.s.cfg))))
+	}
+}
+
+// followRates shows the learning rates the trainer reported last (a live
+// change taking effect, a rollback halving them), so that the next edit of
+// one rate keeps the other as the trainer has it.
+func (v *setupView) followRates() {
+	r, version := v.s.hist.Rates()
+	if version == v.ratesSeen {
+		return
+	}
+	v.ratesSeen = version
+	v.s.cfg.LearnRateG, v.s.cfg.LearnRateD = r.G, r.D
+	for _, p := range params {
+		if p.live {
+			v.showParam(p)
+		}
 	}
 }
 
@@ -344,10 +419,10 @@ func (v *setupView) lock(running bool) {
 		v.class.Enable()
 	}
 	for _, p := range params {
-		if running && !p.live {
-			v.entries[p.key].Disable()
-		} else {
-			v.entries[p.key].Enable()
+		on := !running || p.live
+		setEnabled(v.entries[p.key], on)
+		if sl := v.sliders[p.key]; sl != nil {
+			setEnabled(sl, on)
 		}
 	}
 }

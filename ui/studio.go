@@ -494,6 +494,7 @@ func (s *Studio) watch(eng Engine, sub *events.Subscription, stop chan struct{})
 
 // refreshRun redraws every view from the history (UI thread).
 func (s *Studio) refreshRun() {
+	s.setup.followRates()
 	s.run.refresh()
 	s.samples.refresh()
 	s.curves.refresh()

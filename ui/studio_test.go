@@ -105,6 +105,17 @@ func (h *harness) set(key, text string) {
 	h.ui(func() { h.s.setup.entries[key].SetText(text) })
 }
 
+// submit types text into the entry of a hyperparameter and presses Enter,
+// which is what applies a live value while a run goes.
+func (h *harness) submit(key, text string) {
+	h.t.Helper()
+	h.ui(func() {
+		e := h.s.setup.entries[key]
+		e.SetText(text)
+		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	})
+}
+
 // shownStep is the step count in the progress bar's text. The caller
 // holds the UI lock (waitFor's conditions do).
 func (h *harness) shownStep() int {
@@ -130,7 +141,7 @@ func (h *harness) startTiny(every int) {
 // metricsSamples samples every metricsEvery steps (0: off).
 func (h *harness) startTinyMetrics(every, metricsEvery, metricsSamples int) {
 	h.t.Helper()
-	for k, v := range map[string]string{"width": "8", "noise": "8", "batch": "16", "epochs": "100", "sample": strconv.Itoa(every)} {
+	for k, v := range map[string]string{"model.width": "8", "model.noise_size": "8", "batch_size": "16", "epochs": "100", "sample_every": strconv.Itoa(every)} {
 		h.set(k, v)
 	}
 	h.ui(func() { h.s.cfg.MetricsEvery, h.s.cfg.MetricsSamples = metricsEvery, metricsSamples })
@@ -177,7 +188,7 @@ func TestPresetFillsControls(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want, _ := training.Preset(name)
 			// Disturb a control first, so that the preset must refill it.
-			h.set("width", "12")
+			h.set("model.width", "12")
 			h.ui(func() { h.s.setup.preset.SetSelected(name) })
 			h.ui(func() {
 				for _, p := range params {
@@ -199,19 +210,19 @@ func TestPresetFillsControls(t *testing.T) {
 func TestInvalidEntryShowsMessage(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	for _, c := range []struct{ key, text, want string }{
-		{"batch", "0", "Batch size 0 is out of range"},
-		{"batch", "many", "Batch size must be a whole number"},
-		{"lr_g", "-0.1", "Generator learning rate -0.1 is out of range"},
-		{"lr_d", "abc", "Discriminator learning rate must be a number"},
+		{"batch_size", "0", "Batch size 0 is out of range"},
+		{"batch_size", "many", "Batch size must be a number"},
+		{"learn_rate_g", "-0.1", "Generator learning rate -0.1 is out of range"},
+		{"learn_rate_d", "abc", "Discriminator learning rate must be a number"},
 		{"beta1", "1", "Adam β1 1 is out of range"},
-		{"width", "10", "multiple of 4"},
-		{"keep", "0", "Dropout keep probability 0 is out of range"},
-		{"smooth", "1.5", "Label smoothing 1.5 is out of range"},
+		{"model.width", "10", "multiple of 4"},
+		{"model.dropout_keep_prob", "0", "Dropout keep probability 0 is out of range"},
+		{"label_smoothing", "1.5", "Label smoothing 1.5 is out of range"},
 		{"epochs", "0", "Epochs 0 is out of range"},
-		{"sample", "0", "Sample interval 0 is out of range"},
+		{"sample_every", "0", "Sample interval 0 is out of range"},
 		{"seed", "-1", "Seed must be a whole number"},
-		{"noise", "0", "Noise size 0 is out of range"},
-		{"alpha", "2", "LeakyReLU α 2 is out of range"},
+		{"model.noise_size", "0", "Noise size 0 is out of range"},
+		{"model.leaky_relu_alpha", "2", "LeakyReLU α 2 is out of range"},
 	} {
 		t.Run(c.key+"="+c.text, func(t *testing.T) {
 			var before training.Config
@@ -256,10 +267,10 @@ func TestStartMakesGridChange(t *testing.T) {
 		t.Errorf("grid is %v, want a 5×5 grid of 28×28 samples", b)
 	}
 	h.ui(func() {
-		if h.s.setup.entries["batch"].Disabled() == false || h.s.setup.preset.Disabled() == false {
+		if h.s.setup.entries["batch_size"].Disabled() == false || h.s.setup.preset.Disabled() == false {
 			t.Error("batch size and preset should be locked while the run trains")
 		}
-		if h.s.setup.entries["lr_g"].Disabled() {
+		if h.s.setup.entries["learn_rate_g"].Disabled() {
 			t.Error("the learning rate should stay editable while the run trains")
 		}
 	})
@@ -269,7 +280,7 @@ func TestStartMakesGridChange(t *testing.T) {
 func TestLearningRateChangesLive(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	h.startTiny(1000)
-	h.set("lr_g", "0.0005")
+	h.submit("learn_rate_g", "0.0005")
 	h.waitFor("the trainer to take the new rate", 10*time.Second, func() bool {
 		return h.s.engine().Config().LearnRateG == 0.0005
 	})
@@ -508,8 +519,8 @@ func TestOpenRunAndWalk(t *testing.T) {
 		t.Errorf("opened run has %d grids, want %d", got, grids)
 	}
 	o.ui(func() {
-		if o.s.setup.entries["width"].Text != "8" {
-			t.Errorf("set-up shows width %q, not the run's 8", o.s.setup.entries["width"].Text)
+		if o.s.setup.entries["model.width"].Text != "8" {
+			t.Errorf("set-up shows width %q, not the run's 8", o.s.setup.entries["model.width"].Text)
 		}
 		if o.s.run.cont.Disabled() {
 			t.Error("Continue is disabled for an opened run")
@@ -550,8 +561,8 @@ func TestOpenRunAndWalk(t *testing.T) {
 		return c.s.sampler() != nil && c.s.hist.NumGrids() == 1 && c.s.samples.shown == 0
 	})
 	c.ui(func() {
-		if c.s.setup.entries["width"].Text != "8" {
-			t.Errorf("set-up shows width %q, not the checkpoint's 8", c.s.setup.entries["width"].Text)
+		if c.s.setup.entries["model.width"].Text != "8" {
+			t.Errorf("set-up shows width %q, not the checkpoint's 8", c.s.setup.entries["model.width"].Text)
 		}
 	})
 }
@@ -668,7 +679,7 @@ func TestContinueFollowsResumeRules(t *testing.T) {
 	dir := h.s.hist.RunDir()
 	h.waitFor("the save in the progress line", 10*time.Second, func() bool { return strings.Contains(h.s.run.info.Text, "· saved ") })
 
-	h.set("batch", "32")
+	h.set("batch_size", "32")
 	h.ui(func() { test.Tap(h.s.run.cont) })
 	h.waitFor("the refusal", time.Minute, func() bool { return strings.Contains(h.s.status.Text, "batch_size cannot change") })
 	h.ui(func() {
@@ -677,7 +688,7 @@ func TestContinueFollowsResumeRules(t *testing.T) {
 		}
 	})
 
-	h.set("batch", "16")
+	h.set("batch_size", "16")
 	h.set("epochs", "200")
 	h.ui(func() { test.Tap(h.s.run.cont) })
 	h.waitFor("training again", time.Minute, func() bool { return h.s.run.phase.Text == "Training" })

@@ -29,6 +29,16 @@ type Step struct {
 	ImagesPerSec float64
 	ETA          time.Duration
 	Time         time.Time
+	// LearnRateG and LearnRateD are the rates this step's updates used.
+	LearnRateG, LearnRateD float64
+}
+
+// Rates reports the learning rates the run uses from Step on: after a live
+// change, and after a rollback halved them. Why says which.
+type Rates struct {
+	Step int
+	G, D float64
+	Why  string
 }
 
 // Grid is a preview: the generator's samples of the run's fixed noise batch,
@@ -112,6 +122,7 @@ func (Grid) isEvent()       {}
 func (State) isEvent()      {}
 func (Checkpoint) isEvent() {}
 func (Metrics) isEvent()    {}
+func (Rates) isEvent()      {}
 
 // Bus fans events out to any number of subscribers without ever blocking
 // the publisher.
