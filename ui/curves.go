@@ -219,19 +219,27 @@ func (stepTicks) Ticks(min, max float64) []plot.Tick {
 
 // drawCurves draws the loss plot above the D-output plot on c.
 func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
-	plots := [][]*plot.Plot{
-		{curvePlot("Losses (smoothed)", "loss", cs[0:2], lossSeries, fg)},
-		{curvePlot("Discriminator outputs (smoothed)", "mean D", cs[2:4], probSeries, fg)},
-	}
-	plots[1][0].Y.Min, plots[1][0].Y.Max = 0, 1
-	each := (c.Max.Y - c.Min.Y) / 2
-	for i, ss := range [][]series{lossSeries, probSeries} {
-		makeLegendRoom(plots[i][0], len(ss), each)
-	}
+	losses := curvePlot("Losses (smoothed)", "loss", cs[0:2], lossSeries, fg)
+	outputs := curvePlot("Discriminator outputs (smoothed)", "mean D", cs[2:4], probSeries, fg)
+	outputs.Y.Min, outputs.Y.Max = 0, 1
+	// Stacked, unless the panel is so wide and low (a small screen) that
+	// stacking would leave each plot a sliver: then side by side.
+	w, h := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
+	plots := [][]*plot.Plot{{losses}, {outputs}}
 	t := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(6)}
+	each := h / 2
+	if w > 2.2*h {
+		plots = [][]*plot.Plot{{losses, outputs}}
+		t.Rows, t.Cols, t.PadX = 1, 2, vg.Points(8)
+		each = h
+	}
+	makeLegendRoom(losses, len(lossSeries), each)
+	makeLegendRoom(outputs, len(probSeries), each)
 	canvases := plot.Align(plots, t, c)
 	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
+		for j := range plots[i] {
+			plots[i][j].Draw(canvases[i][j])
+		}
 	}
 }
 
