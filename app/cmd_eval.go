@@ -129,7 +129,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 	switch {
 	case gen != nil:
-		imgs, err := gen.Sample(*n, *seed)
+		imgs, err := gen.Sample(*n, *seed, 1)
 		if err != nil {
 			return fail(1, err)
 		}
@@ -380,7 +380,7 @@ func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n
 			fmt.Fprintf(stderr, "ganstudio eval: %s was trained on %s, not %s\n", c, describeData(cfg.Data), mon.Dataset())
 			return 1
 		}
-		imgs, err := gen.Sample(n, seed)
+		imgs, err := gen.Sample(n, seed, 1)
 		if err != nil {
 			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
 			return 1

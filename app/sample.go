@@ -20,6 +20,7 @@ func sampleCommand(args []string, stdout, stderr io.Writer) int {
 	n := fs.Int("n", 25, "number of samples")
 	out := fs.String("out", "", "a .png file for one grid, or a folder for one PNG per sample")
 	seed := fs.Uint64("seed", 1, "noise seed")
+	psi := fs.Float64("psi", 1, "truncation ψ, 0 to 1: 1 samples the training noise, smaller values pull samples toward the mean (more typical, less varied)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -34,12 +35,14 @@ func sampleCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(2, "--out PATH is required (a .png file or a folder)")
 	case *n < 1 || *n > 100000:
 		return fail(2, "--n %d is out of range: use 1 to 100000", *n)
+	case !(*psi >= 0 && *psi <= 1):
+		return fail(2, "--psi %g is out of range: use 0 to 1 (1: no truncation)", *psi)
 	}
 	gen, _, err := training.LoadGenerator(*ckpt)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	imgs, err := gen.Sample(*n, *seed)
+	imgs, err := gen.Sample(*n, *seed, *psi)
 	if err != nil {
 		return fail(1, "%v", err)
 	}

@@ -16,6 +16,7 @@ type GAN struct {
 	D      *Discriminator
 
 	samplers map[int]*sampler
+	judges   map[int]*judge
 }
 
 // New creates a GAN with initial weights drawn from a generator seeded
@@ -25,7 +26,7 @@ func New(cfg Config, seed uint64) (*GAN, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6574)) // a stream of its own: weights do not move when dropout draws change
-	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[int]*sampler)}, nil
+	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[int]*sampler), judges: make(map[int]*judge)}, nil
 }
 
 // Step holds the two compiled graphs of one training iteration at a fixed
@@ -175,4 +176,47 @@ func (gan *GAN) Generate(noise []float32) ([]float32, error) {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	return append([]float32(nil), s.out.Value().Data().([]float32)...), nil
+}
+
+// judge is an inference graph of the discriminator at one batch size.
+type judge struct {
+	images *tensor.Dense
+	logits *G.Node
+	m      G.VM
+}
+
+// Judge runs the discriminator in inference mode on images (NCHW in
+// [−1, 1], a whole number of images) and returns D's verdict on each: the
+// probability it gives that the image is real.
+//
+// Judge shares weights with training: callers serialise it with training
+// steps.
+func (gan *GAN) Judge(images []float32) ([]float32, error) {
+	c := gan.Config
+	size := c.Channels * c.ImageSize * c.ImageSize
+	if len(images) == 0 || len(images)%size != 0 {
+		return nil, fmt.Errorf("judge: %d values is not a whole number of %d×%d×%d images", len(images), c.Channels, c.ImageSize, c.ImageSize)
+	}
+	n := len(images) / size
+	j, ok := gan.judges[n]
+	if !ok {
+		j = &judge{images: tensor.New(tensor.WithShape(n, c.Channels, c.ImageSize, c.ImageSize), tensor.Of(tensor.Float32))}
+		b := newBuilder(c, false, nil)
+		j.logits = gan.D.build(b, b.Input("x", j.images))
+		j.m = b.Machine(j.logits)
+		if err := b.Err(); err != nil {
+			return nil, fmt.Errorf("build judge: %w", err)
+		}
+		gan.judges[n] = j
+	}
+	copy(j.images.Data().([]float32), images)
+	if err := run(j.m); err != nil {
+		return nil, fmt.Errorf("judge: %w", err)
+	}
+	logits := j.logits.Value().Data().([]float32)
+	out := make([]float32, n)
+	for i, x := range logits {
+		out[i] = float32(1 / (1 + math.Exp(-float64(x))))
+	}
+	return out, nil
 }

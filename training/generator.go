@@ -17,6 +17,46 @@ type Generator struct {
 	mu           sync.Mutex
 	gan          *model.GAN
 	previewNoise []float32 // PreviewSamples × NoiseSize, fixed for the run
+	// realSeen holds real images of the newest batch, for D's verdict on
+	// them beside its verdict on the grid; nil for a generator loaded
+	// from a checkpoint, which has no data set.
+	realSeen []float32
+}
+
+// Noise chooses the noise a preview grid is drawn from.
+type Noise struct {
+	// Psi truncates the noise distribution, uniform on [−1, 1) in
+	// training, to [−Psi, Psi): each noise vector is pulled toward the
+	// mean, trading variety for typical-looking samples. 1 is the
+	// training distribution; 0 gives every cell the mean vector.
+	Psi float64
+	// Fresh draws new noise from Seed instead of the run's fixed preview
+	// noise, to see more of what the generator makes.
+	Fresh bool
+	Seed  uint64
+}
+
+// TrainingNoise is the fixed preview noise, untruncated: the grids a run
+// saves.
+var TrainingNoise = Noise{Psi: 1}
+
+// Check reports a ψ outside [0, 1].
+func (n Noise) Check() error {
+	if !(n.Psi >= 0 && n.Psi <= 1) {
+		return fmt.Errorf("truncation ψ %g is outside 0 to 1: 1 is the training noise, smaller values pull samples toward the mean", n.Psi)
+	}
+	return nil
+}
+
+// Preview is a 5×5 grid of samples with the discriminator's verdicts.
+type Preview struct {
+	Image *image.NRGBA
+	// Fake is D(G(z)) for each cell, row by row: the probability D gives
+	// that the cell is a real image.
+	Fake []float32
+	// Real is D(x) on real images of the newest training batch; nil when
+	// there is no data set (a generator loaded from a checkpoint).
+	Real []float32
 }
 
 // LoadGenerator reads the generator of a checkpoint file, with the run's
@@ -55,20 +95,67 @@ func (g *Generator) restoreNoise(f *checkpoint.File) error {
 	return nil
 }
 
-// Grid samples the fixed preview noise in inference mode and returns the
-// 5×5 grid. It is safe to call while training runs.
-func (g *Generator) Grid() (*image.NRGBA, error) {
-	imgs, err := g.generate(g.previewNoise)
-	if err != nil {
-		return nil, err
+// Grid draws the 5×5 preview grid from noise in inference mode, with D's
+// verdicts on it and on real images. It is safe to call while training
+// runs.
+func (g *Generator) Grid(noise Noise) (Preview, error) {
+	if err := noise.Check(); err != nil {
+		return Preview{}, err
 	}
-	return GridImage(imgs, 5), nil
+	z := g.previewNoise
+	if noise.Fresh {
+		z = drawNoise(rand.NewPCG(noise.Seed, 0x73616d70), len(z))
+	}
+	z = truncate(z, noise.Psi)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out, err := g.gan.Generate(z)
+	if err != nil {
+		return Preview{}, err
+	}
+	p := Preview{}
+	if p.Fake, err = g.gan.Judge(out); err != nil {
+		return Preview{}, err
+	}
+	if g.realSeen != nil {
+		if p.Real, err = g.gan.Judge(g.realSeen); err != nil {
+			return Preview{}, err
+		}
+	}
+	m := g.gan.Config
+	p.Image = GridImage(ToImages(out, PreviewSamples, m.Channels, m.ImageSize), 5)
+	return p, nil
 }
 
-// Sample returns n new samples from noise seeded with seed.
-func (g *Generator) Sample(n int, seed uint64) ([]*image.NRGBA, error) {
+// truncate returns z scaled by psi (z itself when psi is 1): uniform noise
+// on [−1, 1) becomes uniform on [−psi, psi).
+func truncate(z []float32, psi float64) []float32 {
+	if psi == 1 {
+		return z
+	}
+	out := make([]float32, len(z))
+	for i, v := range z {
+		out[i] = float32(float64(v) * psi)
+	}
+	return out
+}
+
+func drawNoise(src *rand.PCG, n int) []float32 {
+	z := make([]float32, n)
+	for i := range z {
+		z[i] = float32(uniform(src))
+	}
+	return z
+}
+
+// Sample returns n new samples from noise seeded with seed and truncated
+// by psi (1: the training distribution; see Noise).
+func (g *Generator) Sample(n int, seed uint64, psi float64) ([]*image.NRGBA, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("sample count %d: ask for at least one image", n)
+	}
+	if err := (Noise{Psi: psi}).Check(); err != nil {
+		return nil, err
 	}
 	src := rand.NewPCG(seed, 0x73616d70)
 	nz := g.gan.Config.NoiseSize
@@ -80,11 +167,7 @@ func (g *Generator) Sample(n int, seed uint64) ([]*image.NRGBA, error) {
 	const chunk = PreviewSamples
 	for len(out) < n {
 		k := min(chunk, n-len(out))
-		noise := make([]float32, k*nz)
-		for i := range noise {
-			noise[i] = float32(uniform(src))
-		}
-		imgs, err := g.generate(noise)
+		imgs, err := g.generate(truncate(drawNoise(src, k*nz), psi))
 		if err != nil {
 			return nil, err
 		}

@@ -73,12 +73,12 @@ func TestGeneratorLearnsDigits(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 400
-	before, err := tr.Sample(n, 7)
+	before, err := tr.Sample(n, 7, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	runToEnd(t, tr)
-	after, err := tr.Sample(n, 7)
+	after, err := tr.Sample(n, 7, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@ import (
 	"github.com/ganstudio/ganstudio/training/metrics"
 )
 
-const metricsFile = "metrics.csv"
+// MetricsFile is the CSV in a run folder where the sample-quality
+// measurements go, one row per measurement (see ReadMetrics).
+const MetricsFile = "metrics.csv"
 
 // metricsSeed fixes the noise of the measured samples, so that the
 // numbers of one run change only because the generator does.
@@ -50,7 +52,7 @@ func (t *Trainer) startMonitor() *monitor {
 		t.bus.Publish(events.Metrics{Unavailable: metrics.NoClassifierMessage(name)})
 		return m
 	}
-	f, err := openMetricsFile(filepath.Join(t.files.dir, metricsFile), t.StepsDone())
+	f, err := openMetricsFile(filepath.Join(t.files.dir, MetricsFile), t.StepsDone())
 	if err != nil {
 		t.warn(t.StepsDone(), err)
 		return m
@@ -102,7 +104,7 @@ func (m *monitor) evaluate(step int) {
 		m.busy = false
 		m.mu.Unlock()
 	}()
-	imgs, err := m.t.Sample(m.t.cfg.MetricsSamples, metricsSeed)
+	imgs, err := m.t.Sample(m.t.cfg.MetricsSamples, metricsSeed, 1)
 	if err != nil {
 		m.t.warn(step, fmt.Errorf("metrics: %w", err))
 		return

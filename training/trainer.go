@@ -46,6 +46,7 @@ type Trainer struct {
 	wake     *sync.Cond
 	started  bool
 	paused   bool
+	stepping int // iterations a paused run may still do (Step)
 	stopping bool
 	saved    int // step of the last checkpoint written, −1 before the first
 
@@ -181,10 +182,27 @@ func (t *Trainer) Resume() {
 	t.ctl.Lock()
 	defer t.ctl.Unlock()
 	if t.paused {
-		t.paused = false
+		t.paused, t.stepping = false, 0
 		t.wake.Broadcast()
 		t.report(events.State{Phase: events.Running, Step: t.StepsDone(), Message: "running"})
 	}
+}
+
+// Step runs exactly one iteration of a paused run and pauses again, so
+// that its effect on the losses, the grid and D's verdicts can be seen
+// one update at a time. A grid follows the step whatever SampleEvery says.
+func (t *Trainer) Step() error {
+	t.ctl.Lock()
+	defer t.ctl.Unlock()
+	switch {
+	case !t.started || t.stopping:
+		return errors.New("the run is not going: start or continue it, then pause it to step")
+	case !t.paused:
+		return errors.New("the run is training: pause it first, then step one iteration at a time")
+	}
+	t.stepping++
+	t.wake.Broadcast()
+	return nil
 }
 
 // Stop ends the run after the current iteration, saves a checkpoint and
@@ -231,14 +249,19 @@ func (t *Trainer) SetLearningRates(g, d float64) error {
 	return nil
 }
 
-// waitTurn blocks while paused; it reports false when the run must stop.
-func (t *Trainer) waitTurn() (lrG, lrD float64, ok bool) {
+// waitTurn blocks while paused and no Step is asked for; it reports false
+// when the run must stop, and stepped when this turn is a single Step.
+func (t *Trainer) waitTurn() (lrG, lrD float64, stepped, ok bool) {
 	t.ctl.Lock()
 	defer t.ctl.Unlock()
-	for t.paused && !t.stopping {
+	for t.paused && t.stepping == 0 && !t.stopping {
 		t.wake.Wait()
 	}
-	return t.cfg.LearnRateG, t.cfg.LearnRateD, !t.stopping
+	if t.paused && t.stepping > 0 {
+		t.stepping--
+		stepped = true
+	}
+	return t.cfg.LearnRateG, t.cfg.LearnRateD, stepped, !t.stopping
 }
 
 func (t *Trainer) loop() {
@@ -271,7 +294,7 @@ func (t *Trainer) train() error {
 	var order []int
 	orderEpoch := -1
 	for t.StepsDone() < total {
-		lrG, lrD, ok := t.waitTurn()
+		lrG, lrD, stepped, ok := t.waitTurn()
 		if !ok {
 			break
 		}
@@ -302,7 +325,7 @@ func (t *Trainer) train() error {
 			t.warn(s.Step, err)
 		}
 		mon.step(s)
-		if s.Step%t.cfg.SampleEvery == 0 || s.Step == total {
+		if s.Step%t.cfg.SampleEvery == 0 || s.Step == total || stepped {
 			t.publishGrid(s.Step)
 		}
 		t.finishSave(false)
@@ -468,6 +491,13 @@ func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 	if err != nil {
 		return events.Step{}, fmt.Errorf("step %d: %w", t.done+1, err)
 	}
+	if t.realSeen == nil {
+		// Up to 64 real images: enough for a histogram of D's verdicts,
+		// cheap to judge beside the grid.
+		img := len(t.step.Real()) / t.step.Batch()
+		t.realSeen = make([]float32, min(t.step.Batch(), 64)*img)
+	}
+	copy(t.realSeen, t.step.Real())
 
 	t.done++
 	return events.Step{Step: t.done, DLoss: dLoss, GLoss: gLoss, DReal: dReal, DFake: dFake, LearnRateG: lrG, LearnRateD: lrD}, nil
@@ -505,15 +535,15 @@ func (t *Trainer) notice(step int, msg string) {
 }
 
 func (t *Trainer) publishGrid(step int) {
-	img, err := t.Grid()
+	p, err := t.Grid(TrainingNoise)
 	if err != nil {
 		t.warn(step, err)
 		return
 	}
-	if err := t.files.writeGrid(step, img); err != nil {
+	if err := t.files.writeGrid(step, p.Image); err != nil {
 		t.warn(step, err)
 	}
-	t.bus.Publish(events.Grid{Step: step, Image: img})
+	t.bus.Publish(events.Grid{Step: step, Image: p.Image, Fake: p.Fake, Real: p.Real})
 }
 
 // checkpoint saves one to the run directory and waits for it; on failure

@@ -1,6 +1,7 @@
 package training
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -298,7 +299,7 @@ func TestSampleAndInterpolate(t *testing.T) {
 	data := realMNIST(t)
 	tr := mustNew(t, tinyConfig(t, 5), data)
 	runToEnd(t, tr)
-	imgs, err := tr.Sample(7, 3)
+	imgs, err := tr.Sample(7, 3, 1)
 	if err != nil || len(imgs) != 7 {
 		t.Fatalf("Sample = %d images, %v", len(imgs), err)
 	}
@@ -306,7 +307,11 @@ func TestSampleAndInterpolate(t *testing.T) {
 	if err != nil || len(walk) != 6 {
 		t.Fatalf("Interpolate = %d images, %v", len(walk), err)
 	}
-	grid, _ := tr.Grid()
+	preview, err := tr.Grid(TrainingNoise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid := preview.Image
 	// The walk's ends are the grid's first and last cells.
 	for i, cell := range []struct{ x, y, img int }{{0, 0, 0}, {4 * 29, 4 * 29, 5}} {
 		for y := 0; y < 28; y++ {
@@ -343,10 +348,10 @@ func TestSampleWhileTraining(t *testing.T) {
 			return
 		default:
 		}
-		if _, err := tr.Grid(); err != nil {
+		if _, err := tr.Grid(Noise{Psi: 0.5, Fresh: true, Seed: uint64(grids)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tr.Sample(3, uint64(grids)); err != nil {
+		if _, err := tr.Sample(3, uint64(grids), 1); err != nil {
 			t.Fatal(err)
 		}
 		grids++
@@ -482,5 +487,110 @@ func TestConfigReadsAutosaveMinutes(t *testing.T) {
 	}
 	if c.AutosaveSeconds != 600 || c.BatchSize != 64 {
 		t.Fatalf("autosave %gs, batch %d: want 600s and 64", c.AutosaveSeconds, c.BatchSize)
+	}
+}
+
+// TestStepRunsOneIteration is GAN Lab's one-update-at-a-time view: a
+// paused run steps exactly once per Step, and each step brings a grid.
+func TestStepRunsOneIteration(t *testing.T) {
+	tr := mustNew(t, tinyConfig(t, 100000), realMNIST(t))
+	sub := tr.Subscribe()
+	if err := tr.Step(); err == nil {
+		t.Fatal("Step before Start succeeded")
+	}
+	tr.Start()
+	defer tr.Stop()
+	for tr.StepsDone() < 2 {
+		<-sub.Ready()
+		sub.Drain()
+	}
+	if err := tr.Step(); err == nil || !strings.Contains(err.Error(), "pause it first") {
+		t.Fatalf("Step while training: %v, want a request to pause first", err)
+	}
+	tr.Pause()
+	gridAfter := func() int {
+		t.Helper()
+		deadline := time.After(time.Minute)
+		for {
+			select {
+			case <-sub.Ready():
+				for _, e := range sub.Drain() {
+					if g, ok := e.(events.Grid); ok && g.Step%10 != 0 {
+						return g.Step
+					}
+				}
+			case <-deadline:
+				t.Fatal("no grid after Step")
+			}
+		}
+	}
+	for i := 0; i < 3; i++ {
+		before := tr.StepsDone()
+		if err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+		got := gridAfter()
+		time.Sleep(200 * time.Millisecond)
+		// The first Step may follow an iteration that was under way when
+		// Pause came; from then on each Step is exactly one iteration.
+		if done := tr.StepsDone(); done != got || (i > 0 && done != before+1) {
+			t.Fatalf("Step %d: %d steps done before, %d after, grid at %d: want exactly one more", i, before, done, got)
+		}
+	}
+}
+
+// TestPreviewVerdictsAndTruncation checks the lab's view of a run: D's
+// verdict on every cell and on real images, and the truncation ψ.
+func TestPreviewVerdictsAndTruncation(t *testing.T) {
+	tr := mustNew(t, tinyConfig(t, 3), realMNIST(t))
+	before, err := tr.Grid(TrainingNoise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Real != nil {
+		t.Errorf("D's verdict on %d real images before any batch was read", len(before.Real))
+	}
+	runToEnd(t, tr)
+	p, err := tr.Grid(TrainingNoise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Fake) != PreviewSamples || len(p.Real) != 16 {
+		t.Fatalf("verdicts on %d fakes and %d reals, want 25 and a batch of 16", len(p.Fake), len(p.Real))
+	}
+	for _, v := range append(p.Fake, p.Real...) {
+		if !(v > 0 && v < 1) {
+			t.Fatalf("verdict %v is not a probability", v)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		noise Noise
+		same  bool // the same grid as the training noise's
+	}{
+		{"ψ 1 fixed", TrainingNoise, true},
+		{"ψ 0.5 fixed", Noise{Psi: 0.5}, false},
+		{"ψ 1 fresh", Noise{Psi: 1, Fresh: true, Seed: 9}, false},
+	} {
+		q, err := tr.Grid(tc.noise)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := bytes.Equal(q.Image.Pix, p.Image.Pix); same != tc.same {
+			t.Errorf("%s: same grid as the training noise's = %v, want %v", tc.name, same, tc.same)
+		}
+	}
+	// ψ 0 is the mean vector for every sample: identical images.
+	imgs, err := tr.Sample(4, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, img := range imgs {
+		if !bytes.Equal(img.Pix, imgs[0].Pix) {
+			t.Fatalf("ψ 0: sample %d differs from sample 0", i)
+		}
+	}
+	if _, err := tr.Grid(Noise{Psi: 1.5}); err == nil || !strings.Contains(err.Error(), "0 to 1") {
+		t.Errorf("ψ 1.5: %v, want an error naming the range", err)
 	}
 }

@@ -217,10 +217,13 @@ func (stepTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// drawCurves draws the loss plot above the D-output plot on c.
-func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
+// drawCurves draws the loss plot above the D-output plot on c, with the
+// compared runs' curves over them.
+func drawCurves(c draw.Canvas, cs curveSet, others []comparedLines, fg color.Color) {
 	losses := curvePlot("Losses (smoothed)", "loss", cs[0:2], lossSeries, fg)
+	addCompared(losses, others, [2]int{0, 1}, cs[0:2])
 	outputs := curvePlot("Discriminator outputs (smoothed)", "mean D", cs[2:4], probSeries, fg)
+	addCompared(outputs, others, [2]int{2, 3}, cs[2:4])
 	outputs.Y.Min, outputs.Y.Max = 0, 1
 	// Stacked, unless the panel is so wide and low (a small screen) that
 	// stacking would leave each plot a sliver: then side by side.
@@ -233,8 +236,8 @@ func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
 		t.Rows, t.Cols, t.PadX = 1, 2, vg.Points(8)
 		each = h
 	}
-	makeLegendRoom(losses, len(lossSeries), each)
-	makeLegendRoom(outputs, len(probSeries), each)
+	makeLegendRoom(losses, len(lossSeries)+len(others), each)
+	makeLegendRoom(outputs, len(probSeries)+len(others), each)
 	canvases := plot.Align(plots, t, c)
 	for i := range plots {
 		for j := range plots[i] {
@@ -248,8 +251,9 @@ func drawCurves(c draw.Canvas, cs curveSet, fg color.Color) {
 // is crisp when shown at w/scale × h/scale device-independent units).
 func RenderCurves(hist *History, w, h int, scale float32, bg, fg color.Color) image.Image {
 	// One point per four pixels: the EMA is smooth at that scale.
-	cs := hist.curves(min(maxBuckets, max(1, w/4)))
-	return renderImage(w, h, scale, bg, func(c draw.Canvas) { drawCurves(c, cs, fg) })
+	buckets := min(maxBuckets, max(1, w/4))
+	cs, others := hist.curves(buckets), hist.comparedCurves(buckets)
+	return renderImage(w, h, scale, bg, func(c draw.Canvas) { drawCurves(c, cs, others, fg) })
 }
 
 // renderImage runs paint on a canvas of exactly w×h pixels at the given
@@ -273,7 +277,7 @@ func CurvesSVG(hist *History, w, h vg.Length) ([]byte, error) {
 	c := vgsvg.New(w, h)
 	dc := draw.New(c)
 	dc.FillPolygon(color.White, []vg.Point{{X: 0, Y: 0}, {X: w, Y: 0}, {X: w, Y: h}, {X: 0, Y: h}})
-	drawCurves(dc, hist.curves(maxBuckets), color.Black)
+	drawCurves(dc, hist.curves(maxBuckets), hist.comparedCurves(maxBuckets), color.Black)
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return nil, err

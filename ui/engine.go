@@ -16,8 +16,8 @@ import (
 // Sampler draws images from a generator: a running trainer, or one loaded
 // from a checkpoint to look at. *training.Generator satisfies it.
 type Sampler interface {
-	Grid() (*image.NRGBA, error)
-	Sample(n int, seed uint64) ([]*image.NRGBA, error)
+	Grid(noise training.Noise) (training.Preview, error)
+	Sample(n int, seed uint64, psi float64) ([]*image.NRGBA, error)
 	Interpolate(a, b, steps int) ([]*image.NRGBA, error)
 }
 
@@ -31,6 +31,7 @@ type Engine interface {
 	Start() error
 	Pause()
 	Resume()
+	Step() error
 	Stop() error
 	Wait() error
 	SetLearningRates(g, d float64) error

@@ -346,14 +346,14 @@ func (v *exportView) exportSamples() {
 		v.s.setStatus("There is no generator loaded: start or open a run first.")
 		return
 	}
-	k, seed := parseScale(v.scale.Selected), v.s.cfg.Seed
+	k, seed, psi := parseScale(v.scale.Selected), v.s.cfg.Seed, v.s.noise.Psi
 	v.s.chooser.OpenFolder(fmt.Sprintf("Folder for %d new samples", n), func(dir string) {
 		if dir == "" {
 			return
 		}
 		v.s.setStatus("Sampling %d images…", n)
 		go func() {
-			imgs, err := eng.Sample(n, seed)
+			imgs, err := eng.Sample(n, seed, psi)
 			if err == nil {
 				err = ExportSamples(dir, imgs, k)
 			}

@@ -24,6 +24,9 @@ type GridRef struct {
 	Step int
 	Path string
 	img  *image.NRGBA
+	// D's verdicts on the grid's cells and on real images at the same
+	// moment, while the run that made them is attached (not kept on disk).
+	fake, real []float32
 }
 
 // History is the state of the run shown in the window: every step's losses,
@@ -48,11 +51,13 @@ type History struct {
 	// live is a preview the window asked for between the trainer's grids
 	// (see Options.LivePreview); it is shown until a newer grid comes and
 	// is not part of the run's history.
-	live     *image.NRGBA
+	live     training.Preview
 	liveStep int
 	lastGrid time.Time // when the newest grid (either kind) arrived
 
 	quality Quality // sample-quality metrics and the warning shown beside them
+
+	compared []comparedRun // other runs overlaid on the curves
 }
 
 // Reset forgets everything and attaches the history to runDir, whose grids/
@@ -68,7 +73,7 @@ func (h *History) Reset(runDir string) {
 func (h *History) clear(runDir string) {
 	h.steps, h.cols, h.grids, h.ckpts, h.lastSave = nil, curveCols{}, nil, nil, events.Checkpoint{}
 	h.phase, h.pauseErr, h.started, h.message = events.Running, nil, false, ""
-	h.live, h.liveStep, h.lastGrid = nil, 0, time.Time{}
+	h.live, h.liveStep, h.lastGrid = training.Preview{}, 0, time.Time{}
 	h.quality = Quality{}
 	h.runDir = runDir
 	h.version++
@@ -107,10 +112,10 @@ func (h *History) Apply(e events.Event) {
 		if n := len(h.grids); n > 0 && e.Step > h.grids[n-1].Step {
 			h.addMissedGrids(h.grids[n-1].Step, e.Step)
 		}
-		h.addGrid(GridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image})
+		h.addGrid(GridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image, fake: e.Fake, real: e.Real})
 		h.lastGrid = time.Now()
-		if h.live != nil && h.liveStep <= e.Step {
-			h.live = nil
+		if h.live.Image != nil && h.liveStep <= e.Step {
+			h.live = training.Preview{}
 		}
 	case events.State:
 		h.started = true
@@ -156,6 +161,9 @@ func (h *History) addGrid(g GridRef) {
 	if i < len(h.grids) && h.grids[i].Step == g.Step {
 		if g.img != nil {
 			h.grids[i].img = g.img
+		}
+		if g.fake != nil {
+			h.grids[i].fake, h.grids[i].real = g.fake, g.real
 		}
 	} else {
 		h.grids = append(h.grids, GridRef{})
@@ -229,20 +237,20 @@ func (h *History) SetRun(runDir string, steps []events.Step, grids []GridRef, ck
 }
 
 // SetLive records a preview grid of step taken by the window itself.
-func (h *History) SetLive(step int, img *image.NRGBA) {
+func (h *History) SetLive(step int, p training.Preview) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastGrid = time.Now()
 	if n := len(h.grids); n > 0 && h.grids[n-1].Step >= step {
 		return // a saved grid at least as new is already there
 	}
-	h.live, h.liveStep = img, step
+	h.live, h.liveStep = p, step
 	h.version++
 }
 
 // Live returns the window's own preview if it is newer than every saved
-// grid.
-func (h *History) Live() (step int, img *image.NRGBA) {
+// grid (a zero Preview otherwise).
+func (h *History) Live() (step int, p training.Preview) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.liveStep, h.live
@@ -446,4 +454,78 @@ func toNRGBA(m image.Image) *image.NRGBA {
 		}
 	}
 	return out
+}
+
+// VerdictsAt returns D's verdicts on the i-th grid's cells and on real
+// images of the same moment; nil where they were not measured (grids read
+// from a run folder).
+func (h *History) VerdictsAt(i int) (fake, real []float32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i < 0 || i >= len(h.grids) {
+		return nil, nil
+	}
+	return h.grids[i].fake, h.grids[i].real
+}
+
+// Change is what one stretch of training did, between the two newest grids
+// that carry D's verdicts: after a Step, exactly one update.
+type Change struct {
+	From, To         events.Step
+	FakeFrom, FakeTo float64 // mean D(G(z)) over the grid's cells
+	Up, Cells        int     // cells D now judges more real, of Cells
+}
+
+// String puts the change in one line.
+func (c Change) String() string {
+	what := fmt.Sprintf("steps %d → %d", c.From.Step, c.To.Step)
+	if c.To.Step == c.From.Step+1 {
+		what = fmt.Sprintf("one update, step %d → %d", c.From.Step, c.To.Step)
+	}
+	return fmt.Sprintf("%s: D(G(z)) on the grid %.3f → %.3f (%d of %d cells judged more real) · D loss %.3f → %.3f · G loss %.3f → %.3f",
+		what, c.FakeFrom, c.FakeTo, c.Up, c.Cells, c.From.DLoss, c.To.DLoss, c.From.GLoss, c.To.GLoss)
+}
+
+// LastChange returns the change between the two newest grids with verdicts
+// whose steps are both recorded, and false when there are not two.
+func (h *History) LastChange() (Change, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var picked []GridRef
+	for i := len(h.grids) - 1; i >= 0 && len(picked) < 2; i-- {
+		if g := h.grids[i]; len(g.fake) > 0 && g.Step > 0 {
+			picked = append(picked, g)
+		}
+	}
+	if len(picked) < 2 || len(picked[0].fake) != len(picked[1].fake) {
+		return Change{}, false
+	}
+	to, from := picked[0], picked[1]
+	c := Change{Cells: len(to.fake), FakeFrom: mean32(from.fake), FakeTo: mean32(to.fake)}
+	var okFrom, okTo bool
+	c.From, okFrom = h.stepLocked(from.Step)
+	c.To, okTo = h.stepLocked(to.Step)
+	for i := range to.fake {
+		if to.fake[i] > from.fake[i] {
+			c.Up++
+		}
+	}
+	return c, okFrom && okTo
+}
+
+// stepLocked finds the recorded step n (h.mu held).
+func (h *History) stepLocked(n int) (events.Step, bool) {
+	i := sort.Search(len(h.steps), func(i int) bool { return h.steps[i].Step >= n })
+	if i < len(h.steps) && h.steps[i].Step == n {
+		return h.steps[i], true
+	}
+	return events.Step{}, false
+}
+
+func mean32(v []float32) float64 {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x)
+	}
+	return sum / float64(max(len(v), 1))
 }

@@ -1,15 +1,10 @@
 package ui
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	"io"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -32,9 +27,6 @@ import (
 	"github.com/ganstudio/ganstudio/training/metrics"
 )
 
-// metricsFile is the file in a run folder the trainer writes the
-// measurements to (training/monitor.go).
-const metricsFile = "metrics.csv"
 
 // Quality is the sample-quality part of a run's history: the trainer's
 // measurements, or why there are none, and the warnings shown beside them.
@@ -46,6 +38,7 @@ type Quality struct {
 	Unavailable string
 	Points      []events.Metrics // in step order
 	alerts      []alert
+	compared    []comparedLines // other runs' FCD, drawn beside this run's
 }
 
 // alert is a warning of the run shown in the quality area until a
@@ -125,9 +118,12 @@ func (q Quality) clone() Quality {
 
 // Quality returns a copy of the run's sample-quality state.
 func (h *History) Quality() Quality {
+	others := h.comparedCurves(1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.quality.clone()
+	q := h.quality.clone()
+	q.compared = others
+	return q
 }
 
 // SetMetricsPlan records how often the attached run measures its samples
@@ -201,89 +197,6 @@ func classNames(cfg training.Config) []string {
 	return net.Info.Classes
 }
 
-// ReadMetricsCSV reads a run folder's metrics.csv (the trainer's header:
-// step, samples, fcd, score, covered, …, precision, recall, seconds,
-// class_0…class_9) into Metrics events, in step order. classes names the
-// class columns (nil: their numbers). A folder without the file has no
-// measurements and no error.
-func ReadMetricsCSV(dir string, classes []string) ([]events.Metrics, error) {
-	f, err := os.Open(filepath.Join(dir, metricsFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1 // a row cut short by a crash is skipped below
-	header, err := r.Read()
-	if err == io.EOF {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", metricsFile, err)
-	}
-	col := map[string]int{}
-	var classCols []int
-	var names []string
-	for i, name := range header {
-		name = strings.TrimSpace(name)
-		col[name] = i
-		if num, ok := strings.CutPrefix(name, "class_"); ok {
-			classCols = append(classCols, i)
-			names = append(names, num)
-		}
-	}
-	if len(classes) == len(names) {
-		names = classes
-	}
-	for _, need := range []string{"step", "fcd"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("%s has no %q column: is it a GAN Studio metrics file?", metricsFile, need)
-		}
-	}
-	var out []events.Metrics
-	for {
-		row, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", metricsFile, err)
-		}
-		if len(row) != len(header) {
-			continue
-		}
-		num := func(name string) float64 {
-			i, ok := col[name]
-			if !ok {
-				return 0
-			}
-			v, _ := strconv.ParseFloat(strings.TrimSpace(row[i]), 64)
-			return v
-		}
-		step, err := strconv.Atoi(strings.TrimSpace(row[col["step"]]))
-		if err != nil {
-			continue
-		}
-		m := events.Metrics{Step: step, N: int(num("samples")), FCD: num("fcd"), Score: num("score"),
-			Precision: num("precision"), Recall: num("recall"), Covered: int(num("covered")), Classes: names}
-		for _, i := range classCols {
-			c, _ := strconv.Atoi(strings.TrimSpace(row[i]))
-			m.Histogram = append(m.Histogram, c)
-		}
-		// Rows are appended in step order, but a continued run may have
-		// measured a step again: the newer row wins.
-		n := len(out)
-		for n > 0 && out[n-1].Step >= step {
-			n--
-		}
-		out = append(out[:n], m)
-	}
-	return out, nil
-}
-
 // ---- drawing ----------------------------------------------------------
 
 var (
@@ -344,16 +257,45 @@ func fcdPlot(q Quality, fg color.Color) *plot.Plot {
 		lo, hi = math.Min(lo, p.FCD), math.Max(hi, p.FCD)
 	}
 	p := curvePlot("FCD: lower is better", "FCD", []plotter.XYs{xy}, []series{{"FCD", colFCD}}, fg)
-	p.Legend = plot.NewLegend() // one line needs no legend
+	p.Legend = plot.NewLegend() // one line needs no legend, unless runs are compared
+	p.Legend.TextStyle.Color, p.Legend.Top = fg, true
 	pad := float64(max(q.Every, 1)) / 2
-	if len(xy) == 0 {
+	first, last := math.Inf(1), math.Inf(-1)
+	if len(xy) > 0 {
+		first, last = xy[0].X, xy[len(xy)-1].X
+	}
+	legended := false
+	for _, o := range q.compared {
+		if len(o.fcd) == 0 {
+			continue
+		}
+		if !legended && len(xy) > 0 {
+			if own, err := plotter.NewLine(xy); err == nil {
+				own.Color = colFCD
+				p.Legend.Add("this run", own)
+			}
+		}
+		legended = true
+		l, err := plotter.NewLine(o.fcd)
+		if err != nil {
+			continue
+		}
+		l.Color, l.Width = o.color, vg.Points(1.2)
+		p.Add(l)
+		p.Legend.Add(o.name, l)
+		first, last = math.Min(first, o.fcd[0].X), math.Max(last, o.fcd[len(o.fcd)-1].X)
+		for _, pt := range o.fcd {
+			lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
+		}
+	}
+	if math.IsInf(first, 0) {
 		p.X.Min, p.X.Max = 0, math.Max(1, 4*pad)
 		return p
 	}
 	// The steps measured, not 0 on: the first measurement may come late
 	// (the classifier loads in the background) and a resumed run starts
 	// from its checkpoint.
-	p.X.Min, p.X.Max = xy[0].X-pad, xy[len(xy)-1].X+pad
+	p.X.Min, p.X.Max = first-pad, last+pad
 	if s, err := plotter.NewScatter(xy); err == nil {
 		s.GlyphStyle.Color = colFCD
 		s.GlyphStyle.Radius = vg.Points(2)

@@ -150,7 +150,7 @@ func TestOpenRunShowsMetrics(t *testing.T) {
 
 	// metrics.csv as the trainer writes it, with coverage falling from
 	// 10 classes to 4: a mode collapse.
-	f, err := os.Create(filepath.Join(dir, metricsFile))
+	f, err := os.Create(filepath.Join(dir, training.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,11 @@ type Studio struct {
 
 	cfg  training.Config // edited on the UI thread only
 	hist History
+	// The lab's choices (UI thread): the noise the shown grid and the
+	// exported samples are drawn from, and whether D's verdicts frame
+	// the grid's cells.
+	noise        training.Noise
+	showVerdicts bool
 
 	mu        sync.Mutex // guards what background goroutines touch below
 	eng       Engine
@@ -85,6 +90,7 @@ type Studio struct {
 	run     *runView
 	samples *samplesView
 	curves  *curvesView
+	compare *compareView
 	quality *qualityView
 	walk    *walkView
 	export  *exportView
@@ -95,7 +101,7 @@ type Studio struct {
 
 // New builds the Studio inside w and shows it there.
 func New(w fyne.Window, opt Options) (*Studio, error) {
-	s := &Studio{win: w, do: opt.Do, refresh: opt.Refresh, backend: opt.Backend, chooser: opt.Chooser}
+	s := &Studio{win: w, do: opt.Do, refresh: opt.Refresh, backend: opt.Backend, chooser: opt.Chooser, noise: training.TrainingNoise}
 	if s.do == nil {
 		s.do = fyne.Do
 	}
@@ -136,6 +142,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.run = newRunView(s)
 	s.samples = newSamplesView(s)
 	s.curves = newCurvesView(s)
+	s.compare = newCompareView(s)
 	s.quality = newQualityView(s)
 	s.walk = newWalkView(s)
 	s.export = newExportView(s)
@@ -155,8 +162,9 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 //
 //	run controls (buttons, phase)
 //	progress bar ······························ epoch, speed, ETA, last save
-//	set-up  │ samples │ learning curves
-//	(scroll)│ (scroll)│ ─────────────── (splits: drag to share the room)
+//	set-up  │ samples │ compare runs…
+//	(scroll)│ and lab │ learning curves
+//	        │ (scroll)│ ─────────────── (splits: drag to share the room)
 //	        │         │ sample quality
 //	        │ ─────────────────────────────────────────────
 //	        │ latent walk                 │ export     (scrolls sideways)
@@ -167,7 +175,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 func (s *Studio) layout() fyne.CanvasObject {
 	left := container.NewVScroll(container.NewPadded(s.setup.content))
 	left.SetMinSize(fyne.NewSize(330, 0))
-	plots := container.NewVSplit(s.curves.content, s.quality.content)
+	plots := container.NewVSplit(container.NewBorder(s.compare.content, nil, nil, nil, s.curves.content), s.quality.content)
 	plots.SetOffset(0.65)
 	top := container.NewHSplit(container.NewVScroll(s.samples.content), plots)
 	top.SetOffset(0.36)
@@ -408,14 +416,14 @@ func (s *Studio) Start() {
 // showFirstGrid shows the untrained generator's grid right away, so that
 // the window shows something before the first preview grid arrives.
 func (s *Studio) showFirstGrid(eng Engine) {
-	g, err := eng.Grid()
-	if err != nil || g == nil {
+	g, err := eng.Grid(training.TrainingNoise)
+	if err != nil {
 		return
 	}
-	s.hist.Apply(events.Grid{Step: 0, Image: g})
+	s.hist.Apply(events.Grid{Step: 0, Image: g.Image, Fake: g.Fake, Real: g.Real})
 	// Step 0 belongs to the run's history like the trainer's grids: save
 	// it beside them so that an opened run scrubs back to it too.
-	if err := writePNG(gridPath(eng.RunDir(), 0), g); err != nil {
+	if err := writePNG(gridPath(eng.RunDir(), 0), g.Image); err != nil {
 		s.fail("The first grid could not be saved in the run folder", err)
 	}
 	s.do(s.refreshRun)
@@ -481,7 +489,7 @@ func (s *Studio) watch(eng Engine, sub *events.Subscription, stop chan struct{})
 						last, _ := s.hist.Last()
 						// Grid waits for the current step to end: never on
 						// this goroutine, which must keep draining.
-						if g, err := eng.Grid(); err == nil {
+						if g, err := eng.Grid(training.TrainingNoise); err == nil {
 							s.hist.SetLive(last.Step, g)
 						}
 					}()
@@ -608,6 +616,22 @@ func (s *Studio) Pause() {
 		go eng.Pause()
 		s.setStatus("Pausing after the current step…")
 	}
+}
+
+// Step runs one iteration of the paused run: the grid, the curves and D's
+// verdicts then show what that one update did.
+func (s *Studio) Step() {
+	eng := s.engine()
+	if eng == nil {
+		return
+	}
+	s.samples.goLive()
+	s.setStatus("One update (a G step and a D step)…")
+	go func() {
+		if err := eng.Step(); err != nil {
+			s.fail("No step", err)
+		}
+	}()
 }
 
 // Stop stops the attached run; the trainer saves a checkpoint.
@@ -771,7 +795,7 @@ func (s *Studio) Open(path string) {
 		var metricsErr error
 		if dir != "" {
 			var points []events.Metrics
-			points, metricsErr = ReadMetricsCSV(dir, classNames(r.Config))
+			points, metricsErr = training.ReadMetrics(dir, classNames(r.Config))
 			s.hist.LoadMetrics(r.Config, points)
 		}
 		s.do(func() {
@@ -794,8 +818,8 @@ func (s *Studio) Open(path string) {
 		})
 		if gen != nil && len(r.Grids) == 0 {
 			// A lone checkpoint: show what its generator draws now.
-			if g, err := gen.Grid(); err == nil {
-				s.hist.Apply(events.Grid{Step: 0, Image: g})
+			if g, err := gen.Grid(training.TrainingNoise); err == nil {
+				s.hist.Apply(events.Grid{Step: 0, Image: g.Image, Fake: g.Fake})
 				s.do(s.refreshRun)
 			}
 		}

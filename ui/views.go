@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"math"
 	"sync"
 	"time"
 
@@ -43,11 +42,12 @@ func pixelImage(minW, minH float32) *canvas.Image {
 
 // runView is the top bar: Start, Pause/Resume, Stop, Continue, progress.
 type runView struct {
-	s                                        *Studio
-	start, pause, stop, cont, open, openCkpt *widget.Button
-	progress                                 *widget.ProgressBar
-	info, phase                              *widget.Label
-	content                                  fyne.CanvasObject
+	s                              *Studio
+	start, pause, step, stop, cont *widget.Button
+	open, openCkpt                 *widget.Button
+	progress                       *widget.ProgressBar
+	info, phase                    *widget.Label
+	content                        fyne.CanvasObject
 }
 
 func newRunView(s *Studio) *runView {
@@ -55,6 +55,7 @@ func newRunView(s *Studio) *runView {
 	v.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), s.Start)
 	v.start.Importance = widget.HighImportance
 	v.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), s.Pause)
+	v.step = widget.NewButtonWithIcon("Step", theme.MediaSkipNextIcon(), s.Step)
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), s.Stop)
 	v.cont = widget.NewButtonWithIcon("Continue", theme.MediaFastForwardIcon(), s.Continue)
 	v.open = widget.NewButtonWithIcon("Open run…", theme.FolderOpenIcon(), s.openRunDialog)
@@ -73,7 +74,7 @@ func newRunView(s *Studio) *runView {
 	// Two rows: on one, the buttons and the progress line together were
 	// wider than a 1280-pixel screen.
 	v.content = container.NewVBox(
-		container.NewHBox(v.start, v.pause, v.stop, v.cont, widget.NewSeparator(), v.open, v.openCkpt, widget.NewSeparator(), v.phase),
+		container.NewHBox(v.start, v.pause, v.step, v.stop, v.cont, widget.NewSeparator(), v.open, v.openCkpt, widget.NewSeparator(), v.phase),
 		container.NewBorder(nil, nil, nil, v.info, v.progress))
 	return v
 }
@@ -129,6 +130,7 @@ func setEnabled(w fyne.Disableable, on bool) {
 func (v *runView) setState(st runState) {
 	setEnabled(v.start, !st.busy && !st.running && !st.paused)
 	setEnabled(v.pause, !st.busy && (st.running || st.paused))
+	setEnabled(v.step, !st.busy && st.paused && !st.diverged)
 	setEnabled(v.stop, !st.busy && (st.running || st.paused))
 	setEnabled(v.cont, !st.busy && st.canContinue)
 	setEnabled(v.open, !st.busy && !st.running && !st.paused)
@@ -145,245 +147,6 @@ func (v *runView) setState(st runState) {
 		v.pause.SetIcon(theme.MediaPauseIcon())
 	}
 }
-
-// ---- live samples ---------------------------------------------------------
-
-// samplesView shows the generated 5×5 grid, the scrubber through its
-// history and real images beside it.
-type samplesView struct {
-	s         *Studio
-	grid      *gridPicker
-	real      *canvas.Image
-	scrub     *widget.Slider
-	scrubLbl  *widget.Label
-	shown     int          // index of the grid on screen (-1: none)
-	shownLive *image.NRGBA // the live preview on screen, if any
-	live      bool         // follow new grids; false once the user scrubs back
-	content   fyne.CanvasObject
-}
-
-func newSamplesView(s *Studio) *samplesView {
-	v := &samplesView{s: s, shown: -1, live: true}
-	v.grid = newGridPicker(func(cell int) { s.walk.pick(cell) })
-	v.real = pixelImage(112, 112)
-	v.scrub = widget.NewSlider(0, 1)
-	v.scrub.Step = 1
-	v.scrub.OnChanged = func(f float64) { v.scrubTo(int(math.Round(f))) }
-	v.scrubLbl = widget.NewLabel("no samples yet")
-	v.scrub.Disable()
-	// The generated grid is what people watch: it takes all the room; the
-	// real images beside the history are there to compare with.
-	gen := container.NewBorder(heading("Generated samples"), nil, nil, nil, v.grid)
-	real := container.NewBorder(widget.NewLabel("Real images"), nil, nil, nil, v.real)
-	v.content = container.NewBorder(nil,
-		container.NewVBox(
-			container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub),
-			container.NewBorder(nil, nil, real, nil, container.NewVBox(v.scrubLbl,
-				hint("Each cell is the generator's output for one fixed noise vector: watch the same 25 images sharpen as it learns."))),
-		),
-		nil, nil, container.NewPadded(gen))
-	return v
-}
-
-// refresh follows the newest grid while live (UI thread).
-func (v *samplesView) refresh() {
-	n := v.s.hist.NumGrids()
-	if step, img := v.s.hist.Live(); img != nil && v.live {
-		if v.shownLive != img {
-			v.shownLive, v.shown = img, -1
-			v.grid.setImage(img)
-			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, v.s.cfg.SampleEvery))
-		}
-		if n > 0 {
-			v.scrub.Enable()
-			v.scrub.Max = float64(max(n-1, 1))
-			v.scrub.Value = float64(n - 1)
-			v.scrub.Refresh()
-		}
-		return
-	}
-	v.shownLive = nil
-	if n == 0 {
-		v.scrub.Disable()
-		v.scrubLbl.SetText("no samples yet: the first grid appears when training starts")
-		v.shown = -1
-		v.grid.setImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
-		return
-	}
-	v.scrub.Enable()
-	wasLive := v.live
-	v.scrub.Max = float64(max(n-1, 1))
-	if wasLive || v.shown >= n {
-		v.showGrid(n - 1)
-		v.scrub.Value = float64(n - 1)
-	}
-	v.scrub.Refresh()
-	v.live = wasLive || v.shown >= n-1
-}
-
-// goLive shows the newest grid from the next refresh on.
-func (v *samplesView) goLive() { v.live = true }
-
-// scrubTo shows grid i, from memory or from the run directory.
-func (v *samplesView) scrubTo(i int) {
-	n := v.s.hist.NumGrids()
-	if n == 0 {
-		return
-	}
-	i = min(max(i, 0), n-1)
-	if v.shownLive != nil && i == n-1 {
-		return // the live preview is newer than the last saved grid
-	}
-	v.live = i == n-1
-	v.showGrid(i)
-}
-
-func (v *samplesView) showGrid(i int) {
-	if i == v.shown {
-		return
-	}
-	step, img, err := v.s.hist.GridAt(i)
-	if err != nil {
-		v.scrubLbl.SetText(err.Error())
-		return
-	}
-	v.shown = i
-	v.grid.setImage(img)
-	n := v.s.hist.NumGrids()
-	label := fmt.Sprintf("step %d · grid %d of %d", step, i+1, n)
-	if i == n-1 {
-		label += " · newest"
-	} else {
-		label += " · drag right for newer"
-	}
-	v.scrubLbl.SetText(label)
-}
-
-// shownGrid returns the grid on screen (for exports).
-func (v *samplesView) shownGrid() (int, *image.NRGBA, error) {
-	if v.shownLive != nil {
-		step, _ := v.s.hist.Live()
-		return step, v.shownLive, nil
-	}
-	if v.shown < 0 {
-		return 0, nil, fmt.Errorf("there is no grid yet: start a run or open one")
-	}
-	return v.s.hist.GridAt(v.shown)
-}
-
-func (v *samplesView) showReal(img image.Image) {
-	if img == nil {
-		return
-	}
-	v.real.Image = img
-	v.real.Refresh()
-}
-
-// gridPicker shows a 5×5 grid with crisp pixels; tapping a cell picks it
-// for the latent walk, and the picked cells are outlined.
-type gridPicker struct {
-	widget.BaseWidget
-	img    *canvas.Image
-	marks  [2]*canvas.Rectangle
-	picked []int
-	onPick func(cell int)
-}
-
-func newGridPicker(onPick func(int)) *gridPicker {
-	g := &gridPicker{img: pixelImage(160, 160), onPick: onPick}
-	for i := range g.marks {
-		r := canvas.NewRectangle(color.Transparent)
-		r.StrokeWidth = 2
-		r.StrokeColor = []color.Color{color.NRGBA{R: 0xff, G: 0xa0, A: 0xff}, color.NRGBA{R: 0x30, G: 0xd0, B: 0xff, A: 0xff}}[i]
-		r.Hide()
-		g.marks[i] = r
-	}
-	g.ExtendBaseWidget(g)
-	return g
-}
-
-func (g *gridPicker) CreateRenderer() fyne.WidgetRenderer {
-	return &gridPickerRenderer{g: g}
-}
-
-func (g *gridPicker) setImage(img image.Image) {
-	g.img.Image = img
-	g.img.Refresh()
-	g.Refresh()
-}
-
-// imageRect is where the contained image is drawn inside the widget.
-func (g *gridPicker) imageRect() (fyne.Position, fyne.Size) {
-	sz := g.Size()
-	b := g.img.Image.Bounds()
-	if b.Dx() == 0 || b.Dy() == 0 || sz.Width == 0 || sz.Height == 0 {
-		return fyne.Position{}, sz
-	}
-	aspect := float32(b.Dx()) / float32(b.Dy())
-	w, h := sz.Width, sz.Width/aspect
-	if h > sz.Height {
-		h, w = sz.Height, sz.Height*aspect
-	}
-	return fyne.NewPos((sz.Width-w)/2, (sz.Height-h)/2), fyne.NewSize(w, h)
-}
-
-// cellAt is the cell (0..24, row-major) under p, or -1.
-func (g *gridPicker) cellAt(p fyne.Position) int {
-	pos, sz := g.imageRect()
-	if sz.Width <= 0 || sz.Height <= 0 {
-		return -1
-	}
-	cx := int((p.X - pos.X) / sz.Width * 5)
-	cy := int((p.Y - pos.Y) / sz.Height * 5)
-	if p.X < pos.X || p.Y < pos.Y || cx < 0 || cx > 4 || cy < 0 || cy > 4 {
-		return -1
-	}
-	return cy*5 + cx
-}
-
-// Tapped picks the cell under the pointer.
-func (g *gridPicker) Tapped(e *fyne.PointEvent) {
-	if c := g.cellAt(e.Position); c >= 0 && g.onPick != nil {
-		g.onPick(c)
-	}
-}
-
-// setPicked outlines the picked cells.
-func (g *gridPicker) setPicked(cells []int) {
-	g.picked = append([]int(nil), cells...)
-	g.Refresh()
-}
-
-type gridPickerRenderer struct{ g *gridPicker }
-
-func (r *gridPickerRenderer) Layout(sz fyne.Size) {
-	g := r.g
-	g.img.Resize(sz)
-	g.img.Move(fyne.Position{})
-	pos, isz := g.imageRect()
-	cw, ch := isz.Width/5, isz.Height/5
-	for i, m := range g.marks {
-		if i >= len(g.picked) {
-			m.Hide()
-			continue
-		}
-		c := g.picked[i]
-		m.Move(fyne.NewPos(pos.X+float32(c%5)*cw, pos.Y+float32(c/5)*ch))
-		m.Resize(fyne.NewSize(cw, ch))
-		m.Show()
-	}
-}
-func (r *gridPickerRenderer) MinSize() fyne.Size { return r.g.img.MinSize() }
-func (r *gridPickerRenderer) Refresh() {
-	r.Layout(r.g.Size())
-	for _, m := range r.g.marks {
-		m.Refresh()
-	}
-}
-func (r *gridPickerRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.g.img, r.g.marks[0], r.g.marks[1]}
-}
-func (r *gridPickerRenderer) Destroy() {}
 
 // ---- live curves ----------------------------------------------------------
 

@@ -46,6 +46,10 @@ type Rates struct {
 type Grid struct {
 	Step  int
 	Image *image.NRGBA
+	// Fake is D's verdict on each cell, row by row, and Real its verdict
+	// on real images of the same moment (see training.Preview); either
+	// is nil where it was not measured.
+	Fake, Real []float32
 }
 
 // Phase is where a run is in its life.
