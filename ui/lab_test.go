@@ -63,7 +63,6 @@ func TestStepAdvancesOneStep(t *testing.T) {
 	h.stop()
 }
 
-
 // The verdict toggle frames every cell in the colour of D's verdict on it,
 // and the histogram beside the grid draws D's verdicts on real images and
 // on the grid.

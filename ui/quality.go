@@ -27,7 +27,6 @@ import (
 	"github.com/ganstudio/ganstudio/training/metrics"
 )
 
-
 // Quality is the sample-quality part of a run's history: the trainer's
 // measurements, or why there are none, and the warnings shown beside them.
 type Quality struct {
