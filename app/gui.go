@@ -37,6 +37,13 @@ func guiCommand(args []string, stderr io.Writer) int {
 	runs := fs.String("runs", "", "folder for new runs (default: ./runs)")
 	refresh := fs.Duration("refresh", ui.DefaultRefresh, "how often the window redraws a running run")
 	layoutReport := fs.String("layout-report", "", "write where the grid, curves and quality plots are on screen to this JSON file (for the Xvfb smoke test)")
+	verdicts := fs.Bool("verdicts", false, "frame every generated sample by the discriminator's verdict on it")
+	psi := fs.Float64("psi", 1, "truncation ψ of the shown grid and exported samples, above 0 to 1 (1: the training noise)")
+	var compare []string
+	fs.Func("compare", "a run folder whose curves are overlaid on the run's (repeat for more)", func(dir string) error {
+		compare = append(compare, dir)
+		return nil
+	})
 	uiReport := fs.String("ui-report", "", "write the UI thread's latency, the step and memory to this CSV file every second (for soak tests)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ganstudio [--preset NAME] [--dataset NAME|FOLDER] [hyperparameter flags] [--autostart] [--open RUN]")
@@ -51,6 +58,10 @@ func guiCommand(args []string, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ganstudio: unexpected argument %q: the window takes only flags (see ganstudio --help)\n", fs.Arg(0))
+		return 2
+	}
+	if !(*psi > 0 && *psi <= 1) {
+		fmt.Fprintf(stderr, "ganstudio: --psi %g is out of range: use above 0 to 1 (1: no truncation); the window's slider goes down to 0\n", *psi)
 		return 2
 	}
 	cfg, err := training.Preset(*preset)
@@ -72,7 +83,8 @@ func guiCommand(args []string, stderr io.Writer) int {
 	// the window sets it itself.
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GAN Studio")
-	s, err := ui.New(w, ui.Options{Config: &cfg, Refresh: *refresh, RunsDir: *runs})
+	s, err := ui.New(w, ui.Options{Config: &cfg, Refresh: *refresh, RunsDir: *runs,
+		Verdicts: *verdicts, Psi: *psi, Compare: compare})
 	if err != nil {
 		fmt.Fprintf(stderr, "ganstudio: %v\n", err)
 		return 1

@@ -76,7 +76,6 @@ func newSamplesView(s *Studio) *samplesView {
 		}
 		return RenderVerdicts(v.fake, v.realSeen, w, h, scale, th.Color(theme.ColorNameBackground, variant), th.Color(theme.ColorNameForeground, variant))
 	})
-	v.verdicts.SetMinSize(fyne.NewSize(200, 130))
 
 	v.psi = widget.NewSlider(0, 1)
 	v.psi.Step = 0.05
@@ -92,7 +91,6 @@ func newSamplesView(s *Studio) *samplesView {
 		setEnabled(v.redraw, s.noise.Fresh)
 		v.noiseChanged()
 	})
-	v.noise.Horizontal = true
 	v.noise.Required = true
 	v.noise.Selected = fixedNoise
 	v.redraw = widget.NewButtonWithIcon("New noise", theme.ViewRefreshIcon(), func() {
@@ -103,23 +101,30 @@ func newSamplesView(s *Studio) *samplesView {
 	v.change = widget.NewLabel("")
 	v.change.Wrapping = fyne.TextWrapWord
 
-	// The generated grid is what people watch: it takes all the room; the
-	// lab's controls and the real images sit below it.
-	gen := container.NewBorder(container.NewBorder(nil, nil, heading("Generated samples"), nil), v.judge, nil, nil, v.grid)
-	real := container.NewBorder(widget.NewLabel("Real images"), nil, nil, nil, v.real)
-	truncation := container.NewBorder(nil, nil, widget.NewLabel("Truncation"), v.psiLbl, v.psi)
-	v.content = container.NewBorder(nil,
+	// The generated grid is what people watch: it takes the room the
+	// lab's column beside it leaves. The column holds what acts on the
+	// grid (D's verdicts, truncation, noise) and the real images to
+	// compare it with; history and what changed go below.
+	v.noise.Horizontal = false
+	v.verdicts.SetMinSize(fyne.NewSize(220, 140))
+	v.real.SetMinSize(fyne.NewSize(100, 100))
+	lab := container.NewVBox(
+		v.judge,
+		container.NewBorder(nil, nil, widget.NewLabel("Truncation"), v.psiLbl),
+		v.psi,
+		container.NewBorder(nil, nil, nil, container.NewCenter(v.redraw), v.noise),
+		v.verdicts,
+		container.NewBorder(nil, nil, widget.NewLabel("Real images"), nil, v.real),
+	)
+	v.content = container.NewBorder(heading("Generated samples"),
 		container.NewVBox(
 			container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub),
 			v.scrubLbl,
-			truncation,
-			container.NewHBox(v.noise, v.redraw),
-			container.NewBorder(nil, nil, real, nil, v.verdicts),
 			v.change,
 			hint("Each cell is the generator's output for one fixed noise vector: watch the same 25 images sharpen as it learns. "+
 				"Frames: green, D takes the sample for real; orange, D calls it fake. Truncation ψ below 1 pulls the noise toward its mean: more typical samples, less variety."),
 		),
-		nil, nil, container.NewPadded(gen))
+		nil, container.NewHBox(widget.NewSeparator(), lab), container.NewPadded(v.grid))
 	return v
 }
 

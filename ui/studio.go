@@ -55,6 +55,13 @@ type Options struct {
 	Config *training.Config
 	// RunsDir is the folder new runs are written under ("" : ./runs).
 	RunsDir string
+	// Verdicts frames the grid's cells by D's verdict from the start.
+	Verdicts bool
+	// Psi truncates the noise of the shown grid and of exported samples
+	// (see training.Noise); 0 means 1, no truncation.
+	Psi float64
+	// Compare lists run folders whose curves are overlaid from the start.
+	Compare []string
 }
 
 // Studio is the whole window: it owns the views, the configuration being
@@ -153,6 +160,16 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.setup.fill()
 	s.setupChanged()
 	s.updateRunState()
+	if opt.Verdicts {
+		s.samples.judge.SetChecked(true)
+	}
+	if opt.Psi > 0 && opt.Psi < 1 {
+		s.noise.Psi = opt.Psi
+		s.samples.psi.SetValue(opt.Psi)
+	}
+	for _, dir := range opt.Compare {
+		s.compareRun(dir)
+	}
 	return s, nil
 }
 
@@ -178,7 +195,7 @@ func (s *Studio) layout() fyne.CanvasObject {
 	plots := container.NewVSplit(container.NewBorder(s.compare.content, nil, nil, nil, s.curves.content), s.quality.content)
 	plots.SetOffset(0.65)
 	top := container.NewHSplit(container.NewVScroll(s.samples.content), plots)
-	top.SetOffset(0.36)
+	top.SetOffset(0.5)
 	bottom := container.NewHScroll(container.NewBorder(nil, nil, nil,
 		container.NewHBox(widget.NewSeparator(), s.export.content), s.walk.content))
 	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bottom), nil, nil, top)
