@@ -24,7 +24,7 @@ import (
 //
 // "window" includes everything the window does while a run trains: the
 // event goroutine, redraws at DefaultRefresh, the live previews
-// (DefaultLivePreview) and, after every redraw, the painting work that
+// (defaultLivePreview) and, after every redraw, the painting work that
 // runs on the CPU in the app: the curves' plot, rendered at the raster's
 // pixel size. The toolkit's own painting (text, widgets, scaling the grid)
 // is the GPU's; the test driver's full-window software render stands in
@@ -90,7 +90,7 @@ func watchWithWindow(b *testing.B, eng *training.Trainer) (stop func()) {
 	var s *Studio
 	do(func() {
 		var err error
-		if s, err = New(w, Options{Do: do, RunsDir: b.TempDir()}); err != nil {
+		if s, err = New(w, Options{do: do, RunsDir: b.TempDir()}); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -142,13 +142,13 @@ func watchWithWindow(b *testing.B, eng *training.Trainer) (stop func()) {
 func BenchmarkCurves(b *testing.B) {
 	for _, n := range []int{100, 1000, 100000} {
 		b.Run(strconv.Itoa(n)+"steps", func(b *testing.B) {
-			var h History
+			var h history
 			for i := 1; i <= n; i++ {
 				h.Apply(fakeStep(i))
 			}
 			b.ResetTimer()
 			for range b.N {
-				RenderCurves(&h, 600, 500, 1, color.Black, color.White)
+				renderCurves(&h, 600, 500, 1, color.Black, color.White)
 			}
 		})
 	}

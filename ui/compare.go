@@ -50,7 +50,7 @@ type comparedLines struct {
 // AddComparison overlays the run read from dir on the curves (replacing
 // an earlier reading of the same folder). Comparisons stay when another
 // run is attached: they are what the user compares it with.
-func (h *History) AddComparison(dir string, steps []events.Step, points []events.Metrics) {
+func (h *history) AddComparison(dir string, steps []events.Step, points []events.Metrics) {
 	c := comparedRun{name: filepath.Base(filepath.Clean(dir)), dir: dir}
 	for _, s := range steps {
 		c.cols.add(s)
@@ -73,7 +73,7 @@ func (h *History) AddComparison(dir string, steps []events.Step, points []events
 }
 
 // RemoveComparison takes the run read from dir off the curves.
-func (h *History) RemoveComparison(dir string) {
+func (h *history) RemoveComparison(dir string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i, c := range h.compared {
@@ -87,7 +87,7 @@ func (h *History) RemoveComparison(dir string) {
 
 // Comparisons returns the folders of the compared runs, in the order they
 // were added.
-func (h *History) Comparisons() []string {
+func (h *history) Comparisons() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []string
@@ -99,7 +99,7 @@ func (h *History) Comparisons() []string {
 
 // comparedCurves returns the compared runs ready to draw, each smoothed
 // over its own length as the attached run's curves are.
-func (h *History) comparedCurves(buckets int) []comparedLines {
+func (h *history) comparedCurves(buckets int) []comparedLines {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make([]comparedLines, len(h.compared))
@@ -203,7 +203,7 @@ func (s *Studio) compareDialog() {
 func (s *Studio) compareRun(dir string) {
 	s.setStatus("Reading %s to compare…", dir)
 	go func() {
-		r, err := s.backend.ReadRun(dir)
+		r, err := training.ReadRun(dir)
 		if err != nil {
 			s.fail("That folder cannot be compared", err)
 			return

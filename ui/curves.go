@@ -246,10 +246,10 @@ func drawCurves(c draw.Canvas, cs curveSet, others []comparedLines, fg color.Col
 	}
 }
 
-// RenderCurves draws the curves of h into an image of exactly w×h pixels at the
+// renderCurves draws the curves of h into an image of exactly w×h pixels at the
 // given scale (the canvas scale: text and lines grow with it, so the image
 // is crisp when shown at w/scale × h/scale device-independent units).
-func RenderCurves(hist *History, w, h int, scale float32, bg, fg color.Color) image.Image {
+func renderCurves(hist *history, w, h int, scale float32, bg, fg color.Color) image.Image {
 	// One point per four pixels: the EMA is smooth at that scale.
 	buckets := min(maxBuckets, max(1, w/4))
 	cs, others := hist.curves(buckets), hist.comparedCurves(buckets)
@@ -257,7 +257,7 @@ func RenderCurves(hist *History, w, h int, scale float32, bg, fg color.Color) im
 }
 
 // renderImage runs paint on a canvas of exactly w×h pixels at the given
-// scale (see RenderCurves) filled with bg, and returns the image.
+// scale (see renderCurves) filled with bg, and returns the image.
 func renderImage(w, h int, scale float32, bg color.Color, paint func(draw.Canvas)) image.Image {
 	if w < 1 || h < 1 {
 		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
@@ -272,8 +272,8 @@ func renderImage(w, h int, scale float32, bg color.Color, paint func(draw.Canvas
 	return c.Image()
 }
 
-// CurvesSVG returns the curves of hist as an SVG document of w×h points.
-func CurvesSVG(hist *History, w, h vg.Length) ([]byte, error) {
+// curvesSVG returns the curves of hist as an SVG document of w×h points.
+func curvesSVG(hist *history, w, h vg.Length) ([]byte, error) {
 	c := vgsvg.New(w, h)
 	dc := draw.New(c)
 	dc.FillPolygon(color.White, []vg.Point{{X: 0, Y: 0}, {X: w, Y: 0}, {X: w, Y: h}, {X: 0, Y: h}})

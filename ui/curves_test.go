@@ -1,17 +1,12 @@
 package ui
 
 import (
-	"image"
 	"image/color"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot/plotter"
-
-	"github.com/ganstudio/ganstudio/training"
-	"github.com/ganstudio/ganstudio/training/events"
 )
 
 func TestSmoothThinBoundsPoints(t *testing.T) {
@@ -60,7 +55,7 @@ func TestEMASmooths(t *testing.T) {
 }
 
 func TestRenderCurvesSize(t *testing.T) {
-	var h History
+	var h history
 	for i := 1; i <= 300; i++ {
 		h.Apply(fakeStep(i))
 	}
@@ -68,48 +63,10 @@ func TestRenderCurvesSize(t *testing.T) {
 		w, h  int
 		scale float32
 	}{{600, 400, 1}, {1200, 800, 2}, {1, 1, 1}} {
-		m := RenderCurves(&h, c.w, c.h, c.scale, color.White, color.Black)
+		m := renderCurves(&h, c.w, c.h, c.scale, color.White, color.Black)
 		if b := m.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
 			t.Errorf("%dx%d@%g: image is %v", c.w, c.h, c.scale, b)
 		}
-	}
-}
-
-func TestHistoryKeepsOldGridsOnDisk(t *testing.T) {
-	dir := t.TempDir()
-	var h History
-	h.Reset(dir)
-	n := gridsInMemory + 10
-	for i := 0; i < n; i++ {
-		img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
-		img.Pix[0] = uint8(i)
-		h.Apply(events.Grid{Step: i * 10, Image: img})
-	}
-	if got := h.InMemory(); got != gridsInMemory {
-		t.Errorf("%d grids in memory, want %d", got, gridsInMemory)
-	}
-	if _, err := os.Stat(training.GridPath(dir, 0)); err != nil {
-		t.Errorf("evicted grid not on disk: %v", err)
-	}
-	step, img, err := h.GridAt(3)
-	if err != nil || step != 30 || img.Pix[0] != 3 {
-		t.Errorf("GridAt(3) = step %d, pixel %v, %v; want step 30, pixel 3", step, img, err)
-	}
-}
-
-func TestHistoryFindsCoalescedGrids(t *testing.T) {
-	dir := t.TempDir()
-	var h History
-	h.Reset(dir)
-	img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
-	h.Apply(events.Grid{Step: 100, Image: img})
-	// The trainer wrote step 200 but the reader only got 300.
-	if err := writePNG(gridPath(dir, 200), img); err != nil {
-		t.Fatal(err)
-	}
-	h.Apply(events.Grid{Step: 300, Image: img})
-	if got := h.GridSteps(); len(got) != 3 || got[1] != 200 {
-		t.Errorf("grid steps %v, want [100 200 300]", got)
 	}
 }
 

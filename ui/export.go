@@ -22,9 +22,9 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// Chooser asks the user where to read or write. Each callback gets "" when
+// fileChooser asks the user where to read or write. Each callback gets "" when
 // the user cancels. Tests replace it to answer without dialogs.
-type Chooser interface {
+type fileChooser interface {
 	SaveFile(title, name string, cb func(path string))
 	OpenFolder(title string, cb func(path string))
 	OpenFile(title string, exts []string, cb func(path string))
@@ -96,13 +96,13 @@ func scaleUp(m *image.NRGBA, k int) *image.NRGBA {
 	return out
 }
 
-// ExportGridPNG writes grid enlarged scale times as a PNG.
-func ExportGridPNG(path string, grid *image.NRGBA, scale int) error {
+// exportGridPNG writes grid enlarged scale times as a PNG.
+func exportGridPNG(path string, grid *image.NRGBA, scale int) error {
 	return writePNG(path, scaleUp(grid, scale))
 }
 
-// ExportSamples writes each image as dir/sample-0001.png, … .
-func ExportSamples(dir string, imgs []*image.NRGBA, scale int) error {
+// exportSamples writes each image as dir/sample-0001.png, … .
+func exportSamples(dir string, imgs []*image.NRGBA, scale int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -114,23 +114,23 @@ func ExportSamples(dir string, imgs []*image.NRGBA, scale int) error {
 	return nil
 }
 
-// ExportCurvesPNG writes the curves of h as a w×h-pixel PNG on white.
-func ExportCurvesPNG(path string, hist *History, w, h int) error {
-	return writePNG(path, RenderCurves(hist, w, h, 1, color.White, color.Black))
+// exportCurvesPNG writes the curves of h as a w×h-pixel PNG on white.
+func exportCurvesPNG(path string, hist *history, w, h int) error {
+	return writePNG(path, renderCurves(hist, w, h, 1, color.White, color.Black))
 }
 
-// ExportCurvesSVG writes the curves of h as an SVG.
-func ExportCurvesSVG(path string, hist *History) error {
-	b, err := CurvesSVG(hist, 8*vg.Inch, 6*vg.Inch)
+// exportCurvesSVG writes the curves of h as an SVG.
+func exportCurvesSVG(path string, hist *history) error {
+	b, err := curvesSVG(hist, 8*vg.Inch, 6*vg.Inch)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
 }
 
-// ExportLossesCSV writes every step's values in the trainer's losses.csv
+// exportLossesCSV writes every step's values in the trainer's losses.csv
 // layout, so that the same tools read both.
-func ExportLossesCSV(path string, hist *History) error {
+func exportLossesCSV(path string, hist *history) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -154,10 +154,10 @@ func ExportLossesCSV(path string, hist *History) error {
 // taken at an even stride (the last one always included).
 const maxGIFFrames = 300
 
-// ExportGIF writes the run's grid history as an animated GIF, each frame
+// exportGIF writes the run's grid history as an animated GIF, each frame
 // enlarged scale times, held delay hundredths of a second (the last one
 // longer, so the result is seen).
-func ExportGIF(path string, hist *History, scale, delay int) error {
+func exportGIF(path string, hist *history, scale, delay int) error {
 	n := hist.NumGrids()
 	if n == 0 {
 		return fmt.Errorf("there are no grids to animate yet")
@@ -272,17 +272,17 @@ func newExportView(s *Studio) *exportView {
 	v.grid = widget.NewButtonWithIcon("Grid PNG", theme.DocumentSaveIcon(), v.exportGrid)
 	v.samples = widget.NewButtonWithIcon("Samples", theme.FolderNewIcon(), v.exportSamples)
 	v.png = widget.NewButtonWithIcon("Curves PNG", theme.DocumentSaveIcon(), func() {
-		v.save("Save the curves as PNG", "curves.png", func(p string) error { return ExportCurvesPNG(p, &s.hist, 1200, 900) })
+		v.save("Save the curves as PNG", "curves.png", func(p string) error { return exportCurvesPNG(p, &s.hist, 1200, 900) })
 	})
 	v.svg = widget.NewButtonWithIcon("Curves SVG", theme.DocumentSaveIcon(), func() {
-		v.save("Save the curves as SVG", "curves.svg", func(p string) error { return ExportCurvesSVG(p, &s.hist) })
+		v.save("Save the curves as SVG", "curves.svg", func(p string) error { return exportCurvesSVG(p, &s.hist) })
 	})
 	v.csv = widget.NewButtonWithIcon("Losses CSV", theme.DocumentSaveIcon(), func() {
-		v.save("Save the losses as CSV", "losses.csv", func(p string) error { return ExportLossesCSV(p, &s.hist) })
+		v.save("Save the losses as CSV", "losses.csv", func(p string) error { return exportLossesCSV(p, &s.hist) })
 	})
 	v.gifB = widget.NewButtonWithIcon("History GIF", theme.MediaVideoIcon(), func() {
 		k := parseScale(v.scale.Selected)
-		v.save("Save the grid history as an animated GIF", "history.gif", func(p string) error { return ExportGIF(p, &s.hist, k, 20) })
+		v.save("Save the grid history as an animated GIF", "history.gif", func(p string) error { return exportGIF(p, &s.hist, k, 20) })
 	})
 	v.ckpt = widget.NewButtonWithIcon("Checkpoint", theme.DownloadIcon(), func() {
 		eng, ckpts := s.engine(), s.hist.Checkpoints()
@@ -332,7 +332,7 @@ func (v *exportView) exportGrid() {
 		return
 	}
 	k := parseScale(v.scale.Selected)
-	v.save("Save the grid as PNG", "grid.png", func(p string) error { return ExportGridPNG(p, g, k) })
+	v.save("Save the grid as PNG", "grid.png", func(p string) error { return exportGridPNG(p, g, k) })
 }
 
 func (v *exportView) exportSamples() {
@@ -355,7 +355,7 @@ func (v *exportView) exportSamples() {
 		go func() {
 			imgs, err := eng.Sample(n, seed, psi)
 			if err == nil {
-				err = ExportSamples(dir, imgs, k)
+				err = exportSamples(dir, imgs, k)
 			}
 			if err != nil {
 				v.s.fail("Could not write the samples", err)

@@ -18,9 +18,9 @@ import (
 // are read back from the run directory's grids/ folder when scrubbed to.
 const gridsInMemory = 64
 
-// GridRef is one preview grid of a run: in memory while it is recent, on
+// gridRef is one preview grid of a run: in memory while it is recent, on
 // disk (Path) always once the run directory has it.
-type GridRef struct {
+type gridRef struct {
 	Step int
 	Path string
 	img  *image.NRGBA
@@ -29,14 +29,14 @@ type GridRef struct {
 	fake, real []float32
 }
 
-// History is the state of the run shown in the window: every step's losses,
+// history is the state of the run shown in the window: every step's losses,
 // the preview grids and the phase. It is written by the event goroutine and
 // read by the views, so every method locks.
-type History struct {
+type history struct {
 	mu       sync.Mutex
 	steps    []events.Step
 	cols     curveCols // the curves' values, column by column
-	grids    []GridRef
+	grids    []gridRef
 	phase    events.Phase
 	pauseErr error // why the trainer paused by itself (nil: the user paused)
 	started  bool  // a run has been attached (phase is meaningful)
@@ -55,14 +55,14 @@ type History struct {
 	liveStep int
 	lastGrid time.Time // when the newest grid (either kind) arrived
 
-	quality Quality // sample-quality metrics and the warning shown beside them
+	quality qualityState // sample-quality metrics and the warning shown beside them
 
 	compared []comparedRun // other runs overlaid on the curves
 }
 
 // Reset forgets everything and attaches the history to runDir, whose grids/
 // folder holds the grids evicted from memory.
-func (h *History) Reset(runDir string) {
+func (h *history) Reset(runDir string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.clear(runDir)
@@ -70,11 +70,11 @@ func (h *History) Reset(runDir string) {
 
 // clear empties the history (lock held). The mutex must not be copied
 // over, so fields are reset one by one.
-func (h *History) clear(runDir string) {
+func (h *history) clear(runDir string) {
 	h.steps, h.cols, h.grids, h.ckpts, h.lastSave = nil, curveCols{}, nil, nil, events.Checkpoint{}
 	h.phase, h.pauseErr, h.started, h.message = events.Running, nil, false, ""
 	h.live, h.liveStep, h.lastGrid = training.Preview{}, 0, time.Time{}
-	h.quality = Quality{}
+	h.quality = qualityState{}
 	h.runDir = runDir
 	h.version++
 }
@@ -89,7 +89,7 @@ func gridPath(runDir string, step int) string {
 }
 
 // Apply records one event.
-func (h *History) Apply(e events.Event) {
+func (h *history) Apply(e events.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.version++
@@ -112,7 +112,7 @@ func (h *History) Apply(e events.Event) {
 		if n := len(h.grids); n > 0 && e.Step > h.grids[n-1].Step {
 			h.addMissedGrids(h.grids[n-1].Step, e.Step)
 		}
-		h.addGrid(GridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image, fake: e.Fake, real: e.Real})
+		h.addGrid(gridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image, fake: e.Fake, real: e.Real})
 		h.lastGrid = time.Now()
 		if h.live.Image != nil && h.liveStep <= e.Step {
 			h.live = training.Preview{}
@@ -156,7 +156,7 @@ func (h *History) Apply(e events.Event) {
 // addGrid inserts g in step order and evicts old decoded images. Grids that
 // the subscription coalesced away are still on disk: the run directory has
 // every grid, so scrubbing can read them later (see AddDiskGrids).
-func (h *History) addGrid(g GridRef) {
+func (h *history) addGrid(g gridRef) {
 	i := sort.Search(len(h.grids), func(i int) bool { return h.grids[i].Step >= g.Step })
 	if i < len(h.grids) && h.grids[i].Step == g.Step {
 		if g.img != nil {
@@ -166,7 +166,7 @@ func (h *History) addGrid(g GridRef) {
 			h.grids[i].fake, h.grids[i].real = g.fake, g.real
 		}
 	} else {
-		h.grids = append(h.grids, GridRef{})
+		h.grids = append(h.grids, gridRef{})
 		copy(h.grids[i+1:], h.grids[i:])
 		h.grids[i] = g
 	}
@@ -176,7 +176,7 @@ func (h *History) addGrid(g GridRef) {
 // addMissedGrids adds the grids the trainer wrote to disk between two steps
 // that reached us: a reader that falls behind gets only the newest grid, but
 // the run directory has them all.
-func (h *History) addMissedGrids(after, before int) {
+func (h *history) addMissedGrids(after, before int) {
 	if h.runDir == "" {
 		return
 	}
@@ -184,12 +184,12 @@ func (h *History) addMissedGrids(after, before int) {
 	for _, f := range files {
 		var step int
 		if _, err := fmt.Sscanf(filepath.Base(f), "step-%d.png", &step); err == nil && step > after && step < before {
-			h.addGrid(GridRef{Step: step, Path: f})
+			h.addGrid(gridRef{Step: step, Path: f})
 		}
 	}
 }
 
-func (h *History) evict() {
+func (h *history) evict() {
 	n := 0
 	for i := len(h.grids) - 1; i >= 0; i-- {
 		if h.grids[i].img == nil {
@@ -216,7 +216,7 @@ func (h *History) evict() {
 }
 
 // SetRun replaces the history with a run read from disk.
-func (h *History) SetRun(runDir string, steps []events.Step, grids []GridRef, ckpts []string, phase events.Phase) {
+func (h *history) SetRun(runDir string, steps []events.Step, grids []gridRef, ckpts []string, phase events.Phase) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.clear(runDir)
@@ -237,7 +237,7 @@ func (h *History) SetRun(runDir string, steps []events.Step, grids []GridRef, ck
 }
 
 // SetLive records a preview grid of step taken by the window itself.
-func (h *History) SetLive(step int, p training.Preview) {
+func (h *history) SetLive(step int, p training.Preview) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastGrid = time.Now()
@@ -250,7 +250,7 @@ func (h *History) SetLive(step int, p training.Preview) {
 
 // Live returns the window's own preview if it is newer than every saved
 // grid (a zero Preview otherwise).
-func (h *History) Live() (step int, p training.Preview) {
+func (h *history) Live() (step int, p training.Preview) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.liveStep, h.live
@@ -258,7 +258,7 @@ func (h *History) Live() (step int, p training.Preview) {
 
 // wantsLive reports whether a live preview is due: the run is training,
 // no grid came for every, and steps were done since the newest one.
-func (h *History) wantsLive(every time.Duration) bool {
+func (h *history) wantsLive(every time.Duration) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if every <= 0 || !h.started || h.phase != events.Running || len(h.steps) == 0 || time.Since(h.lastGrid) < every {
@@ -272,21 +272,21 @@ func (h *History) wantsLive(every time.Duration) bool {
 }
 
 // curves returns the four curves smoothed and thinned to buckets.
-func (h *History) curves(buckets int) curveSet {
+func (h *history) curves(buckets int) curveSet {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.cols.curves(buckets)
 }
 
 // Steps returns a copy of the steps recorded so far.
-func (h *History) Steps() []events.Step {
+func (h *history) Steps() []events.Step {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]events.Step(nil), h.steps...)
 }
 
 // Last returns the newest step and whether there is one.
-func (h *History) Last() (events.Step, bool) {
+func (h *history) Last() (events.Step, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.steps) == 0 {
@@ -296,7 +296,7 @@ func (h *History) Last() (events.Step, bool) {
 }
 
 // Phase returns the run's phase and whether a run is attached at all.
-func (h *History) Phase() (events.Phase, bool) {
+func (h *history) Phase() (events.Phase, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.phase, h.started
@@ -304,21 +304,21 @@ func (h *History) Phase() (events.Phase, bool) {
 
 // PauseReason returns why the trainer paused the run by itself (a
 // divergence, a checkpoint that could not be written), or nil.
-func (h *History) PauseReason() error {
+func (h *history) PauseReason() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.pauseErr
 }
 
 // Message returns the newest message of the run for the status line.
-func (h *History) Message() string {
+func (h *history) Message() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.message
 }
 
 // Checkpoints returns the checkpoints written so far, oldest first.
-func (h *History) Checkpoints() []string {
+func (h *history) Checkpoints() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.ckpts...)
@@ -326,7 +326,7 @@ func (h *History) Checkpoints() []string {
 
 // Rates returns the learning rates the trainer reported last, and a
 // version that changes with every report (0: none yet).
-func (h *History) Rates() (events.Rates, int) {
+func (h *history) Rates() (events.Rates, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.rates, h.ratesVer
@@ -334,28 +334,28 @@ func (h *History) Rates() (events.Rates, int) {
 
 // LastSave returns the newest checkpoint the run has written, and false
 // when it has written none since it was attached.
-func (h *History) LastSave() (events.Checkpoint, bool) {
+func (h *history) LastSave() (events.Checkpoint, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.lastSave, h.lastSave.Path != ""
 }
 
 // Version changes whenever the history does.
-func (h *History) Version() int {
+func (h *history) Version() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.version
 }
 
 // RunDir is the directory of the attached run.
-func (h *History) RunDir() string {
+func (h *history) RunDir() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.runDir
 }
 
 // NumGrids is the number of grids of the run.
-func (h *History) NumGrids() int {
+func (h *history) NumGrids() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.grids)
@@ -363,7 +363,7 @@ func (h *History) NumGrids() int {
 
 // GridAt returns the i-th grid (0 = oldest), reading it from disk if it
 // was evicted from memory.
-func (h *History) GridAt(i int) (step int, img *image.NRGBA, err error) {
+func (h *history) GridAt(i int) (step int, img *image.NRGBA, err error) {
 	h.mu.Lock()
 	if i < 0 || i >= len(h.grids) {
 		h.mu.Unlock()
@@ -382,14 +382,14 @@ func (h *History) GridAt(i int) (step int, img *image.NRGBA, err error) {
 }
 
 // gridRefs returns a copy of the grid list.
-func (h *History) gridRefs() []GridRef {
+func (h *history) gridRefs() []gridRef {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]GridRef(nil), h.grids...)
+	return append([]gridRef(nil), h.grids...)
 }
 
 // GridSteps returns the step of every grid, oldest first.
-func (h *History) GridSteps() []int {
+func (h *history) GridSteps() []int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make([]int, len(h.grids))
@@ -401,7 +401,7 @@ func (h *History) GridSteps() []int {
 
 // InMemory counts the grids held decoded in memory (for tests of the
 // bound).
-func (h *History) InMemory() int {
+func (h *history) InMemory() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
@@ -459,7 +459,7 @@ func toNRGBA(m image.Image) *image.NRGBA {
 // VerdictsAt returns D's verdicts on the i-th grid's cells and on real
 // images of the same moment; nil where they were not measured (grids read
 // from a run folder).
-func (h *History) VerdictsAt(i int) (fake, real []float32) {
+func (h *history) VerdictsAt(i int) (fake, real []float32) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if i < 0 || i >= len(h.grids) {
@@ -468,16 +468,16 @@ func (h *History) VerdictsAt(i int) (fake, real []float32) {
 	return h.grids[i].fake, h.grids[i].real
 }
 
-// Change is what one stretch of training did, between the two newest grids
+// runChange is what one stretch of training did, between the two newest grids
 // that carry D's verdicts: after a Step, exactly one update.
-type Change struct {
+type runChange struct {
 	From, To         events.Step
 	FakeFrom, FakeTo float64 // mean D(G(z)) over the grid's cells
 	Up, Cells        int     // cells D now judges more real, of Cells
 }
 
 // String puts the change in one line.
-func (c Change) String() string {
+func (c runChange) String() string {
 	what := fmt.Sprintf("steps %d → %d", c.From.Step, c.To.Step)
 	if c.To.Step == c.From.Step+1 {
 		what = fmt.Sprintf("one update, step %d → %d", c.From.Step, c.To.Step)
@@ -488,20 +488,20 @@ func (c Change) String() string {
 
 // LastChange returns the change between the two newest grids with verdicts
 // whose steps are both recorded, and false when there are not two.
-func (h *History) LastChange() (Change, bool) {
+func (h *history) LastChange() (runChange, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var picked []GridRef
+	var picked []gridRef
 	for i := len(h.grids) - 1; i >= 0 && len(picked) < 2; i-- {
 		if g := h.grids[i]; len(g.fake) > 0 && g.Step > 0 {
 			picked = append(picked, g)
 		}
 	}
 	if len(picked) < 2 || len(picked[0].fake) != len(picked[1].fake) {
-		return Change{}, false
+		return runChange{}, false
 	}
 	to, from := picked[0], picked[1]
-	c := Change{Cells: len(to.fake), FakeFrom: mean32(from.fake), FakeTo: mean32(to.fake)}
+	c := runChange{Cells: len(to.fake), FakeFrom: mean32(from.fake), FakeTo: mean32(to.fake)}
 	var okFrom, okTo bool
 	c.From, okFrom = h.stepLocked(from.Step)
 	c.To, okTo = h.stepLocked(to.Step)
@@ -514,7 +514,7 @@ func (h *History) LastChange() (Change, bool) {
 }
 
 // stepLocked finds the recorded step n (h.mu held).
-func (h *History) stepLocked(n int) (events.Step, bool) {
+func (h *history) stepLocked(n int) (events.Step, bool) {
 	i := sort.Search(len(h.steps), func(i int) bool { return h.steps[i].Step >= n })
 	if i < len(h.steps) && h.steps[i].Step == n {
 		return h.steps[i], true

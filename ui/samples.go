@@ -63,7 +63,7 @@ func newSamplesView(s *Studio) *samplesView {
 	v.scrubLbl = widget.NewLabel("no samples yet")
 	v.scrub.Disable()
 
-	v.judge = widget.NewCheck("Frame each sample by D's verdict", func(on bool) {
+	v.judge = widget.NewCheck("Frame samples by D's verdict", func(on bool) {
 		s.showVerdicts = on
 		v.showVerdicts()
 	})
@@ -74,7 +74,7 @@ func newSamplesView(s *Studio) *samplesView {
 		if sz := v.verdicts.Size(); sz.Width > 0 {
 			scale = float32(w) / sz.Width
 		}
-		return RenderVerdicts(v.fake, v.realSeen, w, h, scale, th.Color(theme.ColorNameBackground, variant), th.Color(theme.ColorNameForeground, variant))
+		return renderVerdicts(v.fake, v.realSeen, w, h, scale, th.Color(theme.ColorNameBackground, variant), th.Color(theme.ColorNameForeground, variant))
 	})
 
 	v.psi = widget.NewSlider(0, 1)
@@ -106,7 +106,7 @@ func newSamplesView(s *Studio) *samplesView {
 	// grid (D's verdicts, truncation, noise) and the real images to
 	// compare it with; history and what changed go below.
 	v.noise.Horizontal = false
-	v.verdicts.SetMinSize(fyne.NewSize(220, 140))
+	v.verdicts.SetMinSize(fyne.NewSize(210, 140))
 	v.real.SetMinSize(fyne.NewSize(100, 100))
 	lab := container.NewVBox(
 		v.judge,
@@ -124,7 +124,7 @@ func newSamplesView(s *Studio) *samplesView {
 			hint("Each cell is the generator's output for one fixed noise vector: watch the same 25 images sharpen as it learns. "+
 				"Frames: green, D takes the sample for real; orange, D calls it fake. Truncation ψ below 1 pulls the noise toward its mean: more typical samples, less variety."),
 		),
-		nil, container.NewHBox(widget.NewSeparator(), lab), container.NewPadded(v.grid))
+		nil, nil, container.New(&besideOrBelow{minMain: 300}, container.NewPadded(v.grid), lab))
 	return v
 }
 

@@ -58,7 +58,7 @@ type setupView struct {
 	dataInfo    *widget.Label
 	entries     map[string]*widget.Entry
 	sliders     map[string]*widget.Slider
-	ratesSeen   int // History.Rates version the learning rates show
+	ratesSeen   int // history.Rates version the learning rates show
 	errLabel    *widget.Label
 	filling     bool // set while the panel is refilled from the config
 	lastChoice  string

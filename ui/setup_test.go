@@ -2,12 +2,13 @@ package ui
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 )
@@ -57,7 +58,7 @@ func TestDraggingEachSliderChangesTheConfig(t *testing.T) {
 func TestTypingALiveRateAppliesOnlyOnEnter(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	h.startTiny(1000)
-	sub := h.s.engine().(*training.Trainer).Subscribe()
+	sub := h.s.engine().Subscribe()
 	h.waitFor("some steps", time.Minute, func() bool { return h.shownStep() >= 2 })
 	h.ui(func() {
 		e := h.s.setup.entries["learn_rate_g"]
@@ -115,4 +116,135 @@ func TestRatesFollowTheTrainerAfterRollback(t *testing.T) {
 		t.Fatalf("D rate %v after changing G: the halving was undone", d)
 	}
 	h.stop()
+}
+
+func TestPresetFillsControls(t *testing.T) {
+	h := newHarness(t, "seed-mnist")
+	for _, name := range training.Presets() {
+		t.Run(name, func(t *testing.T) {
+			want, _ := training.Preset(name)
+			// Disturb a control first, so that the preset must refill it.
+			h.set("model.width", "12")
+			h.ui(func() { h.s.setup.preset.SetSelected(name) })
+			h.ui(func() {
+				for _, p := range params {
+					if got, w := h.s.setup.entries[p.key].Text, p.get(&want); got != w {
+						t.Errorf("%s shows %q, preset %s has %q", p.label, got, name, w)
+					}
+				}
+				if got, w := h.s.setup.data.Selected, choiceFor(want.Data); got != w {
+					t.Errorf("data set shows %q, want %q", got, w)
+				}
+				if h.s.cfg.Model != want.Model || h.s.cfg.BatchSize != want.BatchSize {
+					t.Errorf("config not taken from the preset: %+v", h.s.cfg)
+				}
+			})
+		})
+	}
+}
+
+func TestInvalidEntryShowsMessage(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	for _, c := range []struct{ key, text, want string }{
+		{"batch_size", "0", "Batch size 0 is out of range"},
+		{"batch_size", "many", "Batch size must be a number"},
+		{"learn_rate_g", "-0.1", "Generator learning rate -0.1 is out of range"},
+		{"learn_rate_d", "abc", "Discriminator learning rate must be a number"},
+		{"beta1", "1", "Adam β1 1 is out of range"},
+		{"model.width", "10", "multiple of 4"},
+		{"model.dropout_keep_prob", "0", "Dropout keep probability 0 is out of range"},
+		{"label_smoothing", "1.5", "Label smoothing 1.5 is out of range"},
+		{"epochs", "0", "Epochs 0 is out of range"},
+		{"sample_every", "0", "Sample interval 0 is out of range"},
+		{"seed", "-1", "Seed must be a whole number"},
+		{"model.noise_size", "0", "Noise size 0 is out of range"},
+		{"model.leaky_relu_alpha", "2", "LeakyReLU α 2 is out of range"},
+	} {
+		t.Run(c.key+"="+c.text, func(t *testing.T) {
+			var before training.Config
+			h.ui(func() { before = h.s.cfg })
+			h.set(c.key, c.text)
+			h.ui(func() {
+				l := h.s.setup.errLabel
+				if !l.Visible() || !strings.Contains(l.Text, c.want) {
+					t.Errorf("message %q (visible %v), want one containing %q", l.Text, l.Visible(), c.want)
+				}
+				p, _ := paramByKey(c.key)
+				if got, w := p.get(&h.s.cfg), p.get(&before); got != w {
+					t.Errorf("invalid %q was taken: config has %s", c.text, got)
+				}
+				if h.s.setup.entries[c.key].Validate() == nil {
+					t.Errorf("the entry is not marked invalid")
+				}
+			})
+			// A valid value clears the message.
+			p, _ := paramByKey(c.key)
+			h.set(c.key, p.get(&before))
+			h.ui(func() {
+				if h.s.setup.errLabel.Visible() {
+					t.Errorf("message still shown after a valid value: %q", h.s.setup.errLabel.Text)
+				}
+			})
+		})
+	}
+}
+
+func TestLearningRateChangesLive(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	h.startTiny(1000)
+	h.submit("learn_rate_g", "0.0005")
+	h.waitFor("the trainer to take the new rate", 10*time.Second, func() bool {
+		return h.s.engine().Config().LearnRateG == 0.0005
+	})
+	h.stop()
+}
+
+// The class picker trains on one CIFAR class, several, or all, and shows a
+// configuration of several classes (from `ganstudio --class deer,horse`).
+func TestClassPicker(t *testing.T) {
+	h := newHarness(t, "seed-cifar-horses")
+	h.ui(func() {
+		if got := h.s.setup.class.Selected; got != "horse" {
+			t.Errorf("picker shows %q for the horses preset", got)
+		}
+		h.s.setup.class.SetSelected(someClasses)
+		if h.s.setup.classChecks == nil || h.w.Canvas().Overlays().Top() == nil {
+			t.Fatal("choosing several classes opened no dialog")
+		}
+		h.s.setup.classChecks.SetSelected([]string{"horse", "deer"})
+		h.s.setup.answerClasses(true)
+	})
+	h.ui(func() {
+		if got := h.s.cfg.Data.Classes; !slices.Equal(got, []string{"deer", "horse"}) {
+			t.Errorf("classes %v after ticking horse and deer", got)
+		}
+		if got := h.s.setup.class.Selected; got != "deer, horse" {
+			t.Errorf("picker shows %q", got)
+		}
+		h.s.setup.class.SetSelected(someClasses)
+		h.s.setup.answerClasses(false) // Cancel keeps the choice
+		if got := h.s.setup.class.Selected; got != "deer, horse" || len(h.s.cfg.Data.Classes) != 2 {
+			t.Errorf("after Cancel the picker shows %q, classes %v", got, h.s.cfg.Data.Classes)
+		}
+		h.s.setup.class.SetSelected(allClasses)
+		if h.s.cfg.Data.Classes != nil {
+			t.Errorf("classes %v after picking all", h.s.cfg.Data.Classes)
+		}
+	})
+
+	cfg, _ := training.Preset("seed-cifar-horses")
+	cfg.Data.Classes = []string{"cat", "dog"}
+	test.NewTempApp(t)
+	w := test.NewWindow(nil)
+	defer w.Close()
+	h.ui(func() {
+		s, err := New(w, Options{do: h.ui, Config: &cfg, RunsDir: t.TempDir(), livePreview: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if got := s.setup.class.Selected; got != "cat, dog" {
+			t.Errorf("a configuration of cat and dog shows %q", got)
+		}
+	})
 }

@@ -27,10 +27,10 @@ func verdictHistogram(v []float32, fill color.Color) *plotter.Histogram {
 	return h
 }
 
-// RenderVerdicts draws the histogram of D's verdicts on real images and on
+// renderVerdicts draws the histogram of D's verdicts on real images and on
 // the grid's fakes at w×h pixels: where the two heaps sit, and how far
 // apart, is what D has learnt to tell.
-func RenderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color) image.Image {
+func renderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color) image.Image {
 	p := styledPlot("D's verdicts", "D(·): 0 fake … 1 real", "share", fg)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 	p.Legend.Left = false
@@ -55,5 +55,7 @@ func RenderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.
 	if len(fake) == 0 && len(real) == 0 {
 		p.Title.Text = "D's verdicts (none measured for this grid)"
 	}
+	// Room above the bars for the legend, at the size the plot is drawn.
+	makeLegendRoom(p, 2, vg.Length(h)*72/(96*vg.Length(max(scale, 1e-3))))
 	return renderImage(w, h, scale, bg, p.Draw)
 }

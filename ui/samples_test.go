@@ -4,63 +4,56 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
+	"github.com/ganstudio/ganstudio/training"
 )
 
-// pause taps Pause on a running run and waits until the step count holds.
-func (h *harness) pause() int {
-	h.t.Helper()
-	h.ui(func() { test.Tap(h.s.run.pause) })
-	h.waitFor("the run to pause", 10*time.Second, func() bool { return h.s.run.pause.Text == "Resume" })
-	time.Sleep(200 * time.Millisecond) // the step in flight when Pause came
-	var n int
-	h.ui(func() { n = h.shownStep() })
-	return n
-}
-
-// Step, on a paused run, advances it by exactly one update and shows what
-// that update did: a grid of the new step and the change line.
-func TestStepAdvancesOneStep(t *testing.T) {
+func TestScrubberShowsEarlierGrid(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
-	h.startTiny(1000)
-	h.waitFor("some steps", time.Minute, func() bool { return h.shownStep() >= 3 })
-	h.ui(func() {
-		if !h.s.run.step.Disabled() {
-			t.Error("Step is enabled while the run trains")
-		}
-	})
-	paused := h.pause()
-	for i := 1; i <= 2; i++ {
-		h.ui(func() {
-			if h.s.run.step.Disabled() {
-				t.Fatal("Step is disabled on a paused run")
-			}
-			test.Tap(h.s.run.step)
-		})
-		want := paused + i
-		h.waitFor("the step's grid", time.Minute, func() bool { return h.shownStep() == want && h.s.hist.GridSteps()[h.s.hist.NumGrids()-1] == want })
-		time.Sleep(300 * time.Millisecond)
-		h.ui(func() {
-			if got := h.shownStep(); got != want {
-				t.Fatalf("Step %d: %d steps done, want exactly %d", i, got, want)
-			}
-		})
-	}
-	// The two newest grids are one update apart: the change line says so.
-	h.waitFor("the change line", 10*time.Second, func() bool {
-		return strings.Contains(h.s.samples.change.Text, "one update")
-	})
-	h.ui(func() {
-		if phase := h.s.run.phase.Text; !strings.Contains(phase, "Paused") {
-			t.Errorf("after Step the run shows %q, want it still paused", phase)
-		}
-	})
+	h.startTiny(1)
+	// More grids than are kept in memory, so that scrubbing back reads
+	// the run folder.
+	h.waitFor("many grids", 2*time.Minute, func() bool { return h.s.hist.NumGrids() > gridsInMemory+5 })
 	h.stop()
+	if n := h.s.hist.InMemory(); n > gridsInMemory {
+		t.Errorf("%d grids in memory, want at most %d", n, gridsInMemory)
+	}
+	newest := shownImage(h)
+	var label string
+	h.ui(func() {
+		h.s.samples.scrub.SetValue(1) // an early grid, evicted from memory
+		label = h.s.samples.scrubLbl.Text
+	})
+	early := shownImage(h)
+	_, want, err := h.s.hist.GridAt(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameImage(early, want) {
+		t.Error("the scrubber did not show grid 1")
+	}
+	if sameImage(early, newest) {
+		t.Error("the early grid looks like the newest one")
+	}
+	if !strings.Contains(label, "grid 2 of") {
+		t.Errorf("scrubber label %q does not say which grid", label)
+	}
+	// The window keeps evicted grids where the trainer wrote them: one
+	// file per grid, none written twice under another name.
+	files, _ := filepath.Glob(filepath.Join(h.s.hist.RunDir(), "grids", "*.png"))
+	for _, step := range h.s.hist.GridSteps() {
+		if _, err := os.Stat(training.GridPath(h.s.hist.RunDir(), step)); err != nil {
+			t.Errorf("grid of step %d: %v", step, err)
+		}
+	}
+	if n := h.s.hist.NumGrids(); len(files) != n {
+		t.Errorf("%d grid files in the run folder for %d grids", len(files), n)
+	}
 }
 
 // The verdict toggle frames every cell in the colour of D's verdict on it,
@@ -83,7 +76,7 @@ func TestVerdictFramesAndHistogram(t *testing.T) {
 				t.Fatalf("cell %d: frame visible %v in %v, want %v", i, f.Visible(), f.StrokeColor, verdictColor(h.s.samples.fake[i]))
 			}
 		}
-		img := RenderVerdicts(h.s.samples.fake, h.s.samples.realSeen, 400, 240, 1, color.White, color.Black)
+		img := renderVerdicts(h.s.samples.fake, h.s.samples.realSeen, 400, 240, 1, color.White, color.Black)
 		if n := countNear(img, colD); n < 30 {
 			t.Errorf("the histogram has %d pixels of the real images' colour", n)
 		}
@@ -155,53 +148,4 @@ func TestTruncationAndFreshNoise(t *testing.T) {
 	h.ui(func() { h.s.samples.noise.SetSelected(fixedNoise) })
 	h.waitFor("the fixed grid again", time.Minute, func() bool { return sameImage(h.s.samples.grid.img.Image, fixed) })
 	h.stop()
-}
-
-// Comparing two run folders draws both runs' curves, each in its colour;
-// removing one takes its curves off.
-func TestCompareRunsDrawsBoth(t *testing.T) {
-	h := newHarness(t, "lite-mnist")
-	var dirs []string
-	for i := 0; i < 2; i++ {
-		h.startTiny(1000)
-		h.waitFor("some steps", time.Minute, func() bool { return h.shownStep() >= 5 })
-		h.stop()
-		dirs = append(dirs, h.s.hist.RunDir())
-	}
-	c := newHarness(t, "lite-mnist")
-	for _, dir := range dirs {
-		c.ui(func() {
-			c.next = dir
-			test.Tap(c.s.compare.add)
-		})
-		want := dir
-		c.waitFor("the comparison", time.Minute, func() bool {
-			got := c.s.hist.Comparisons()
-			return len(got) > 0 && got[len(got)-1] == want
-		})
-	}
-	curves := func() image.Image {
-		var img image.Image
-		c.ui(func() { img = c.s.curves.image(900, 600) })
-		return img
-	}
-	img := curves()
-	for i, dir := range dirs {
-		if n := countNear(img, compareColors[i]); n < 40 {
-			t.Errorf("run %s: %d pixels of its colour in the curves", filepath.Base(dir), n)
-		}
-	}
-	c.ui(func() {
-		if got := len(c.s.compare.chips.Objects); got != 2 {
-			t.Fatalf("%d chips for 2 compared runs", got)
-		}
-		c.s.removeComparison(dirs[1])
-	})
-	img = curves()
-	if n := countNear(img, compareColors[1]); n > 5 {
-		t.Errorf("the removed run still has %d pixels of its colour", n)
-	}
-	if n := countNear(img, compareColors[0]); n < 40 {
-		t.Errorf("the remaining run lost its curves (%d pixels)", n)
-	}
 }
