@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/ganstudio/ganstudio/model/classifier"
+	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
 )
@@ -43,13 +45,8 @@ func (t *Trainer) startMonitor() *monitor {
 	if t.cfg.MetricsEvery == 0 {
 		return m
 	}
-	name := t.data.Name()
-	size, ch := t.data.Shape()
-	if !metrics.Supported(name) || t.cfg.Data.Path != "" || size != 28 || ch != 1 {
-		if name == "" {
-			name = "this image folder"
-		}
-		t.bus.Publish(events.Metrics{Unavailable: metrics.NoClassifierMessage(name)})
+	if why := MetricsUnavailable(t.cfg); why != "" {
+		t.bus.Publish(events.Metrics{Unavailable: why})
 		return m
 	}
 	f, err := openMetricsFile(filepath.Join(t.files.dir, MetricsFile), t.StepsDone())
@@ -58,6 +55,7 @@ func (t *Trainer) startMonitor() *monitor {
 		return m
 	}
 	m.file = f
+	name := t.data.Name()
 	// Loading the test set and its features takes seconds: do it in the
 	// background like every evaluation.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -170,4 +168,38 @@ func openMetricsFile(path string, fromStep int) (*os.File, error) {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// MetricsUnavailable says in plain words why a run of cfg gets no
+// sample-quality metrics (no classifier for its data set at its image
+// shape), or "" when it gets them.
+func MetricsUnavailable(cfg Config) string {
+	name := cfg.Data.Name
+	if canon, ok := dataset.Lookup(name); ok {
+		name = canon
+	}
+	if metrics.Supported(name) && cfg.Data.Path == "" && cfg.Model.ImageSize == classifier.ImageSize && cfg.Model.Channels == 1 {
+		return ""
+	}
+	switch {
+	case cfg.Data.Path != "":
+		name = filepath.Base(cfg.Data.Path)
+	case name == "":
+		name = "this image folder"
+	}
+	return metrics.NoClassifierMessage(name)
+}
+
+// MetricsClasses returns the names of the classes the metrics of cfg's
+// data set count ("0"…"9" for MNIST), or nil when it has none.
+func MetricsClasses(cfg Config) []string {
+	if MetricsUnavailable(cfg) != "" {
+		return nil
+	}
+	canon, _ := dataset.Lookup(cfg.Data.Name)
+	net, err := classifier.Shipped(canon)
+	if err != nil {
+		return nil
+	}
+	return net.Info.Classes
 }

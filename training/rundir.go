@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -244,10 +245,7 @@ func ReadRun(dir string) (*Run, error) {
 	if r.Steps, err = readLosses(filepath.Join(dir, lossesFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open run %s: %w", dir, err)
 	}
-	grids, _ := stepFiles(filepath.Join(dir, gridsDir), ".png")
-	for _, g := range grids {
-		r.Grids = append(r.Grids, GridFile{Step: g.step, Path: g.path})
-	}
+	r.Grids = GridFiles(dir)
 	cks, _ := stepFiles(filepath.Join(dir, checkpointsDir), ".ckpt")
 	for _, c := range cks {
 		r.Checkpoints = append(r.Checkpoints, c.path)
@@ -373,4 +371,51 @@ func (l *runLog) close() {
 		l.f.Close()
 		l.f = nil
 	}
+}
+
+// WriteLosses writes steps in losses.csv's layout, header first: what the
+// window exports reads like the run folder's own file.
+func WriteLosses(w io.Writer, steps []events.Step) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, strings.Join(lossesHeader, ","))
+	for _, s := range steps {
+		bw.WriteString(lossRow(s))
+	}
+	return bw.Flush()
+}
+
+// RunDirOf returns the run folder of a run folder or of a checkpoint
+// inside one (RUN/checkpoints/step-N.ckpt); for a checkpoint elsewhere,
+// the folder it is in.
+func RunDirOf(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return path
+	}
+	dir := filepath.Dir(path)
+	if filepath.Base(dir) == checkpointsDir {
+		return filepath.Dir(dir)
+	}
+	return dir
+}
+
+// GridFiles lists the preview grids saved in the run folder dir, in step
+// order.
+func GridFiles(dir string) []GridFile {
+	files, _ := stepFiles(filepath.Join(dir, gridsDir), ".png")
+	out := make([]GridFile, len(files))
+	for i, f := range files {
+		out[i] = GridFile{Step: f.step, Path: f.path}
+	}
+	return out
+}
+
+// CheckpointStep reads the step from a checkpoint's file name
+// (step-N.ckpt); false for a name of another form.
+func CheckpointStep(path string) (int, bool) {
+	name := filepath.Base(path)
+	if !strings.HasPrefix(name, "step-") || !strings.HasSuffix(name, ".ckpt") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "step-"), ".ckpt"))
+	return n, err == nil
 }

@@ -291,6 +291,11 @@ func (t *Trainer) train() error {
 	mon := t.startMonitor()
 	defer mon.close()
 	lastSave := time.Now()
+	if t.done == 0 {
+		// The untrained generator's grid: where every run starts, shown
+		// at once and kept with the run's other grids.
+		t.publishGrid(0)
+	}
 	var order []int
 	orderEpoch := -1
 	for t.StepsDone() < total {

@@ -199,10 +199,10 @@ func TestGridsAreWrittenAndDecoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Grids) != 2 || run.Grids[0].Step != 10 || run.Grids[1].Step != 20 {
-		t.Fatalf("grids %+v, want steps 10 and 20", run.Grids)
+	if len(run.Grids) != 3 || run.Grids[0].Step != 0 || run.Grids[1].Step != 10 || run.Grids[2].Step != 20 {
+		t.Fatalf("grids %+v, want steps 0, 10 and 20", run.Grids)
 	}
-	f, err := os.Open(run.Grids[1].Path)
+	f, err := os.Open(run.Grids[2].Path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/csv"
 	"fmt"
 	"image"
 	"image/color"
@@ -19,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/ganstudio/ganstudio/training"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -135,15 +135,7 @@ func exportLossesCSV(path string, hist *history) error {
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec"})
-	ff := func(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
-	for _, s := range hist.Steps() {
-		w.Write([]string{strconv.Itoa(s.Step), strconv.Itoa(s.Epoch), ff(s.DLoss), ff(s.GLoss), ff(s.DReal), ff(s.DFake),
-			strconv.FormatFloat(s.ImagesPerSec, 'f', 2, 64)})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := training.WriteLosses(f, hist.Steps()); err != nil {
 		f.Close()
 		return err
 	}

@@ -180,11 +180,9 @@ func (h *history) addMissedGrids(after, before int) {
 	if h.runDir == "" {
 		return
 	}
-	files, _ := filepath.Glob(filepath.Join(h.runDir, "grids", "step-*.png"))
-	for _, f := range files {
-		var step int
-		if _, err := fmt.Sscanf(filepath.Base(f), "step-%d.png", &step); err == nil && step > after && step < before {
-			h.addGrid(gridRef{Step: step, Path: f})
+	for _, g := range training.GridFiles(h.runDir) {
+		if g.Step > after && g.Step < before {
+			h.addGrid(gridRef{Step: g.Step, Path: g.Path})
 		}
 	}
 }
@@ -223,7 +221,7 @@ func (h *history) SetRun(runDir string, steps []events.Step, grids []gridRef, ck
 	h.steps, h.ckpts, h.phase, h.started = steps, ckpts, phase, true
 	if n := len(ckpts); n > 0 {
 		h.lastSave = events.Checkpoint{Path: ckpts[n-1]}
-		fmt.Sscanf(filepath.Base(ckpts[n-1]), "step-%d.ckpt", &h.lastSave.Step)
+		h.lastSave.Step, _ = training.CheckpointStep(ckpts[n-1])
 		if st, err := os.Stat(ckpts[n-1]); err == nil {
 			h.lastSave.Time = st.ModTime()
 		}

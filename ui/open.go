@@ -2,7 +2,6 @@ package ui
 
 import (
 	"os"
-	"path/filepath"
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
@@ -24,19 +23,6 @@ func (s *Studio) openCheckpointDialog() {
 	})
 }
 
-// runDirOf returns the run directory of a run dir or a checkpoint file
-// (run/checkpoints/step-N.ckpt).
-func runDirOf(path string) string {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return path
-	}
-	dir := filepath.Dir(path)
-	if filepath.Base(dir) == "checkpoints" {
-		return filepath.Dir(dir)
-	}
-	return dir
-}
-
 // Open shows a run directory or checkpoint: the run's curves and grids at
 // once, then its generator, to sample from and walk the latent space.
 // Continue trains it on. A checkpoint outside a run folder has no curves or
@@ -56,7 +42,7 @@ func (s *Studio) Open(path string) {
 		} else {
 			isDir = st.IsDir()
 		}
-		dir := runDirOf(path)
+		dir := training.RunDirOf(path)
 		r, err := training.ReadRun(dir)
 		if err != nil && isDir {
 			s.fail("This is not a GAN Studio run folder", err)
@@ -105,7 +91,7 @@ func (s *Studio) Open(path string) {
 		var metricsErr error
 		if dir != "" {
 			var points []events.Metrics
-			points, metricsErr = training.ReadMetrics(dir, classNames(r.Config))
+			points, metricsErr = training.ReadMetrics(dir, training.MetricsClasses(r.Config))
 			s.hist.LoadMetrics(r.Config, points)
 		}
 		s.do(func() {

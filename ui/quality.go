@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"path/filepath"
 	"slices"
 
-	"github.com/ganstudio/ganstudio/model/classifier"
 	"github.com/ganstudio/ganstudio/training"
-	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
 )
@@ -135,7 +132,7 @@ func (h *history) LoadMetrics(cfg training.Config, points []events.Metrics) {
 	defer h.mu.Unlock()
 	h.version++
 	h.quality.Every, h.quality.Samples = cfg.MetricsEvery, cfg.MetricsSamples
-	if why := metricsUnavailable(cfg); why != "" && len(points) == 0 {
+	if why := training.MetricsUnavailable(cfg); why != "" && len(points) == 0 {
 		h.quality.Unavailable = why
 		return
 	}
@@ -146,36 +143,4 @@ func (h *history) LoadMetrics(cfg training.Config, points []events.Metrics) {
 			h.quality.warn(p.Step, w)
 		}
 	}
-}
-
-// metricsUnavailable is the sentence the trainer sends instead of metrics
-// for cfg's data set, or "" if it has a classifier (the trainer's test
-// in training/monitor.go).
-func metricsUnavailable(cfg training.Config) string {
-	d := cfg.Data
-	if metrics.Supported(d.Name) && d.Path == "" && cfg.Model.ImageSize == classifier.ImageSize && cfg.Model.Channels == 1 {
-		return ""
-	}
-	name := d.Name
-	if canon, ok := dataset.Lookup(name); ok {
-		name = canon
-	}
-	if d.Path != "" {
-		name = filepath.Base(d.Path)
-	}
-	return metrics.NoClassifierMessage(name)
-}
-
-// classNames returns the names of the classes the metrics of cfg's data
-// set count ("0"…"9" for MNIST), or nil.
-func classNames(cfg training.Config) []string {
-	canon, ok := dataset.Lookup(cfg.Data.Name)
-	if !ok || !metrics.Supported(canon) {
-		return nil
-	}
-	net, err := classifier.Shipped(canon)
-	if err != nil {
-		return nil
-	}
-	return net.Info.Classes
 }

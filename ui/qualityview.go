@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 )
 
@@ -102,7 +103,7 @@ func (v *qualityView) describe(q qualityState, started bool) (string, bool) {
 	}
 	if !started {
 		cfg := v.s.cfg
-		if why := metricsUnavailable(cfg); why != "" {
+		if why := training.MetricsUnavailable(cfg); why != "" {
 			return why, false
 		}
 		if cfg.MetricsEvery <= 0 {

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/ganstudio/ganstudio/training"
@@ -32,17 +30,9 @@ func (s *Studio) Start() {
 			s.fail("The data set cannot be opened", err)
 			return
 		}
-		if runsDir == "" {
-			runsDir = "runs" // the trainer's default
-		}
-		runDir := training.NewRunDir(runsDir, cfg.Preset)
-		// Run folders are named to the second: a quick Stop and Start
-		// must not write into the run just stopped.
-		for i := 2; ; i++ {
-			if _, err := os.Stat(runDir); os.IsNotExist(err) {
-				break
-			}
-			runDir = training.NewRunDir(runsDir, cfg.Preset) + "-" + strconv.Itoa(i)
+		runDir := "" // the trainer's default folder, runs/
+		if runsDir != "" {
+			runDir = training.NewRunDir(runsDir, cfg.Preset)
 		}
 		eng, err := training.New(cfg, ds, runDir)
 		if err != nil {
@@ -58,24 +48,7 @@ func (s *Studio) Start() {
 			s.setStatus("Training. Samples and curves update as it learns; the run is saved in %s.", eng.RunDir())
 			s.updateRunState()
 		})
-		s.showFirstGrid(eng)
 	}()
-}
-
-// showFirstGrid shows the untrained generator's grid right away, so that
-// the window shows something before the first preview grid arrives.
-func (s *Studio) showFirstGrid(eng *training.Trainer) {
-	g, err := eng.Grid(training.TrainingNoise)
-	if err != nil {
-		return
-	}
-	s.hist.Apply(events.Grid{Step: 0, Image: g.Image, Fake: g.Fake, Real: g.Real})
-	// Step 0 belongs to the run's history like the trainer's grids: save
-	// it beside them so that an opened run scrubs back to it too.
-	if err := writePNG(gridPath(eng.RunDir(), 0), g.Image); err != nil {
-		s.fail("The first grid could not be saved in the run folder", err)
-	}
-	s.do(s.refreshRun)
 }
 
 // attach makes eng the Studio's run: history reset, events watched.
@@ -319,7 +292,7 @@ func (s *Studio) continueRun() {
 	s.updateRunState()
 	go func() {
 		defer s.clearBusy()
-		if r, err := training.ReadRun(runDirOf(path)); err == nil {
+		if r, err := training.ReadRun(training.RunDirOf(path)); err == nil {
 			cfg = r.Config
 		}
 		ds, err := s.openDataset(context.Background(), cfg)
