@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
@@ -25,6 +26,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		seed      = fs.Uint64("seed", 0, "random seed")
 		autosave  = fs.Duration("autosave", 0, "also checkpoint when this much time has passed since the last one, e.g. 60s (0: off)")
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
+		loss      = fs.String("loss", "", "objective: bce (the seed's), hinge or ls (least squares)")
 	)
 	// Every numeric hyperparameter has the flag its table entry names.
 	ints, floats := map[string]*int{}, map[string]*float64{}
@@ -51,6 +53,8 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.AutosaveSeconds = autosave.Seconds()
 			case "on-diverge":
 				c.OnDiverge = *onDiverge
+			case "loss":
+				c.Model.Loss = model.Loss(*loss)
 			}
 		})
 		for _, h := range training.Hyperparameters() {

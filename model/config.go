@@ -20,6 +20,9 @@ type Config struct {
 	KeepProb float32 `json:"dropout_keep_prob"`
 	BNDecay  float32 `json:"batchnorm_decay"`
 	BNEps    float32 `json:"batchnorm_epsilon"`
+	// Loss is the objective D and G are trained on, which also says how
+	// D's output reads as a verdict ("" : bce, the seed's).
+	Loss Loss `json:"loss,omitempty"`
 }
 
 // Seed returns the architecture of the 2017 tutorial for the given image
@@ -56,6 +59,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.BNEps > 0) {
 		errs = append(errs, fmt.Errorf("BatchNorm epsilon %g must be positive", c.BNEps))
+	}
+	if err := c.Loss.Check(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
@@ -14,8 +13,12 @@ type GAN struct {
 	Config Config
 	G      *Generator
 	D      *Discriminator
+	// Avg is the moving average of G's weights, nil unless EnableAverage
+	// made one.
+	Avg      *Generator
+	avgDecay float64
 
-	samplers map[int]*sampler
+	samplers map[samplerKey]*sampler
 	judges   map[int]*judge
 }
 
@@ -26,7 +29,7 @@ func New(cfg Config, seed uint64) (*GAN, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6574)) // a stream of its own: weights do not move when dropout draws change
-	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[int]*sampler), judges: make(map[int]*judge)}, nil
+	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[samplerKey]*sampler), judges: make(map[int]*judge)}, nil
 }
 
 // Step holds the two compiled graphs of one training iteration at a fixed
@@ -47,13 +50,14 @@ type Step struct {
 	dGrads     []*G.Node
 	realLogits *G.Node
 	fakeLogits *G.Node
+	loss       Loss
 	gradBuf    [][]float32
 }
 
-// NewStep compiles the graphs of one iteration. realTarget is the label of
-// real images for D and of fakes for G (1 − label smoothing); dropout
-// masks come from rng.
-func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, error) {
+// NewStep compiles the graphs of one iteration of the objective of the
+// GAN's Config.Loss (see Loss). realLabel is r, the label of real images
+// (1 − label smoothing); dropout masks come from rng.
+func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, error) {
 	cfg := gan.Config
 	s := &Step{
 		batch:   batch,
@@ -61,13 +65,15 @@ func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, er
 		real:    tensor.New(tensor.WithShape(batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize), tensor.Of(tensor.Float32)),
 		gParams: gan.G.Params(),
 		dParams: gan.D.Params(),
+		loss:    cfg.Loss,
 	}
 	s.noiseData, s.realData = s.noise.Float32s(), s.real.Float32s()
+	onReal, onFake, forG := cfg.Loss.terms(realLabel)
 
 	// G's graph: how far D is from calling G's fakes real.
 	b := newBuilder(cfg, true, rng)
 	fake := gan.G.build(b, b.Input("z", s.noise))
-	s.gLoss = b.sigmoidXent(gan.D.build(b, fake), realTarget)
+	s.gLoss = b.loss(gan.D.build(b, fake), forG)
 	s.gGrads = b.Grads(s.gLoss, s.gParams)
 	s.gMachine = b.Machine(append(G.Nodes{s.gLoss}, s.gGrads...)...)
 	if err := b.Err(); err != nil {
@@ -79,7 +85,7 @@ func (gan *GAN) NewStep(batch int, realTarget float32, rng *rand.PCG) (*Step, er
 	fake = gan.G.build(b, b.Input("z", s.noise))
 	s.realLogits = gan.D.build(b, b.Input("x", s.real))
 	s.fakeLogits = gan.D.build(b, fake)
-	s.dLoss = b.add(b.sigmoidXent(s.realLogits, realTarget), b.sigmoidXent(s.fakeLogits, 0))
+	s.dLoss = b.add(b.loss(s.realLogits, onReal), b.loss(s.fakeLogits, onFake))
 	s.dGrads = b.Grads(s.dLoss, s.dParams)
 	s.dMachine = b.Machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)
 	if err := b.Err(); err != nil {
@@ -109,12 +115,14 @@ func (s *Step) UpdateG(opt *Adam) (float32, error) {
 }
 
 // UpdateD runs the discriminator's graph and applies one Adam step to D.
-// It returns D's loss and the mean of D(x) and of D(G(z)).
+// It returns D's loss and the mean verdicts D(x) and D(G(z)) (see
+// Loss.verdict).
 func (s *Step) UpdateD(opt *Adam) (loss, dReal, dFake float32, err error) {
 	if err := run(s.dMachine); err != nil {
 		return 0, 0, 0, fmt.Errorf("discriminator step: %w", err)
 	}
-	loss, dReal, dFake = Scalar(s.dLoss), meanSigmoid(s.realLogits), meanSigmoid(s.fakeLogits)
+	verdict := s.loss.verdict
+	loss, dReal, dFake = Scalar(s.dLoss), meanOf(s.realLogits, verdict), meanOf(s.fakeLogits, verdict)
 	opt.Update(s.dParams, s.gradients(s.dGrads))
 	return loss, dReal, dFake, nil
 }
@@ -132,44 +140,57 @@ func run(m G.VM) error {
 	return m.RunAll()
 }
 
-func meanSigmoid(logits *G.Node) float32 {
-	d := logits.Value().Data().([]float32)
+// meanOf returns the mean of f over the values of n.
+func meanOf(n *G.Node, f func(float32) float32) float32 {
+	d := n.Value().Data().([]float32)
 	var sum float64
 	for _, x := range d {
-		sum += 1 / (1 + math.Exp(-float64(x)))
+		sum += float64(f(x))
 	}
 	return float32(sum / float64(len(d)))
 }
 
-// sampler is an inference graph of the generator at one batch size.
+// samplerKey names an inference graph: which generator, what batch size.
+type samplerKey struct {
+	g *Generator
+	n int
+}
+
+// sampler is an inference graph of a generator at one batch size.
 type sampler struct {
 	noise *tensor.Dense
 	out   *G.Node
 	m     G.VM
 }
 
-// Generate runs the generator in inference mode (BatchNorm on running
-// statistics, no dropout) on noise, n rows of NoiseSize values, and
-// returns n images NCHW in [−1, 1] in a new slice.
+// Generate runs the sampling generator (see Sampling) in inference mode
+// (BatchNorm on running statistics, no dropout) on noise, n rows of
+// NoiseSize values, and returns n images NCHW in [−1, 1] in a new slice.
 //
 // Generate shares weights with training: callers serialise it with
 // training steps.
 func (gan *GAN) Generate(noise []float32) ([]float32, error) {
+	return gan.GenerateWith(gan.Sampling(), noise)
+}
+
+// GenerateWith is Generate with the given generator, G or Avg.
+func (gan *GAN) GenerateWith(g *Generator, noise []float32) ([]float32, error) {
 	nz := gan.Config.NoiseSize
 	if len(noise) == 0 || len(noise)%nz != 0 {
 		return nil, fmt.Errorf("generate: %d noise values is not a whole number of %d-value rows", len(noise), nz)
 	}
 	n := len(noise) / nz
-	s, ok := gan.samplers[n]
+	key := samplerKey{g, n}
+	s, ok := gan.samplers[key]
 	if !ok {
 		s = &sampler{noise: tensor.New(tensor.WithShape(n, nz), tensor.Of(tensor.Float32))}
 		b := newBuilder(gan.Config, false, nil)
-		s.out = gan.G.build(b, b.Input("z", s.noise))
+		s.out = g.build(b, b.Input("z", s.noise))
 		s.m = b.Machine(s.out)
 		if err := b.Err(); err != nil {
 			return nil, fmt.Errorf("build sampler: %w", err)
 		}
-		gan.samplers[n] = s
+		gan.samplers[key] = s
 	}
 	copy(s.noise.Data().([]float32), noise)
 	if err := run(s.m); err != nil {
@@ -216,7 +237,7 @@ func (gan *GAN) Judge(images []float32) ([]float32, error) {
 	logits := j.logits.Value().Data().([]float32)
 	out := make([]float32, n)
 	for i, x := range logits {
-		out[i] = float32(1 / (1 + math.Exp(-float64(x))))
+		out[i] = c.Loss.verdict(x)
 	}
 	return out, nil
 }

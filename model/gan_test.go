@@ -117,3 +117,40 @@ func BenchmarkStep(b *testing.B) {
 		})
 	}
 }
+
+// The average starts as G, moves toward it with the warm-up decay, and
+// travels in snapshots.
+func TestAverageFollowsG(t *testing.T) {
+	cfg := Seed(28, 1)
+	cfg.Width = 8
+	gan, err := New(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gan.EnableAverage(1); err == nil {
+		t.Error("decay 1 was accepted")
+	}
+	if err := gan.EnableAverage(0.999); err != nil {
+		t.Fatal(err)
+	}
+	g, avg := gan.G.params[0].Data(), gan.Avg.params[0].Data()
+	if g[0] != avg[0] || &g[0] == &avg[0] {
+		t.Fatal("the average does not start as a copy of G")
+	}
+	before := avg[0]
+	g[0] += 1
+	gan.UpdateAverage(1) // decay (1+1)/(10+1)
+	d := float32(2.0 / 11)
+	if want := d*before + (1-d)*g[0]; math.Abs(float64(avg[0]-want)) > 1e-6 {
+		t.Fatalf("after one update %v, want %v", avg[0], want)
+	}
+	snap := gan.Snapshot(NewAdam(gan.G.Params(), 1e-3, 0.5, 0.999), NewAdam(gan.D.Params(), 1e-3, 0.5, 0.999))
+	other, _ := New(cfg, 4)
+	other.EnableAverage(0.999)
+	if err := other.Restore(snap, NewAdam(other.G.Params(), 1e-3, 0.5, 0.999), NewAdam(other.D.Params(), 1e-3, 0.5, 0.999)); err != nil {
+		t.Fatal(err)
+	}
+	if other.Avg.params[0].Data()[0] != avg[0] {
+		t.Fatal("the average did not travel in the snapshot")
+	}
+}

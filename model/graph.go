@@ -154,10 +154,6 @@ func (b *builder) actDrop(x *G.Node) *G.Node {
 	return b.Do("dropout", func() (*G.Node, error) { return nn.Dropout(x, b.cfg.KeepProb, b.rng) })
 }
 
-func (b *builder) sigmoidXent(logits *G.Node, target float32) *G.Node {
-	return b.Do("loss", func() (*G.Node, error) { return nn.SigmoidCrossEntropy(logits, target) })
-}
-
 func (b *builder) add(x, y *G.Node) *G.Node {
 	return b.Do("add", func() (*G.Node, error) { return G.Add(x, y) })
 }

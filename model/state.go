@@ -29,12 +29,25 @@ func (gan *GAN) Snapshot(optG, optD *Adam) []checkpoint.Tensor {
 			add(bn.Name+"/running_var", []int{len(bn.Stats.Var)}, bn.Stats.Var)
 		}
 	}
+	if gan.Avg != nil {
+		for _, p := range gan.Avg.params {
+			add(averaged+p.Name, p.T.Shape().Clone(), p.Data())
+		}
+		for _, bn := range gan.Avg.norms {
+			add(averaged+bn.Name+"/running_mean", []int{len(bn.Stats.Mean)}, bn.Stats.Mean)
+			add(averaged+bn.Name+"/running_var", []int{len(bn.Stats.Var)}, bn.Stats.Var)
+		}
+	}
 	return out
 }
 
+// averaged prefixes the averaged generator's tensors in checkpoints.
+const averaged = "avg/"
+
 // Restore loads what Snapshot saved into gan and the optimisers. Every
-// tensor must be present with the shape gan's configuration gives it; the
-// optimisers' step counts are the caller's to restore.
+// tensor must be present with the shape gan's configuration gives it (the
+// averaged generator's too, when gan has one); the optimisers' step
+// counts are the caller's to restore.
 func (gan *GAN) Restore(tensors []checkpoint.Tensor, optG, optD *Adam) error {
 	byName := make(map[string]*checkpoint.Tensor, len(tensors))
 	for i := range tensors {
@@ -74,6 +87,21 @@ func (gan *GAN) Restore(tensors []checkpoint.Tensor, optG, optD *Adam) error {
 				return err
 			}
 			if err := load(bn.Name+"/running_var", bn.Stats.Var); err != nil {
+				return err
+			}
+		}
+	}
+	if gan.Avg != nil {
+		for _, p := range gan.Avg.params {
+			if err := load(averaged+p.Name, p.Data()); err != nil {
+				return err
+			}
+		}
+		for _, bn := range gan.Avg.norms {
+			if err := load(averaged+bn.Name+"/running_mean", bn.Stats.Mean); err != nil {
+				return err
+			}
+			if err := load(averaged+bn.Name+"/running_var", bn.Stats.Var); err != nil {
 				return err
 			}
 		}

@@ -33,6 +33,10 @@ type Config struct {
 	// LabelSmoothing lowers the real targets of D and the targets of G
 	// from 1 to 1−LabelSmoothing (one-sided, as the seed does).
 	LabelSmoothing float32 `json:"label_smoothing"`
+	// EMADecay, when above 0, keeps a moving average of G's weights with
+	// this decay (0.999: about the last thousand steps); grids, samples,
+	// metrics and exports then come from the average.
+	EMADecay float64 `json:"ema_decay,omitempty"`
 
 	// SampleEvery is the number of iterations between preview grids.
 	SampleEvery int `json:"sample_every"`

@@ -34,6 +34,9 @@ type Noise struct {
 	// noise, to see more of what the generator makes.
 	Fresh bool
 	Seed  uint64
+	// Trained draws from the generator as trained rather than from its
+	// moving average, in runs that keep one (Config.EMADecay).
+	Trained bool
 }
 
 // TrainingNoise is the fixed preview noise, untruncated: the grids a run
@@ -59,6 +62,21 @@ type Preview struct {
 	Real []float32
 }
 
+// newGAN creates the networks of cfg, with the averaged generator when
+// the run keeps one.
+func newGAN(cfg Config) (*model.GAN, error) {
+	gan, err := model.New(cfg.Model, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.EMADecay > 0 {
+		if err := gan.EnableAverage(cfg.EMADecay); err != nil {
+			return nil, err
+		}
+	}
+	return gan, nil
+}
+
 // LoadGenerator reads the generator of a checkpoint file, with the run's
 // configuration.
 func LoadGenerator(path string) (*Generator, Config, error) {
@@ -70,7 +88,7 @@ func LoadGenerator(path string) (*Generator, Config, error) {
 	if err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", path, err)
 	}
-	gan, err := model.New(cfg.Model, cfg.Seed)
+	gan, err := newGAN(cfg)
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -109,7 +127,11 @@ func (g *Generator) Grid(noise Noise) (Preview, error) {
 	z = truncate(z, noise.Psi)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out, err := g.gan.Generate(z)
+	gen := g.gan.Sampling()
+	if noise.Trained {
+		gen = g.gan.G
+	}
+	out, err := g.gan.GenerateWith(gen, z)
 	if err != nil {
 		return Preview{}, err
 	}

@@ -95,7 +95,7 @@ func newTrainer(cfg Config, data *dataset.Dataset) (*Trainer, error) {
 	if data.Len() < cfg.BatchSize {
 		return nil, fmt.Errorf("data set has %d images, fewer than one batch of %d: lower the batch size", data.Len(), cfg.BatchSize)
 	}
-	gan, err := model.New(cfg.Model, cfg.Seed)
+	gan, err := newGAN(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -503,6 +503,9 @@ func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 		t.realSeen = make([]float32, min(t.step.Batch(), 64)*img)
 	}
 	copy(t.realSeen, t.step.Real())
+
+	// ---- average G: what grids, samples and metrics draw from (EMA runs) ----
+	t.gan.UpdateAverage(t.done + 1)
 
 	t.done++
 	return events.Step{Step: t.done, DLoss: dLoss, GLoss: gLoss, DReal: dReal, DFake: dFake, LearnRateG: lrG, LearnRateD: lrD}, nil

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
@@ -102,44 +103,95 @@ func mustNew(t *testing.T, cfg Config, data *dataset.Dataset) *Trainer {
 }
 
 // A run resumed from a checkpoint must give exactly the losses of a run
-// that never stopped.
+// that never stopped, and the same grids, with every objective and with
+// the averaged generator (whose weights only the checkpoint carries).
 func TestResumeIsExact(t *testing.T) {
 	data := realMNIST(t)
-	const half = 20
-	cfg := tinyConfig(t, 2*half)
-	cfg.CheckpointEvery = half
-	dir := filepath.Join(t.TempDir(), "run")
-	straight := runToEnd(t, mustNewIn(t, cfg, data, dir))
+	for _, tc := range []struct {
+		name string
+		set  func(*Config)
+	}{
+		{"seed", func(*Config) {}},
+		{"hinge, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossHinge, 0.99 }},
+		{"least squares, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossLS, 0.9 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const half = 20
+			cfg := tinyConfig(t, 2*half)
+			cfg.CheckpointEvery = half
+			tc.set(&cfg)
+			dir := filepath.Join(t.TempDir(), "run")
+			straight := runToEnd(t, mustNewIn(t, cfg, data, dir))
+			lastGrid, err := os.ReadFile(GridPath(dir, 2*half))
+			if err != nil {
+				t.Fatal(err)
+			}
 
-	resumed, err := Resume(filepath.Join(dir, "checkpoints", "step-0000020.ckpt"), data, nil)
+			resumed, err := Resume(filepath.Join(dir, "checkpoints", "step-0000020.ckpt"), data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resumed.StepsDone() != half {
+				t.Fatalf("resumed at step %d, want %d", resumed.StepsDone(), half)
+			}
+			rest := runToEnd(t, resumed)
+			if len(rest) != half {
+				t.Fatalf("resumed run did %d steps, want %d", len(rest), half)
+			}
+			for i, s := range rest {
+				want := straight[half+i]
+				if s.Step != want.Step || s.DLoss != want.DLoss || s.GLoss != want.GLoss || s.DReal != want.DReal {
+					t.Fatalf("step %d after resume: D %v G %v, straight run: step %d D %v G %v",
+						s.Step, s.DLoss, s.GLoss, want.Step, want.DLoss, want.GLoss)
+				}
+			}
+			if again, err := os.ReadFile(GridPath(dir, 2*half)); err != nil || !bytes.Equal(again, lastGrid) {
+				t.Fatalf("the last grid after the resume differs from the straight run's (%v)", err)
+			}
+			run, err := ReadRun(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(run.Steps) != 2*half {
+				t.Fatalf("losses.csv has %d rows after the resume, want %d", len(run.Steps), 2*half)
+			}
+			for i, s := range run.Steps {
+				if s.Step != i+1 {
+					t.Fatalf("losses.csv row %d is step %d", i+1, s.Step)
+				}
+			}
+		})
+	}
+}
+
+// The averaged generator draws the grids of an EMA run, and the window
+// can still ask for the generator as trained.
+func TestAverageDrawsTheGrids(t *testing.T) {
+	cfg := tinyConfig(t, 30)
+	cfg.EMADecay = 0.99
+	tr := mustNew(t, cfg, realMNIST(t))
+	runToEnd(t, tr)
+	avg, err := tr.Grid(TrainingNoise)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resumed.StepsDone() != half {
-		t.Fatalf("resumed at step %d, want %d", resumed.StepsDone(), half)
-	}
-	rest := runToEnd(t, resumed)
-	if len(rest) != half {
-		t.Fatalf("resumed run did %d steps, want %d", len(rest), half)
-	}
-	for i, s := range rest {
-		want := straight[half+i]
-		if s.Step != want.Step || s.DLoss != want.DLoss || s.GLoss != want.GLoss || s.DReal != want.DReal {
-			t.Fatalf("step %d after resume: D %v G %v, straight run: step %d D %v G %v",
-				s.Step, s.DLoss, s.GLoss, want.Step, want.DLoss, want.GLoss)
-		}
-	}
-	run, err := ReadRun(dir)
+	trained, err := tr.Grid(Noise{Psi: 1, Trained: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Steps) != 2*half {
-		t.Fatalf("losses.csv has %d rows after the resume, want %d", len(run.Steps), 2*half)
+	if bytes.Equal(avg.Image.Pix, trained.Image.Pix) {
+		t.Fatal("the averaged generator draws the trained generator's grid")
 	}
-	for i, s := range run.Steps {
-		if s.Step != i+1 {
-			t.Fatalf("losses.csv row %d is step %d", i+1, s.Step)
-		}
+	plain := tinyConfig(t, 30)
+	other := mustNew(t, plain, realMNIST(t))
+	runToEnd(t, other)
+	same, err := other.Grid(TrainingNoise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Averaging changes what is drawn, never what is trained.
+	if !bytes.Equal(same.Image.Pix, trained.Image.Pix) {
+		t.Fatal("the EMA run trained another generator than the plain run")
 	}
 }
 

@@ -527,3 +527,18 @@ func mean32(v []float32) float64 {
 	}
 	return sum / float64(max(len(v), 1))
 }
+
+// newestGrid returns the step of the newest grid the run has, its own or
+// the window's live preview; 0 before any.
+func (h *history) newestGrid() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	newest := 0
+	if n := len(h.grids); n > 0 {
+		newest = h.grids[n-1].Step
+	}
+	if h.live.Image != nil {
+		newest = max(newest, h.liveStep)
+	}
+	return newest
+}

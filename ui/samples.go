@@ -37,6 +37,7 @@ type samplesView struct {
 	psiLbl    *widget.Label
 	noise     *widget.RadioGroup
 	redraw    *widget.Button
+	trained   *widget.Check
 	change    *widget.Label
 	shown     int          // index of the grid on screen (-1: none)
 	shownLive *image.NRGBA // the live or lab preview on screen, if any
@@ -98,6 +99,11 @@ func newSamplesView(s *Studio) *samplesView {
 		v.noiseChanged()
 	})
 	v.redraw.Disable()
+	v.trained = widget.NewCheck("G as trained, not averaged", func(on bool) {
+		s.noise.Trained = on
+		v.noiseChanged()
+	})
+	v.trained.Hide()
 	v.change = widget.NewLabel("")
 	v.change.Wrapping = fyne.TextWrapWord
 
@@ -113,6 +119,7 @@ func newSamplesView(s *Studio) *samplesView {
 		container.NewBorder(nil, nil, widget.NewLabel("Truncation"), v.psiLbl),
 		v.psi,
 		container.NewBorder(nil, nil, nil, container.NewCenter(v.redraw), v.noise),
+		v.trained,
 		v.verdicts,
 		container.NewBorder(nil, nil, widget.NewLabel("Real images"), nil, v.real),
 	)
@@ -138,6 +145,13 @@ func (v *samplesView) noiseChanged() {
 // refresh follows the newest grid while live (UI thread).
 func (v *samplesView) refresh() {
 	defer v.showChange()
+	// Runs that average G sample from the average; the check shows G
+	// itself.
+	if v.s.cfg.EMADecay > 0 {
+		v.trained.Show()
+	} else {
+		v.trained.Hide()
+	}
 	n := v.s.hist.NumGrids()
 	if n > 0 {
 		v.scrub.Enable()
@@ -185,10 +199,9 @@ func (v *samplesView) showLab() bool {
 	if smp == nil {
 		return false
 	}
-	newest := 0
-	if last, ok := v.s.hist.Last(); ok {
-		newest = last.Step
-	}
+	// Drawn again when the trainer's grid is, not at every step: each
+	// drawing holds the weights, and so training, for a forward pass.
+	newest := v.s.hist.newestGrid()
 	noise := v.s.noise
 	key := fmt.Sprintf("%d %v", newest, noise)
 	if key != v.labFor && key != v.labAsked && v.labAsked == "" {
@@ -218,6 +231,9 @@ func (v *samplesView) showLab() bool {
 	what := "the run's fixed noise"
 	if noise.Fresh {
 		what = fmt.Sprintf("fresh noise (draw %d)", noise.Seed)
+	}
+	if noise.Trained {
+		what += " · G as trained"
 	}
 	v.scrubLbl.SetText(fmt.Sprintf("step %d · ψ %.2f · %s · drawn by the window, not saved in the run's history", newest, noise.Psi, what))
 	return true
@@ -297,9 +313,7 @@ func (v *samplesView) shownGrid() (int, *image.NRGBA, error) {
 	if v.shownLive != nil {
 		step, _ := v.s.hist.Live()
 		if v.shownLive == v.lab.Image {
-			if last, ok := v.s.hist.Last(); ok {
-				step = last.Step
-			}
+			fmt.Sscan(v.labFor, &step)
 		}
 		return step, v.shownLive, nil
 	}

@@ -149,3 +149,27 @@ func TestTruncationAndFreshNoise(t *testing.T) {
 	h.waitFor("the fixed grid again", time.Minute, func() bool { return sameImage(h.s.samples.grid.img.Image, fixed) })
 	h.stop()
 }
+
+// An EMA run offers G as trained beside its average, and the two draw
+// different grids.
+func TestAveragedOrTrainedGenerator(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	h.set("ema_decay", "0.9")
+	h.startTiny(2)
+	h.waitFor("a few grids", time.Minute, func() bool { return h.s.hist.NumGrids() >= 3 })
+	h.pause()
+	h.ui(func() {
+		if !h.s.samples.trained.Visible() {
+			t.Fatal("no choice of generator in an EMA run")
+		}
+	})
+	averaged := shownImage(h)
+	h.ui(func() { h.s.samples.trained.SetChecked(true) })
+	h.waitFor("the trained generator's grid", time.Minute, func() bool {
+		return h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+	})
+	if sameImage(shownImage(h), averaged) {
+		t.Error("G as trained draws the average's grid")
+	}
+	h.stop()
+}

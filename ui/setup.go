@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 )
@@ -44,6 +45,28 @@ func choiceFor(s dataset.Spec) string {
 	return choiceMNIST
 }
 
+// lossLabels name the objectives (model.Losses, in order) in the set-up
+// panel.
+var lossLabels = []string{"BCE (the seed's)", "Hinge", "Least squares"}
+
+func lossLabel(l model.Loss) string {
+	for i, known := range model.Losses {
+		if l == known {
+			return lossLabels[i]
+		}
+	}
+	return lossLabels[0] // "" is the seed's
+}
+
+func lossOf(label string) model.Loss {
+	for i, l := range lossLabels {
+		if l == label {
+			return model.Losses[i]
+		}
+	}
+	return model.LossBCE
+}
+
 // setupView is the left panel: preset, data set with a strip of real
 // images, and the hyperparameters.
 type setupView struct {
@@ -52,6 +75,7 @@ type setupView struct {
 	preset      *widget.Select
 	data        *widget.Select
 	class       *widget.Select
+	loss        *widget.Select
 	classChecks *widget.CheckGroup // the open "several classes" dialog's
 	folder      *widget.Label
 	strip       *canvas.Image
@@ -105,6 +129,13 @@ func newSetupView(s *Studio) *setupView {
 			v.setClasses([]string{c})
 		}
 	})
+	v.loss = widget.NewSelect(lossLabels, func(label string) {
+		if v.filling {
+			return
+		}
+		s.cfg.Model.Loss = lossOf(label)
+		v.customised()
+	})
 	v.folder = widget.NewLabel("")
 	v.folder.Wrapping = fyne.TextWrapBreak
 	v.strip = canvas.NewImageFromImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
@@ -132,6 +163,7 @@ func newSetupView(s *Studio) *setupView {
 		v.dataInfo,
 		heading("Hyperparameters"),
 		v.errLabel,
+		container.New(layout.NewFormLayout(), widget.NewLabel("Objective"), v.loss),
 		form,
 		hint("Bold values can change while training runs: release the slider, or press Enter in the box, to apply. The others are locked until it stops."),
 	)
@@ -151,6 +183,7 @@ func (v *setupView) fill() {
 	v.data.SetSelected(choiceFor(c.Data))
 	v.lastChoice = choiceFor(c.Data)
 	v.showClasses(c.Data.Classes)
+	v.loss.SetSelected(lossLabel(c.Model.Loss))
 	v.showDataControls()
 	for _, p := range params {
 		v.showParam(p)
@@ -406,7 +439,7 @@ func (v *setupView) showError(err error) {
 
 // lock disables what cannot change during a run; the learning rates stay.
 func (v *setupView) lock(running bool) {
-	for _, w := range []fyne.Disableable{v.preset, v.data} {
+	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss} {
 		if running {
 			w.Disable()
 		} else {

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 )
@@ -247,4 +248,29 @@ func TestClassPicker(t *testing.T) {
 			t.Errorf("a configuration of cat and dog shows %q", got)
 		}
 	})
+}
+
+// The objective picked in the set-up panel is the one the run trains on,
+// and it is locked while the run goes.
+func TestObjectiveReachesTheRun(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	h.ui(func() {
+		if h.s.setup.loss.Selected != lossLabel(model.LossBCE) {
+			t.Errorf("the seed's preset shows objective %q", h.s.setup.loss.Selected)
+		}
+		h.s.setup.loss.SetSelected(lossLabel(model.LossHinge))
+		if h.s.cfg.Model.Loss != model.LossHinge {
+			t.Fatalf("config loss %q after picking hinge", h.s.cfg.Model.Loss)
+		}
+	})
+	h.startTiny(1000)
+	h.ui(func() {
+		if got := h.s.engine().Config().Model.Loss; got != model.LossHinge {
+			t.Errorf("the run trains on %q", got)
+		}
+		if !h.s.setup.loss.Disabled() {
+			t.Error("the objective can change while the run goes")
+		}
+	})
+	h.stop()
 }

@@ -228,6 +228,32 @@ func TestSigmoidCrossEntropyForward(t *testing.T) {
 	}
 }
 
+// Each point loss against its formula, on both sides of the hinge's kink.
+func TestMeanLossForward(t *testing.T) {
+	x := []float32{-2, -0.5, 0, 0.5, 2}
+	for _, tc := range []struct {
+		kind PointLoss
+		f    func(x float64) float64
+	}{
+		{HingeReal, func(x float64) float64 { return math.Max(0, 1-x) }},
+		{HingeFake, func(x float64) float64 { return math.Max(0, 1+x) }},
+		{Negated, func(x float64) float64 { return -x }},
+		{Squared, func(x float64) float64 { return (x - 0.9) * (x - 0.9) / 2 }},
+	} {
+		var want float64
+		for _, v := range x {
+			want += tc.f(float64(v))
+		}
+		want /= float64(len(x))
+		got := runForward(t, []tensor.Shape{{5}}, [][]float32{x}, func(in []*gorgonia.Node) (*gorgonia.Node, error) {
+			return MeanLoss(in[0], tc.kind, 0.9)
+		})
+		if math.Abs(got[0]-want) > 1e-6 {
+			t.Errorf("%v: %v, want %v", tc.kind, got[0], want)
+		}
+	}
+}
+
 func TestSigmoidCrossEntropyExtremeGradient(t *testing.T) {
 	g := gorgonia.NewGraph()
 	x := inputNode(g, "x", tensor.Shape{4, 1}, []float32{-100, 100, -100, 100})
@@ -303,6 +329,21 @@ func TestGradients(t *testing.T) {
 			name: fmt.Sprint("SigmoidCrossEntropy ", tc.shape), shapes: []tensor.Shape{tc.shape},
 			data:  [][]float32{randSlice(r, tc.shape.TotalSize(), -4, 4)},
 			build: func(in []*gorgonia.Node) (*gorgonia.Node, error) { return SigmoidCrossEntropy(in[0], tc.target) },
+			h:     1e-2, abs: 1e-4, rel: 1e-3,
+		})
+	}
+	// The hinge's kink at ±1 is kept clear of the finite difference.
+	for _, kind := range []PointLoss{HingeReal, HingeFake, Negated, Squared} {
+		x := randSlice(r, 7, -3, 3)
+		for i := range x {
+			for math.Abs(math.Abs(float64(x[i]))-1) < 0.1 {
+				x[i] = float32(r.Float64()*6 - 3)
+			}
+		}
+		specs = append(specs, gradSpec{
+			name: fmt.Sprint("MeanLoss ", kind), shapes: []tensor.Shape{{7, 1}},
+			data:  [][]float32{x},
+			build: func(in []*gorgonia.Node) (*gorgonia.Node, error) { return MeanLoss(in[0], kind, 0.7) },
 			h:     1e-2, abs: 1e-4, rel: 1e-3,
 		})
 	}
