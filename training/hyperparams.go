@@ -247,7 +247,7 @@ var hyperparameters = []Hyperparameter{
 		field: func(c *Config) any { return &c.LabelSmoothing }},
 	{Key: "ema_decay", Flag: "ema", Label: "Generator averaging (EMA decay)",
 		Help: "keep a moving average of G's weights with this decay and sample from it, e.g. 0.999 (0: off)",
-		Min: 0, Max: 1, MaxOpen: true, SliderMin: 0, SliderMax: 0.999, Scale: Linear, Step: 0.001, InWindow: true,
+		Min:  0, Max: 1, MaxOpen: true, SliderMin: 0, SliderMax: 0.999, Scale: Linear, Step: 0.001, InWindow: true,
 		field: func(c *Config) any { return &c.EMADecay }},
 	{Key: "sample_every", Flag: "sample-every", Label: "Sample interval", Unit: "steps", Help: "iterations between preview grids",
 		Min: 1, Max: 1000000, SliderMin: 1, SliderMax: 1024, Scale: PowerOfTwo, Integer: true, Resumable: true, InWindow: true,
