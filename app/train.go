@@ -27,6 +27,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		autosave  = fs.Duration("autosave", 0, "also checkpoint when this much time has passed since the last one, e.g. 60s (0: off)")
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
 		loss      = fs.String("loss", "", "objective: bce (the seed's), hinge or ls (least squares)")
+		augment   = fs.String("augment", "", "DiffAugment policy D sees images through: translation,cutout,color (any of them)")
 	)
 	// Every numeric hyperparameter has the flag its table entry names.
 	ints, floats := map[string]*int{}, map[string]*float64{}
@@ -55,6 +56,8 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.OnDiverge = *onDiverge
 			case "loss":
 				c.Model.Loss = model.Loss(*loss)
+			case "augment":
+				c.Model.Augment = *augment
 			}
 		})
 		for _, h := range training.Hyperparameters() {

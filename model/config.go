@@ -6,6 +6,8 @@ package model
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ganstudio/ganstudio/model/nn"
 )
 
 // Config is the architecture of a generator/discriminator pair.
@@ -23,6 +25,9 @@ type Config struct {
 	// Loss is the objective D and G are trained on, which also says how
 	// D's output reads as a verdict ("" : bce, the seed's).
 	Loss Loss `json:"loss,omitempty"`
+	// Augment is the DiffAugment policy D sees every image through in
+	// training, e.g. "translation,cutout,color" ("" : none).
+	Augment string `json:"augment,omitempty"`
 }
 
 // Seed returns the architecture of the 2017 tutorial for the given image
@@ -61,6 +66,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("BatchNorm epsilon %g must be positive", c.BNEps))
 	}
 	if err := c.Loss.Check(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := nn.ParseAugmentations(c.Augment); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -70,10 +70,11 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 	s.noiseData, s.realData = s.noise.Float32s(), s.real.Float32s()
 	onReal, onFake, forG := cfg.Loss.terms(realLabel)
 
-	// G's graph: how far D is from calling G's fakes real.
+	// G's graph: how far D is from calling G's fakes real. D sees every
+	// image through the augmentation, if any, in both graphs.
 	b := newBuilder(cfg, true, rng)
 	fake := gan.G.build(b, b.Input("z", s.noise))
-	s.gLoss = b.loss(gan.D.build(b, fake), forG)
+	s.gLoss = b.loss(gan.D.build(b, b.augment(fake)), forG)
 	s.gGrads = b.Grads(s.gLoss, s.gParams)
 	s.gMachine = b.Machine(append(G.Nodes{s.gLoss}, s.gGrads...)...)
 	if err := b.Err(); err != nil {
@@ -83,8 +84,8 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 	// D's graph: real images against fresh fakes from the same noise.
 	b = newBuilder(cfg, true, rng)
 	fake = gan.G.build(b, b.Input("z", s.noise))
-	s.realLogits = gan.D.build(b, b.Input("x", s.real))
-	s.fakeLogits = gan.D.build(b, fake)
+	s.realLogits = gan.D.build(b, b.augment(b.Input("x", s.real)))
+	s.fakeLogits = gan.D.build(b, b.augment(fake))
 	s.dLoss = b.add(b.loss(s.realLogits, onReal), b.loss(s.fakeLogits, onFake))
 	s.dGrads = b.Grads(s.dLoss, s.dParams)
 	s.dMachine = b.Machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)

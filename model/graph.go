@@ -154,6 +154,19 @@ func (b *builder) actDrop(x *G.Node) *G.Node {
 	return b.Do("dropout", func() (*G.Node, error) { return nn.Dropout(x, b.cfg.KeepProb, b.rng) })
 }
 
+// augment passes x through the configuration's DiffAugment policy, drawing
+// from the builder's rng (training graphs only; none: x itself).
+func (b *builder) augment(x *G.Node) *G.Node {
+	policy, err := nn.ParseAugmentations(b.cfg.Augment)
+	if err != nil || len(policy) == 0 || !b.training {
+		if err != nil {
+			b.Do("augment", func() (*G.Node, error) { return nil, err })
+		}
+		return x
+	}
+	return b.Do("augment", func() (*G.Node, error) { return nn.DiffAugment(x, policy, b.rng) })
+}
+
 func (b *builder) add(x, y *G.Node) *G.Node {
 	return b.Do("add", func() (*G.Node, error) { return G.Add(x, y) })
 }

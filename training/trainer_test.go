@@ -114,6 +114,7 @@ func TestResumeIsExact(t *testing.T) {
 		{"seed", func(*Config) {}},
 		{"hinge, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossHinge, 0.99 }},
 		{"least squares, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossLS, 0.9 }},
+		{"DiffAugment", func(c *Config) { c.Model.Augment = "translation,cutout,color" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const half = 20

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/nn"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 )
@@ -76,6 +77,7 @@ type setupView struct {
 	data        *widget.Select
 	class       *widget.Select
 	loss        *widget.Select
+	augment     *widget.CheckGroup
 	classChecks *widget.CheckGroup // the open "several classes" dialog's
 	folder      *widget.Label
 	strip       *canvas.Image
@@ -136,6 +138,18 @@ func newSetupView(s *Studio) *setupView {
 		s.cfg.Model.Loss = lossOf(label)
 		v.customised()
 	})
+	var names []string
+	for _, a := range nn.Augmentations {
+		names = append(names, string(a))
+	}
+	v.augment = widget.NewCheckGroup(names, func(on []string) {
+		if v.filling {
+			return
+		}
+		s.cfg.Model.Augment = strings.Join(on, ",")
+		v.customised()
+	})
+	v.augment.Horizontal = true
 	v.folder = widget.NewLabel("")
 	v.folder.Wrapping = fyne.TextWrapBreak
 	v.strip = canvas.NewImageFromImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
@@ -164,6 +178,8 @@ func newSetupView(s *Studio) *setupView {
 		heading("Hyperparameters"),
 		v.errLabel,
 		container.New(layout.NewFormLayout(), widget.NewLabel("Objective"), v.loss),
+		widget.NewLabel("DiffAugment: D sees real and fake images through"),
+		v.augment,
 		form,
 		hint("Bold values can change while training runs: release the slider, or press Enter in the box, to apply. The others are locked until it stops."),
 	)
@@ -184,6 +200,12 @@ func (v *setupView) fill() {
 	v.lastChoice = choiceFor(c.Data)
 	v.showClasses(c.Data.Classes)
 	v.loss.SetSelected(lossLabel(c.Model.Loss))
+	policy, _ := nn.ParseAugmentations(c.Model.Augment)
+	var on []string
+	for _, a := range policy {
+		on = append(on, string(a))
+	}
+	v.augment.SetSelected(on)
 	v.showDataControls()
 	for _, p := range params {
 		v.showParam(p)
@@ -439,7 +461,7 @@ func (v *setupView) showError(err error) {
 
 // lock disables what cannot change during a run; the learning rates stay.
 func (v *setupView) lock(running bool) {
-	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss} {
+	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss, v.augment} {
 		if running {
 			w.Disable()
 		} else {

@@ -250,8 +250,8 @@ func TestClassPicker(t *testing.T) {
 	})
 }
 
-// The objective picked in the set-up panel is the one the run trains on,
-// and it is locked while the run goes.
+// The objective and augmentation picked in the set-up panel are the ones
+// the run trains with, and they are locked while the run goes.
 func TestObjectiveReachesTheRun(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	h.ui(func() {
@@ -262,14 +262,18 @@ func TestObjectiveReachesTheRun(t *testing.T) {
 		if h.s.cfg.Model.Loss != model.LossHinge {
 			t.Fatalf("config loss %q after picking hinge", h.s.cfg.Model.Loss)
 		}
+		h.s.setup.augment.SetSelected([]string{"cutout", "translation"})
+		if h.s.cfg.Model.Augment == "" {
+			t.Fatal("ticking augmentations left the config without them")
+		}
 	})
 	h.startTiny(1000)
 	h.ui(func() {
-		if got := h.s.engine().Config().Model.Loss; got != model.LossHinge {
-			t.Errorf("the run trains on %q", got)
+		if got := h.s.engine().Config().Model; got.Loss != model.LossHinge || got.Augment != "cutout,translation" {
+			t.Errorf("the run trains on %q through %q", got.Loss, got.Augment)
 		}
-		if !h.s.setup.loss.Disabled() {
-			t.Error("the objective can change while the run goes")
+		if !h.s.setup.loss.Disabled() || !h.s.setup.augment.Disabled() {
+			t.Error("the objective or the augmentation can change while the run goes")
 		}
 	})
 	h.stop()

@@ -254,6 +254,57 @@ func TestMeanLossForward(t *testing.T) {
 	}
 }
 
+// DiffAugment's transforms do what they say: a translation moves the
+// image, a cutout blanks a square of half its size, and a policy is read
+// in any order and case.
+func TestDiffAugmentTransforms(t *testing.T) {
+	const size = 16
+	x := make([]float32, size*size)
+	for i := range x {
+		x[i] = 1
+	}
+	for _, tc := range []struct {
+		policy    []Augmentation
+		minZeroes int
+		maxZeroes int
+	}{
+		{[]Augmentation{Translation}, 0, 2 * 2 * size},      // up to 2 rows and 2 columns shifted out
+		{[]Augmentation{Cutout}, 0, (size / 2) * (size / 2)}, // clipped at the edges, never more than 8×8
+	} {
+		rng := rand.NewPCG(9, 9)
+		seen := map[int]bool{}
+		for run := 0; run < 20; run++ {
+			out := runForward(t, []tensor.Shape{{1, 1, size, size}}, [][]float32{x}, func(in []*gorgonia.Node) (*gorgonia.Node, error) {
+				return DiffAugment(in[0], tc.policy, rng)
+			})
+			zeroes := 0
+			for _, v := range out {
+				switch v {
+				case 0:
+					zeroes++
+				case 1:
+				default:
+					t.Fatalf("%v: value %v in an image of ones", tc.policy, v)
+				}
+			}
+			if zeroes < tc.minZeroes || zeroes > tc.maxZeroes {
+				t.Fatalf("%v: %d pixels blanked, want %d to %d", tc.policy, zeroes, tc.minZeroes, tc.maxZeroes)
+			}
+			seen[zeroes] = true
+		}
+		if len(seen) < 3 {
+			t.Errorf("%v: 20 runs blanked only %v pixel counts: the draws do not vary", tc.policy, seen)
+		}
+	}
+	got, err := ParseAugmentations(" Cutout,translation, color ")
+	if err != nil || fmt.Sprint(got) != "[color translation cutout]" {
+		t.Errorf("ParseAugmentations = %v, %v", got, err)
+	}
+	if _, err := ParseAugmentations("translation,flip"); err == nil || !strings.Contains(err.Error(), "flip") {
+		t.Errorf("an unknown augmentation gave %v", err)
+	}
+}
+
 func TestSigmoidCrossEntropyExtremeGradient(t *testing.T) {
 	g := gorgonia.NewGraph()
 	x := inputNode(g, "x", tensor.Shape{4, 1}, []float32{-100, 100, -100, 100})
@@ -345,6 +396,17 @@ func TestGradients(t *testing.T) {
 			data:  [][]float32{x},
 			build: func(in []*gorgonia.Node) (*gorgonia.Node, error) { return MeanLoss(in[0], kind, 0.7) },
 			h:     1e-2, abs: 1e-4, rel: 1e-3,
+		})
+	}
+	// DiffAugment with a reseeded rng: the same draws on every run.
+	for _, policy := range [][]Augmentation{{Color}, {Translation}, {Cutout}, Augmentations} {
+		rng := rand.NewPCG(5, 5)
+		specs = append(specs, gradSpec{
+			name: fmt.Sprint("DiffAugment ", policy), shapes: []tensor.Shape{{3, 3, 8, 8}},
+			data:   [][]float32{randSlice(r, 3*3*64, -1, 1)},
+			build:  func(in []*gorgonia.Node) (*gorgonia.Node, error) { return DiffAugment(in[0], policy, rng) },
+			before: func() { rng.Seed(5, 5) },
+			h:      1e-2, abs: 1e-3, rel: 1e-3,
 		})
 	}
 	// Dropout with a reseeded rng: the same mask on every run.
