@@ -268,7 +268,7 @@ func TestDiffAugmentTransforms(t *testing.T) {
 		minZeroes int
 		maxZeroes int
 	}{
-		{[]Augmentation{Translation}, 0, 2 * 2 * size},      // up to 2 rows and 2 columns shifted out
+		{[]Augmentation{Translation}, 0, 2 * 2 * size},       // up to 2 rows and 2 columns shifted out
 		{[]Augmentation{Cutout}, 0, (size / 2) * (size / 2)}, // clipped at the edges, never more than 8×8
 	} {
 		rng := rand.NewPCG(9, 9)
