@@ -20,6 +20,7 @@ func sampleCommand(args []string, stdout, stderr io.Writer) int {
 	n := fs.Int("n", 25, "number of samples")
 	out := fs.String("out", "", "a .png file for one grid, or a folder for one PNG per sample")
 	seed := fs.Uint64("seed", 1, "noise seed")
+	class := fs.String("class", "", "class to draw, by name or number (a generator trained with --conditional)")
 	psi := fs.Float64("psi", 1, "truncation ψ, 0 to 1: 1 samples the training noise, smaller values pull samples toward the mean (more typical, less varied)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -38,11 +39,17 @@ func sampleCommand(args []string, stdout, stderr io.Writer) int {
 	case !(*psi >= 0 && *psi <= 1):
 		return fail(2, "--psi %g is out of range: use 0 to 1 (1: no truncation)", *psi)
 	}
-	gen, _, err := training.LoadGenerator(*ckpt)
+	gen, cfg, err := training.LoadGenerator(*ckpt)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	imgs, err := gen.Sample(*n, *seed, *psi)
+	c := -1
+	if *class != "" {
+		if c, err = training.ClassIndex(cfg, *class); err != nil {
+			return fail(2, "--class: %v", err)
+		}
+	}
+	imgs, err := gen.SampleClass(*n, *seed, *psi, c)
 	if err != nil {
 		return fail(1, "%v", err)
 	}

@@ -28,6 +28,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
 		loss      = fs.String("loss", "", "objective: bce (the seed's), hinge or ls (least squares)")
 		augment   = fs.String("augment", "", "DiffAugment policy D sees images through: translation,cutout,color (any of them)")
+		cond      = fs.Bool("conditional", false, "train a class-conditional GAN on the data set's labels (sample --class K then draws class K)")
 	)
 	// Every numeric hyperparameter has the flag its table entry names.
 	ints, floats := map[string]*int{}, map[string]*float64{}
@@ -58,6 +59,8 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.Model.Loss = model.Loss(*loss)
 			case "augment":
 				c.Model.Augment = *augment
+			case "conditional":
+				c.Conditional = *cond
 			}
 		})
 		for _, h := range training.Hyperparameters() {

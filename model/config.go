@@ -28,6 +28,10 @@ type Config struct {
 	// Augment is the DiffAugment policy D sees every image through in
 	// training, e.g. "translation,cutout,color" ("" : none).
 	Augment string `json:"augment,omitempty"`
+	// Classes, when above 0, makes the GAN class-conditional: G takes a
+	// one-hot class beside z, and D a projection of its features onto
+	// the class's embedding (Miyato & Koyama 2018).
+	Classes int `json:"classes,omitempty"`
 }
 
 // Seed returns the architecture of the 2017 tutorial for the given image
@@ -70,6 +74,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := nn.ParseAugmentations(c.Augment); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Classes < 0 || c.Classes > 1000 {
+		errs = append(errs, fmt.Errorf("%d classes is out of range: use 0 (unconditional) to 1000", c.Classes))
 	}
 	return errors.Join(errs...)
 }

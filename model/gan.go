@@ -38,6 +38,7 @@ type Step struct {
 	batch      int
 	noise      *tensor.Dense // [batch, NoiseSize]
 	real       *tensor.Dense // [batch, C, S, S]
+	classes    *tensor.Dense // [batch, Classes] one-hot; nil when unconditional
 	noiseData  []float32     // noise's and real's backing arrays: Dense.Data allocates on every call
 	realData   []float32
 	gParams    []*Param
@@ -68,13 +69,17 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 		loss:    cfg.Loss,
 	}
 	s.noiseData, s.realData = s.noise.Float32s(), s.real.Float32s()
+	if cfg.Classes > 0 {
+		s.classes = tensor.New(tensor.WithShape(batch, cfg.Classes), tensor.Of(tensor.Float32))
+	}
 	onReal, onFake, forG := cfg.Loss.terms(realLabel)
 
 	// G's graph: how far D is from calling G's fakes real. D sees every
 	// image through the augmentation, if any, in both graphs.
 	b := newBuilder(cfg, true, rng)
-	fake := gan.G.build(b, b.Input("z", s.noise))
-	s.gLoss = b.loss(gan.D.build(b, b.augment(fake)), forG)
+	y := b.classesInput(s.classes)
+	fake := gan.G.build(b, b.Input("z", s.noise), y)
+	s.gLoss = b.loss(gan.D.build(b, b.augment(fake), y), forG)
 	s.gGrads = b.Grads(s.gLoss, s.gParams)
 	s.gMachine = b.Machine(append(G.Nodes{s.gLoss}, s.gGrads...)...)
 	if err := b.Err(); err != nil {
@@ -83,9 +88,11 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 
 	// D's graph: real images against fresh fakes from the same noise.
 	b = newBuilder(cfg, true, rng)
-	fake = gan.G.build(b, b.Input("z", s.noise))
-	s.realLogits = gan.D.build(b, b.augment(b.Input("x", s.real)))
-	s.fakeLogits = gan.D.build(b, b.augment(fake))
+	// A conditional GAN's fakes are of the real batch's classes.
+	y = b.classesInput(s.classes)
+	fake = gan.G.build(b, b.Input("z", s.noise), y)
+	s.realLogits = gan.D.build(b, b.augment(b.Input("x", s.real)), y)
+	s.fakeLogits = gan.D.build(b, b.augment(fake), y)
 	s.dLoss = b.add(b.loss(s.realLogits, onReal), b.loss(s.fakeLogits, onFake))
 	s.dGrads = b.Grads(s.dLoss, s.dParams)
 	s.dMachine = b.Machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)
@@ -103,6 +110,30 @@ func (s *Step) Noise() []float32 { return s.noiseData }
 
 // Real is the batch of real images, NCHW in [−1, 1].
 func (s *Step) Real() []float32 { return s.realData }
+
+// SetClasses sets the classes of the real batch, which a conditional
+// GAN's fakes also take; it does nothing for an unconditional one.
+func (s *Step) SetClasses(labels []int) error {
+	if s.classes == nil {
+		return nil
+	}
+	return OneHot(s.classes.Float32s(), labels, s.classes.Shape()[1])
+}
+
+// OneHot writes labels as one-hot rows of k values into dst.
+func OneHot(dst []float32, labels []int, k int) error {
+	if len(dst) != len(labels)*k {
+		return fmt.Errorf("one-hot: %d labels of %d classes need %d values, have %d", len(labels), k, len(labels)*k, len(dst))
+	}
+	clear(dst)
+	for i, l := range labels {
+		if l < 0 || l >= k {
+			return fmt.Errorf("class %d is not one of the %d classes (0 to %d)", l, k, k-1)
+		}
+		dst[i*k+l] = 1
+	}
+	return nil
+}
 
 // UpdateG runs the generator's graph and applies one Adam step to G. It
 // returns G's loss.
@@ -159,9 +190,10 @@ type samplerKey struct {
 
 // sampler is an inference graph of a generator at one batch size.
 type sampler struct {
-	noise *tensor.Dense
-	out   *G.Node
-	m     G.VM
+	noise   *tensor.Dense
+	classes *tensor.Dense // nil when unconditional
+	out     *G.Node
+	m       G.VM
 }
 
 // Generate runs the sampling generator (see Sampling) in inference mode
@@ -171,22 +203,31 @@ type sampler struct {
 // Generate shares weights with training: callers serialise it with
 // training steps.
 func (gan *GAN) Generate(noise []float32) ([]float32, error) {
-	return gan.GenerateWith(gan.Sampling(), noise)
+	return gan.GenerateWith(gan.Sampling(), noise, nil)
 }
 
-// GenerateWith is Generate with the given generator, G or Avg.
-func (gan *GAN) GenerateWith(g *Generator, noise []float32) ([]float32, error) {
+// GenerateWith is Generate with the given generator, G or Avg, and for a
+// conditional GAN the classes of the samples: n rows of Classes values,
+// one-hot (or blends of classes, for a walk between them).
+func (gan *GAN) GenerateWith(g *Generator, noise, classes []float32) ([]float32, error) {
 	nz := gan.Config.NoiseSize
 	if len(noise) == 0 || len(noise)%nz != 0 {
 		return nil, fmt.Errorf("generate: %d noise values is not a whole number of %d-value rows", len(noise), nz)
 	}
 	n := len(noise) / nz
+	k := gan.Config.Classes
+	if len(classes) != n*k {
+		return nil, fmt.Errorf("generate: %d class values for %d samples of %d classes", len(classes), n, k)
+	}
 	key := samplerKey{g, n}
 	s, ok := gan.samplers[key]
 	if !ok {
 		s = &sampler{noise: tensor.New(tensor.WithShape(n, nz), tensor.Of(tensor.Float32))}
+		if k > 0 {
+			s.classes = tensor.New(tensor.WithShape(n, k), tensor.Of(tensor.Float32))
+		}
 		b := newBuilder(gan.Config, false, nil)
-		s.out = g.build(b, b.Input("z", s.noise))
+		s.out = g.build(b, b.Input("z", s.noise), b.classesInput(s.classes))
 		s.m = b.Machine(s.out)
 		if err := b.Err(); err != nil {
 			return nil, fmt.Errorf("build sampler: %w", err)
@@ -194,6 +235,9 @@ func (gan *GAN) GenerateWith(g *Generator, noise []float32) ([]float32, error) {
 		gan.samplers[key] = s
 	}
 	copy(s.noise.Data().([]float32), noise)
+	if k > 0 {
+		copy(s.classes.Data().([]float32), classes)
+	}
 	if err := run(s.m); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
@@ -202,29 +246,37 @@ func (gan *GAN) GenerateWith(g *Generator, noise []float32) ([]float32, error) {
 
 // judge is an inference graph of the discriminator at one batch size.
 type judge struct {
-	images *tensor.Dense
-	logits *G.Node
-	m      G.VM
+	images  *tensor.Dense
+	classes *tensor.Dense // nil when unconditional
+	logits  *G.Node
+	m       G.VM
 }
 
 // Judge runs the discriminator in inference mode on images (NCHW in
-// [−1, 1], a whole number of images) and returns D's verdict on each: the
-// probability it gives that the image is real.
+// [−1, 1], a whole number of images), of the given classes for a
+// conditional GAN (one-hot rows; nil otherwise), and returns D's verdict
+// on each: the probability it gives that the image is real.
 //
 // Judge shares weights with training: callers serialise it with training
 // steps.
-func (gan *GAN) Judge(images []float32) ([]float32, error) {
+func (gan *GAN) Judge(images, classes []float32) ([]float32, error) {
 	c := gan.Config
 	size := c.Channels * c.ImageSize * c.ImageSize
 	if len(images) == 0 || len(images)%size != 0 {
 		return nil, fmt.Errorf("judge: %d values is not a whole number of %d×%d×%d images", len(images), c.Channels, c.ImageSize, c.ImageSize)
 	}
 	n := len(images) / size
+	if len(classes) != n*c.Classes {
+		return nil, fmt.Errorf("judge: %d class values for %d images of %d classes", len(classes), n, c.Classes)
+	}
 	j, ok := gan.judges[n]
 	if !ok {
 		j = &judge{images: tensor.New(tensor.WithShape(n, c.Channels, c.ImageSize, c.ImageSize), tensor.Of(tensor.Float32))}
+		if c.Classes > 0 {
+			j.classes = tensor.New(tensor.WithShape(n, c.Classes), tensor.Of(tensor.Float32))
+		}
 		b := newBuilder(c, false, nil)
-		j.logits = gan.D.build(b, b.Input("x", j.images))
+		j.logits = gan.D.build(b, b.Input("x", j.images), b.classesInput(j.classes))
 		j.m = b.Machine(j.logits)
 		if err := b.Err(); err != nil {
 			return nil, fmt.Errorf("build judge: %w", err)
@@ -232,6 +284,9 @@ func (gan *GAN) Judge(images []float32) ([]float32, error) {
 		gan.judges[n] = j
 	}
 	copy(j.images.Data().([]float32), images)
+	if c.Classes > 0 {
+		copy(j.classes.Data().([]float32), classes)
+	}
 	if err := run(j.m); err != nil {
 		return nil, fmt.Errorf("judge: %w", err)
 	}

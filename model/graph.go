@@ -167,6 +167,41 @@ func (b *builder) augment(x *G.Node) *G.Node {
 	return b.Do("augment", func() (*G.Node, error) { return nn.DiffAugment(x, policy, b.rng) })
 }
 
+// classesInput is the one-hot classes input bound to t, or nil for an
+// unconditional GAN (t nil).
+func (b *builder) classesInput(t *tensor.Dense) *G.Node {
+	if t == nil {
+		return nil
+	}
+	return b.Input("y", t)
+}
+
+// concat joins z [n, a] and y [n, b] into [n, a+b].
+func (b *builder) concat(z, y *G.Node) *G.Node {
+	return b.Do("concat", func() (*G.Node, error) { return G.Concat(1, z, y) })
+}
+
+// project is a projection discriminator's class term: the inner product
+// of each image's features x [n, F] with its class's embedding, picked by
+// the one-hot y [n, K] from embed [K, F]; [n, 1].
+func (b *builder) project(x, y *G.Node, embed *Param) *G.Node {
+	return b.Do("projection", func() (*G.Node, error) {
+		e, err := G.Mul(y, b.Node(embed)) // [n, F]
+		if err != nil {
+			return nil, err
+		}
+		p, err := G.HadamardProd(x, e)
+		if err != nil {
+			return nil, err
+		}
+		s, err := G.Sum(p, 1) // [n]
+		if err != nil {
+			return nil, err
+		}
+		return G.Reshape(s, tensor.Shape{x.Shape()[0], 1})
+	})
+}
+
 func (b *builder) add(x, y *G.Node) *G.Node {
 	return b.Do("add", func() (*G.Node, error) { return G.Add(x, y) })
 }

@@ -25,6 +25,7 @@ type Discriminator struct {
 	conv2, conv3           *Param
 	bn2, bn3               *BatchNorm
 	classify, classifyBias *Param
+	embed                  *Param // [Classes, 4·4·Width]: the projection of a conditional D
 	params                 []*Param
 	norms                  []*BatchNorm
 }
@@ -38,7 +39,7 @@ func NewGenerator(cfg Config, rng *rand.Rand) *Generator {
 	w := cfg.Width
 	s := &paramSet{rng: rng}
 	g := &Generator{cfg: cfg}
-	g.project = s.dense("g/project", cfg.NoiseSize, 4*4*w)
+	g.project = s.dense("g/project", cfg.NoiseSize+cfg.Classes, 4*4*w)
 	g.bn0 = s.batchNorm("g/bn0", w)
 	g.up1 = s.kernel("g/up1", w, w/2, 4)
 	g.bn1 = s.batchNorm("g/bn1", w/2)
@@ -64,6 +65,9 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) *Discriminator {
 	d.bn3 = s.batchNorm("d/bn3", w)
 	d.classify = s.dense("d/classify", 4*4*w, 1)
 	d.classifyBias = s.bias("d/classify/bias", 1)
+	if cfg.Classes > 0 {
+		d.embed = s.dense("d/embed", cfg.Classes, 4*4*w)
+	}
 	d.params, d.norms = s.params, s.norms
 	return d
 }
@@ -80,9 +84,13 @@ func (d *Discriminator) Params() []*Param { return d.params }
 // Norms returns the BatchNorm layers in a fixed order.
 func (d *Discriminator) Norms() []*BatchNorm { return d.norms }
 
-// build adds the generator to b's graph: z [n, NoiseSize] → image [n, C, S, S].
-func (g *Generator) build(b *builder, z *G.Node) *G.Node {
+// build adds the generator to b's graph: z [n, NoiseSize] and, for a
+// conditional GAN, one-hot classes y [n, Classes] → image [n, C, S, S].
+func (g *Generator) build(b *builder, z, y *G.Node) *G.Node {
 	n, w := z.Shape()[0], g.cfg.Width
+	if y != nil {
+		z = b.concat(z, y) // [n, NoiseSize+Classes]
+	}
 	// 28×28 images grow 4→7 with a 'valid' 4×4 kernel; 32×32 ones 4→8 with stride 2.
 	stride1, pad1 := 1, linear.Valid
 	if g.cfg.ImageSize == 32 {
@@ -99,8 +107,9 @@ func (g *Generator) build(b *builder, z *G.Node) *G.Node {
 	return b.tanh(x)                                         // [n, c, 28, 28] in [−1, 1]
 }
 
-// build adds the discriminator to b's graph: image [n, C, S, S] → logit [n, 1].
-func (d *Discriminator) build(b *builder, img *G.Node) *G.Node {
+// build adds the discriminator to b's graph: image [n, C, S, S] and, for a
+// conditional GAN, one-hot classes y [n, Classes] → logit [n, 1].
+func (d *Discriminator) build(b *builder, img, y *G.Node) *G.Node {
 	n, w := img.Shape()[0], d.cfg.Width
 	x := b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/4, 14, 14] (CIFAR: 16×16)
 	x = b.actDrop(x)                                       // [n, w/4, 14, 14]
@@ -109,5 +118,9 @@ func (d *Discriminator) build(b *builder, img *G.Node) *G.Node {
 	x = b.conv(x, d.conv3, nil, 2, linear.Same)            // [n, w, 4, 4]
 	x = b.normActDrop(x, d.bn3)                            // [n, w, 4, 4]
 	x = b.reshape(x, n, 4*4*w)                             // [n, 4·4·w]
-	return b.dense(x, d.classify, d.classifyBias)          // [n, 1]
+	logit := b.dense(x, d.classify, d.classifyBias)        // [n, 1]
+	if y == nil {
+		return logit
+	}
+	return b.add(logit, b.project(x, y, d.embed)) // [n, 1]: + ⟨embed(y), features⟩
 }

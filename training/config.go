@@ -36,7 +36,14 @@ type Config struct {
 	// EMADecay, when above 0, keeps a moving average of G's weights with
 	// this decay (0.999: about the last thousand steps); grids, samples,
 	// metrics and exports then come from the average.
-	EMADecay float64 `json:"ema_decay,omitempty"`
+	EMADecay float64 `json:"ema_decay"`
+	// Conditional trains a class-conditional GAN on the data set's labels.
+	// When the run starts, ClassNames gets the data set's classes and
+	// TrainClasses the indices of those it has images of (all, or the
+	// class filter's).
+	Conditional  bool     `json:"conditional,omitempty"`
+	ClassNames   []string `json:"class_names,omitempty"`
+	TrainClasses []int    `json:"train_classes,omitempty"`
 
 	// SampleEvery is the number of iterations between preview grids.
 	SampleEvery int `json:"sample_every"`

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ganstudio/ganstudio/model"
@@ -21,7 +23,68 @@ type Generator struct {
 	// them beside its verdict on the grid; nil for a generator loaded
 	// from a checkpoint, which has no data set.
 	realSeen []float32
+	// A conditional GAN's classes, as one-hot rows: the grid's (one row
+	// of the grid per class), the real images', and the classes the run
+	// trains on (all, or its class filter's); k is the number of classes.
+	previewClasses, realClasses []float32
+	trainClasses                []int
+	k                           int
 }
+
+// setClasses prepares a conditional GAN's classes: the grid's row r shows
+// the r-th class trained on (cycling when there are fewer than five).
+func (g *Generator) setClasses(cfg Config) {
+	g.k, g.trainClasses = cfg.Model.Classes, cfg.TrainClasses
+	if g.k == 0 || len(g.trainClasses) == 0 {
+		g.k = 0
+		return
+	}
+	labels := make([]int, PreviewSamples)
+	for i := range labels {
+		labels[i] = g.trainClasses[(i/5)%len(g.trainClasses)]
+	}
+	g.previewClasses = make([]float32, PreviewSamples*g.k)
+	model.OneHot(g.previewClasses, labels, g.k)
+}
+
+// classRows returns one-hot rows for n samples of class c, or, for c < 0,
+// of the trained classes in turn; nil for an unconditional GAN.
+func (g *Generator) classRows(n, c int) []float32 {
+	if g.k == 0 {
+		return nil
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = c
+		if c < 0 {
+			labels[i] = g.trainClasses[i%len(g.trainClasses)]
+		}
+	}
+	out := make([]float32, n*g.k)
+	model.OneHot(out, labels, g.k)
+	return out
+}
+
+// ClassIndex finds a class of a conditional run by name ("horse", "7") or
+// by number, with an error that lists the classes.
+func ClassIndex(cfg Config, class string) (int, error) {
+	if cfg.Model.Classes == 0 {
+		return 0, fmt.Errorf("this generator was not trained with --conditional: it draws no chosen class")
+	}
+	for i, name := range cfg.ClassNames {
+		if strings.EqualFold(name, class) {
+			return i, nil
+		}
+	}
+	if i, err := strconv.Atoi(class); err == nil && i >= 0 && i < cfg.Model.Classes {
+		return i, nil
+	}
+	return 0, fmt.Errorf("no class %q: use one of %s, or a number from 0 to %d", class, strings.Join(cfg.ClassNames, ", "), cfg.Model.Classes-1)
+}
+
+// Classes returns the number of classes of a conditional GAN (0 for an
+// unconditional one).
+func (g *Generator) Classes() int { return g.k }
 
 // Noise chooses the noise a preview grid is drawn from.
 type Noise struct {
@@ -37,6 +100,10 @@ type Noise struct {
 	// Trained draws from the generator as trained rather than from its
 	// moving average, in runs that keep one (Config.EMADecay).
 	Trained bool
+	// OneClass makes every cell of a conditional GAN's grid of Class
+	// (0-based); otherwise each row shows one class.
+	OneClass bool
+	Class    int
 }
 
 // TrainingNoise is the fixed preview noise, untruncated: the grids a run
@@ -101,6 +168,7 @@ func LoadGenerator(path string) (*Generator, Config, error) {
 	if err := g.restoreNoise(f); err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", path, err)
 	}
+	g.setClasses(cfg)
 	return g, cfg, nil
 }
 
@@ -131,16 +199,23 @@ func (g *Generator) Grid(noise Noise) (Preview, error) {
 	if noise.Trained {
 		gen = g.gan.G
 	}
-	out, err := g.gan.GenerateWith(gen, z)
+	classes := g.previewClasses
+	if noise.OneClass {
+		if g.k == 0 || noise.Class < 0 || noise.Class >= g.k {
+			return Preview{}, fmt.Errorf("class %d: this generator has %d classes", noise.Class, g.k)
+		}
+		classes = g.classRows(PreviewSamples, noise.Class)
+	}
+	out, err := g.gan.GenerateWith(gen, z, classes)
 	if err != nil {
 		return Preview{}, err
 	}
 	p := Preview{}
-	if p.Fake, err = g.gan.Judge(out); err != nil {
+	if p.Fake, err = g.gan.Judge(out, classes); err != nil {
 		return Preview{}, err
 	}
 	if g.realSeen != nil {
-		if p.Real, err = g.gan.Judge(g.realSeen); err != nil {
+		if p.Real, err = g.gan.Judge(g.realSeen, g.realClasses); err != nil {
 			return Preview{}, err
 		}
 	}
@@ -171,8 +246,21 @@ func drawNoise(src *rand.PCG, n int) []float32 {
 }
 
 // Sample returns n new samples from noise seeded with seed and truncated
-// by psi (1: the training distribution; see Noise).
+// by psi (1: the training distribution; see Noise); a conditional GAN's
+// take the trained classes in turn.
 func (g *Generator) Sample(n int, seed uint64, psi float64) ([]*image.NRGBA, error) {
+	return g.SampleClass(n, seed, psi, -1)
+}
+
+// SampleClass is Sample with every sample of class c (0-based) of a
+// conditional GAN; c < 0 is Sample's classes in turn.
+func (g *Generator) SampleClass(n int, seed uint64, psi float64, c int) ([]*image.NRGBA, error) {
+	if c >= 0 && c >= g.k {
+		if g.k == 0 {
+			return nil, fmt.Errorf("class %d: this generator is not class-conditional (train with --conditional)", c)
+		}
+		return nil, fmt.Errorf("class %d: this generator has classes 0 to %d", c, g.k-1)
+	}
 	if n < 1 {
 		return nil, fmt.Errorf("sample count %d: ask for at least one image", n)
 	}
@@ -189,7 +277,12 @@ func (g *Generator) Sample(n int, seed uint64, psi float64) ([]*image.NRGBA, err
 	const chunk = PreviewSamples
 	for len(out) < n {
 		k := min(chunk, n-len(out))
-		imgs, err := g.generate(truncate(drawNoise(src, k*nz), psi))
+		classes := g.classRows(k, c)
+		if c < 0 && classes != nil {
+			// Continue the turn of classes across chunks.
+			classes = g.classRows(len(out)+k, c)[len(out)*g.k:]
+		}
+		imgs, err := g.generate(truncate(drawNoise(src, k*nz), psi), classes)
 		if err != nil {
 			return nil, err
 		}
@@ -210,15 +303,24 @@ func (g *Generator) Interpolate(a, b, steps int) ([]*image.NRGBA, error) {
 	nz := g.gan.Config.NoiseSize
 	za, zb := g.previewNoise[a*nz:(a+1)*nz], g.previewNoise[b*nz:(b+1)*nz]
 	noise := make([]float32, 0, steps*nz)
+	var classes []float32
 	for i := 0; i < steps; i++ {
-		noise = append(noise, slerp(za, zb, float64(i)/float64(steps-1))...)
+		t := float64(i) / float64(steps-1)
+		noise = append(noise, slerp(za, zb, t)...)
+		if g.k > 0 {
+			// Between cells of two classes the walk blends the classes too.
+			ya, yb := g.previewClasses[a*g.k:(a+1)*g.k], g.previewClasses[b*g.k:(b+1)*g.k]
+			for j := range ya {
+				classes = append(classes, float32((1-t)*float64(ya[j])+t*float64(yb[j])))
+			}
+		}
 	}
-	return g.generate(noise)
+	return g.generate(noise, classes)
 }
 
-func (g *Generator) generate(noise []float32) ([]*image.NRGBA, error) {
+func (g *Generator) generate(noise, classes []float32) ([]*image.NRGBA, error) {
 	g.mu.Lock()
-	out, err := g.gan.Generate(noise)
+	out, err := g.gan.GenerateWith(g.gan.Sampling(), noise, classes)
 	g.mu.Unlock()
 	if err != nil {
 		return nil, err

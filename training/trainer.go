@@ -36,11 +36,12 @@ type Trainer struct {
 	// Generator's lock also serialises training iterations and
 	// checkpoint snapshots: all of them touch the weights.
 	Generator
-	optG, optD *model.Adam
-	step       *model.Step
-	rng        *rand.PCG // dropout masks and the noise of every batch
-	done       int       // iterations finished
-	rollbacks  int       // divergences recovered from
+	optG, optD  *model.Adam
+	step        *model.Step
+	rng         *rand.PCG // dropout masks and the noise of every batch
+	batchLabels []int     // the classes of the batch (conditional GANs)
+	done        int       // iterations finished
+	rollbacks   int       // divergences recovered from
 
 	ctl      sync.Mutex
 	wake     *sync.Cond
@@ -95,6 +96,10 @@ func newTrainer(cfg Config, data *dataset.Dataset) (*Trainer, error) {
 	if data.Len() < cfg.BatchSize {
 		return nil, fmt.Errorf("data set has %d images, fewer than one batch of %d: lower the batch size", data.Len(), cfg.BatchSize)
 	}
+	cfg, err := conditionOn(cfg, data)
+	if err != nil {
+		return nil, err
+	}
 	gan, err := newGAN(cfg)
 	if err != nil {
 		return nil, err
@@ -109,10 +114,42 @@ func newTrainer(cfg Config, data *dataset.Dataset) (*Trainer, error) {
 		saved:     -1,
 	}
 	t.wake = sync.NewCond(&t.ctl)
+	t.setClasses(cfg)
+	t.batchLabels = make([]int, cfg.BatchSize)
 	if t.step, err = gan.NewStep(cfg.BatchSize, 1-cfg.LabelSmoothing, t.rng); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// conditionOn fills in a conditional run's classes from its data set: a
+// data set without labels cannot train one.
+func conditionOn(cfg Config, data *dataset.Dataset) (Config, error) {
+	if !cfg.Conditional {
+		cfg.Model.Classes, cfg.ClassNames, cfg.TrainClasses = 0, nil, nil
+		return cfg, nil
+	}
+	names := data.Classes()
+	if len(names) == 0 {
+		return cfg, fmt.Errorf("the data set has no labels, and conditional training needs them: use MNIST, Fashion-MNIST, CIFAR-10 or a folder with a subfolder per class")
+	}
+	seen := make([]bool, len(names))
+	for i := 0; i < data.Len(); i++ {
+		if l := data.Label(i); l >= 0 && l < len(seen) {
+			seen[l] = true
+		}
+	}
+	cfg.TrainClasses = nil
+	for c, ok := range seen {
+		if ok {
+			cfg.TrainClasses = append(cfg.TrainClasses, c)
+		}
+	}
+	if len(cfg.TrainClasses) == 0 {
+		return cfg, fmt.Errorf("no image of the data set has a class: conditional training needs labelled images")
+	}
+	cfg.Model.Classes, cfg.ClassNames = len(names), names
+	return cfg, nil
 }
 
 // OpenData opens the data set cfg trains on, at the network's image shape.
@@ -308,8 +345,15 @@ func (t *Trainer) train() error {
 		if epoch != orderEpoch {
 			order, orderEpoch = t.data.Permutation(t.cfg.Seed, epoch), epoch
 		}
-		if err := t.data.Fill(t.step.Real(), order[i*batch:(i+1)*batch]); err != nil {
+		idx := order[i*batch : (i+1)*batch]
+		if err := t.data.Fill(t.step.Real(), idx); err != nil {
 			return fmt.Errorf("step %d: read batch: %w", t.done+1, err)
+		}
+		for k, j := range idx {
+			t.batchLabels[k] = t.data.Label(j)
+		}
+		if err := t.step.SetClasses(t.batchLabels); err != nil {
+			return fmt.Errorf("step %d: %w", t.done+1, err)
 		}
 		s, err := t.iterate(lrG, lrD)
 		if err != nil {
@@ -503,6 +547,11 @@ func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 		t.realSeen = make([]float32, min(t.step.Batch(), 64)*img)
 	}
 	copy(t.realSeen, t.step.Real())
+	if t.k > 0 {
+		n := len(t.realSeen) / (len(t.step.Real()) / t.step.Batch())
+		t.realClasses = make([]float32, n*t.k)
+		model.OneHot(t.realClasses, t.batchLabels[:n], t.k)
+	}
 
 	// ---- average G: what grids, samples and metrics draw from (EMA runs) ----
 	t.gan.UpdateAverage(t.done + 1)

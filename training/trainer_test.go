@@ -115,6 +115,7 @@ func TestResumeIsExact(t *testing.T) {
 		{"hinge, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossHinge, 0.99 }},
 		{"least squares, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossLS, 0.9 }},
 		{"DiffAugment", func(c *Config) { c.Model.Augment = "translation,cutout,color" }},
+		{"conditional", func(c *Config) { c.Conditional = true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const half = 20
@@ -645,5 +646,47 @@ func TestPreviewVerdictsAndTruncation(t *testing.T) {
 	}
 	if _, err := tr.Grid(Noise{Psi: 1.5}); err == nil || !strings.Contains(err.Error(), "0 to 1") {
 		t.Errorf("ψ 1.5: %v, want an error naming the range", err)
+	}
+}
+
+// A conditional run learns the data set's classes, draws the grid one
+// class per row, and samples a chosen class; ClassIndex reads names and
+// numbers.
+func TestConditionalRun(t *testing.T) {
+	cfg := tinyConfig(t, 12)
+	cfg.Conditional = true
+	dir := filepath.Join(t.TempDir(), "run")
+	tr := mustNewIn(t, cfg, realMNIST(t), dir)
+	if got := tr.Config(); got.Model.Classes != 10 || len(got.ClassNames) != 10 || len(got.TrainClasses) != 10 {
+		t.Fatalf("a conditional MNIST run has %d classes (%v), trains %v", got.Model.Classes, got.ClassNames, got.TrainClasses)
+	}
+	runToEnd(t, tr)
+	g, loaded, err := LoadGenerator(filepath.Join(dir, "checkpoints", "step-0000012.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sevens, err := g.SampleClass(3, 1, 1, 7)
+	if err != nil || len(sevens) != 3 {
+		t.Fatalf("SampleClass = %d images, %v", len(sevens), err)
+	}
+	ones, _ := g.SampleClass(3, 1, 1, 1)
+	if bytes.Equal(sevens[0].Pix, ones[0].Pix) {
+		t.Error("the same noise draws the same image as a 7 and as a 1")
+	}
+	if _, err := g.SampleClass(1, 1, 1, 10); err == nil {
+		t.Error("class 10 of 10 was drawn")
+	}
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{{"7", 7, true}, {"0", 0, true}, {"12", 0, false}, {"horse", 0, false}} {
+		got, err := ClassIndex(loaded, tc.in)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("ClassIndex(%q) = %d, %v", tc.in, got, err)
+		}
+	}
+	if _, err := ClassIndex(tinyConfig(t, 1), "7"); err == nil || !strings.Contains(err.Error(), "--conditional") {
+		t.Errorf("an unconditional run's ClassIndex: %v", err)
 	}
 }
