@@ -185,28 +185,13 @@ func (g *Generator) restoreNoise(f *checkpoint.File) error {
 // verdicts on it and on real images. It is safe to call while training
 // runs.
 func (g *Generator) Grid(noise Noise) (Preview, error) {
-	if err := noise.Check(); err != nil {
+	z, classes, err := g.gridInputs(noise)
+	if err != nil {
 		return Preview{}, err
 	}
-	z := g.previewNoise
-	if noise.Fresh {
-		z = drawNoise(rand.NewPCG(noise.Seed, 0x73616d70), len(z))
-	}
-	z = truncate(z, noise.Psi)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	gen := g.gan.Sampling()
-	if noise.Trained {
-		gen = g.gan.G
-	}
-	classes := g.previewClasses
-	if noise.OneClass {
-		if g.k == 0 || noise.Class < 0 || noise.Class >= g.k {
-			return Preview{}, fmt.Errorf("class %d: this generator has %d classes", noise.Class, g.k)
-		}
-		classes = g.classRows(PreviewSamples, noise.Class)
-	}
-	out, err := g.gan.GenerateWith(gen, z, classes)
+	out, err := g.gan.GenerateWith(g.drawer(noise), z, classes)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -222,6 +207,34 @@ func (g *Generator) Grid(noise Noise) (Preview, error) {
 	m := g.gan.Config
 	p.Image = GridImage(ToImages(out, PreviewSamples, m.Channels, m.ImageSize), 5)
 	return p, nil
+}
+
+// gridInputs returns the noise and classes of the 25 cells that noise
+// describes.
+func (g *Generator) gridInputs(noise Noise) (z, classes []float32, err error) {
+	if err := noise.Check(); err != nil {
+		return nil, nil, err
+	}
+	z = g.previewNoise
+	if noise.Fresh {
+		z = drawNoise(rand.NewPCG(noise.Seed, 0x73616d70), len(z))
+	}
+	classes = g.previewClasses
+	if noise.OneClass {
+		if g.k == 0 || noise.Class < 0 || noise.Class >= g.k {
+			return nil, nil, fmt.Errorf("class %d: this generator has %d classes", noise.Class, g.k)
+		}
+		classes = g.classRows(PreviewSamples, noise.Class)
+	}
+	return truncate(z, noise.Psi), classes, nil
+}
+
+// drawer is the generator noise asks for: the average, or G as trained.
+func (g *Generator) drawer(noise Noise) *model.Generator {
+	if noise.Trained {
+		return g.gan.G
+	}
+	return g.gan.Sampling()
 }
 
 // truncate returns z scaled by psi (z itself when psi is 1): uniform noise
@@ -291,31 +304,42 @@ func (g *Generator) SampleClass(n int, seed uint64, psi float64, c int) ([]*imag
 	return out, nil
 }
 
-// Interpolate returns steps images along the spherical path between the
-// noise of preview cells a and b (0 to 24, row by row).
-func (g *Generator) Interpolate(a, b, steps int) ([]*image.NRGBA, error) {
+// Interpolate returns steps images along the spherical path between
+// cells a and b (0 to 24, row by row) of the grid that noise draws; a
+// conditional GAN's walk between cells of two classes blends the classes.
+func (g *Generator) Interpolate(noise Noise, a, b, steps int) ([]*image.NRGBA, error) {
 	if a < 0 || a >= PreviewSamples || b < 0 || b >= PreviewSamples {
 		return nil, fmt.Errorf("interpolate: cells %d and %d must be 0 to %d", a, b, PreviewSamples-1)
 	}
 	if steps < 2 {
 		return nil, fmt.Errorf("interpolate: %d steps, need at least 2", steps)
 	}
+	cells, cellClasses, err := g.gridInputs(noise)
+	if err != nil {
+		return nil, err
+	}
 	nz := g.gan.Config.NoiseSize
-	za, zb := g.previewNoise[a*nz:(a+1)*nz], g.previewNoise[b*nz:(b+1)*nz]
-	noise := make([]float32, 0, steps*nz)
+	za, zb := cells[a*nz:(a+1)*nz], cells[b*nz:(b+1)*nz]
+	z := make([]float32, 0, steps*nz)
 	var classes []float32
 	for i := 0; i < steps; i++ {
 		t := float64(i) / float64(steps-1)
-		noise = append(noise, slerp(za, zb, t)...)
+		z = append(z, slerp(za, zb, t)...)
 		if g.k > 0 {
-			// Between cells of two classes the walk blends the classes too.
-			ya, yb := g.previewClasses[a*g.k:(a+1)*g.k], g.previewClasses[b*g.k:(b+1)*g.k]
+			ya, yb := cellClasses[a*g.k:(a+1)*g.k], cellClasses[b*g.k:(b+1)*g.k]
 			for j := range ya {
 				classes = append(classes, float32((1-t)*float64(ya[j])+t*float64(yb[j])))
 			}
 		}
 	}
-	return g.generate(noise, classes)
+	g.mu.Lock()
+	out, err := g.gan.GenerateWith(g.drawer(noise), z, classes)
+	g.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	m := g.gan.Config
+	return ToImages(out, steps, m.Channels, m.ImageSize), nil
 }
 
 func (g *Generator) generate(noise, classes []float32) ([]*image.NRGBA, error) {

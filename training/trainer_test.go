@@ -357,7 +357,7 @@ func TestSampleAndInterpolate(t *testing.T) {
 	if err != nil || len(imgs) != 7 {
 		t.Fatalf("Sample = %d images, %v", len(imgs), err)
 	}
-	walk, err := tr.Interpolate(0, 24, 6)
+	walk, err := tr.Interpolate(TrainingNoise, 0, 24, 6)
 	if err != nil || len(walk) != 6 {
 		t.Fatalf("Interpolate = %d images, %v", len(walk), err)
 	}
@@ -376,7 +376,7 @@ func TestSampleAndInterpolate(t *testing.T) {
 			}
 		}
 	}
-	if _, err := tr.Interpolate(0, 25, 4); err == nil {
+	if _, err := tr.Interpolate(TrainingNoise, 0, 25, 4); err == nil {
 		t.Fatal("Interpolate accepted cell 25")
 	}
 }

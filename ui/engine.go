@@ -15,8 +15,8 @@ import (
 // one loaded from a checkpoint to look at.
 type sampler interface {
 	Grid(noise training.Noise) (training.Preview, error)
-	Sample(n int, seed uint64, psi float64) ([]*image.NRGBA, error)
-	Interpolate(a, b, steps int) ([]*image.NRGBA, error)
+	SampleClass(n int, seed uint64, psi float64, class int) ([]*image.NRGBA, error)
+	Interpolate(noise training.Noise, a, b, steps int) ([]*image.NRGBA, error)
 }
 
 var (

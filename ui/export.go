@@ -339,13 +339,17 @@ func (v *exportView) exportSamples() {
 		return
 	}
 	k, seed, psi := parseScale(v.scale.Selected), v.s.cfg.Seed, v.s.noise.Psi
+	class := -1 // a conditional GAN's trained classes in turn
+	if v.s.noise.OneClass {
+		class = v.s.noise.Class
+	}
 	v.s.chooser.OpenFolder(fmt.Sprintf("Folder for %d new samples", n), func(dir string) {
 		if dir == "" {
 			return
 		}
 		v.s.setStatus("Sampling %d images…", n)
 		go func() {
-			imgs, err := eng.Sample(n, seed, psi)
+			imgs, err := eng.SampleClass(n, seed, psi, class)
 			if err == nil {
 				err = exportSamples(dir, imgs, k)
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -38,6 +39,9 @@ type samplesView struct {
 	noise     *widget.RadioGroup
 	redraw    *widget.Button
 	trained   *widget.Check
+	classes   *widget.Select // a conditional run's: rows of classes, or one class
+	rowsLbl   *widget.Label
+	shownFor  string // the class names the picker offers
 	change    *widget.Label
 	shown     int          // index of the grid on screen (-1: none)
 	shownLive *image.NRGBA // the live or lab preview on screen, if any
@@ -104,6 +108,19 @@ func newSamplesView(s *Studio) *samplesView {
 		v.noiseChanged()
 	})
 	v.trained.Hide()
+	v.classes = widget.NewSelect(nil, func(choice string) {
+		names := v.s.runConfig().ClassNames
+		s.noise.OneClass, s.noise.Class = false, 0
+		for i, name := range names {
+			if choice == classChoice(name) {
+				s.noise.OneClass, s.noise.Class = true, i
+			}
+		}
+		v.noiseChanged()
+	})
+	v.classes.Hide()
+	v.rowsLbl = widget.NewLabel("")
+	v.rowsLbl.Hide()
 	v.change = widget.NewLabel("")
 	v.change.Wrapping = fyne.TextWrapWord
 
@@ -120,6 +137,8 @@ func newSamplesView(s *Studio) *samplesView {
 		v.psi,
 		container.NewBorder(nil, nil, nil, container.NewCenter(v.redraw), v.noise),
 		v.trained,
+		v.classes,
+		v.rowsLbl,
 		v.verdicts,
 		container.NewBorder(nil, nil, widget.NewLabel("Real images"), nil, v.real),
 	)
@@ -147,11 +166,13 @@ func (v *samplesView) refresh() {
 	defer v.showChange()
 	// Runs that average G sample from the average; the check shows G
 	// itself.
-	if v.s.cfg.EMADecay > 0 {
+	cfg := v.s.runConfig()
+	if cfg.EMADecay > 0 {
 		v.trained.Show()
 	} else {
 		v.trained.Hide()
 	}
+	v.showClassPicker(cfg)
 	n := v.s.hist.NumGrids()
 	if n > 0 {
 		v.scrub.Enable()
@@ -237,6 +258,50 @@ func (v *samplesView) showLab() bool {
 	}
 	v.scrubLbl.SetText(fmt.Sprintf("step %d · ψ %.2f · %s · drawn by the window, not saved in the run's history", newest, noise.Psi, what))
 	return true
+}
+
+// rowsChoice is the class picker's choice of one class per row.
+const rowsChoice = "One class per row"
+
+func classChoice(name string) string { return "Only class " + name }
+
+// showClassPicker offers a conditional run's classes for the grid (and
+// the exported samples), and names the classes of the grid's rows.
+func (v *samplesView) showClassPicker(cfg training.Config) {
+	if cfg.Model.Classes == 0 || len(cfg.ClassNames) == 0 || len(cfg.TrainClasses) == 0 {
+		v.classes.Hide()
+		v.rowsLbl.Hide()
+		return
+	}
+	if key := strings.Join(cfg.ClassNames, "\x00"); key != v.shownFor {
+		v.shownFor = key
+		opts := []string{rowsChoice}
+		for _, c := range cfg.TrainClasses {
+			opts = append(opts, classChoice(cfg.ClassNames[c]))
+		}
+		v.classes.Options = opts
+		v.classes.SetSelected(rowsChoice)
+	}
+	v.classes.Show()
+	if v.s.noise.OneClass {
+		v.rowsLbl.SetText("Every cell: class " + cfg.ClassNames[v.s.noise.Class])
+	} else {
+		var rows []string
+		for r := 0; r < 5; r++ {
+			rows = append(rows, cfg.ClassNames[cfg.TrainClasses[r%len(cfg.TrainClasses)]])
+		}
+		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(rows, ", "))
+	}
+	v.rowsLbl.Show()
+}
+
+// shownNoise is the noise of the grid on screen: the user's choice when
+// the window drew it, the run's fixed noise for the run's own grids.
+func (v *samplesView) shownNoise() training.Noise {
+	if v.shownLive != nil && v.shownLive == v.lab.Image {
+		return v.s.noise
+	}
+	return training.TrainingNoise
 }
 
 // goLive shows the newest grid from the next refresh on.

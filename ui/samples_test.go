@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
 	"github.com/ganstudio/ganstudio/training"
 )
 
@@ -171,5 +172,38 @@ func TestAveragedOrTrainedGenerator(t *testing.T) {
 	if sameImage(shownImage(h), averaged) {
 		t.Error("G as trained draws the average's grid")
 	}
+	h.stop()
+}
+
+// A conditional run's grid shows one class per row, named beside it; the
+// picker draws one class in every cell, and the exported samples follow.
+func TestConditionalGridAndPicker(t *testing.T) {
+	h := newHarness(t, "lite-mnist")
+	h.ui(func() { h.s.setup.conditional.SetChecked(true) })
+	h.startTiny(2)
+	h.waitFor("a grid", time.Minute, func() bool { return h.s.hist.NumGrids() >= 2 && h.s.samples.classes.Visible() })
+	h.pause()
+	h.ui(func() {
+		if got := h.s.samples.rowsLbl.Text; got != "Rows, top to bottom: 0, 1, 2, 3, 4" {
+			t.Errorf("rows label %q", got)
+		}
+		if n := len(h.s.samples.classes.Options); n != 11 {
+			t.Fatalf("%d choices for 10 classes", n)
+		}
+		h.s.samples.classes.SetSelected(classChoice("7"))
+	})
+	h.waitFor("the grid of sevens", time.Minute, func() bool {
+		return h.s.noise.OneClass && h.s.noise.Class == 7 && h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+	})
+	dir := t.TempDir()
+	h.ui(func() {
+		h.next = dir
+		h.s.export.count.SetText("6")
+		test.Tap(h.s.export.samples)
+	})
+	h.waitFor("the samples", time.Minute, func() bool {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		return len(files) == 6
+	})
 	h.stop()
 }

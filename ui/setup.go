@@ -78,6 +78,7 @@ type setupView struct {
 	class       *widget.Select
 	loss        *widget.Select
 	augment     *widget.CheckGroup
+	conditional *widget.Check
 	classChecks *widget.CheckGroup // the open "several classes" dialog's
 	folder      *widget.Label
 	strip       *canvas.Image
@@ -150,6 +151,13 @@ func newSetupView(s *Studio) *setupView {
 		v.customised()
 	})
 	v.augment.Horizontal = true
+	v.conditional = widget.NewCheck("Class-conditional: G learns each class apart", func(on bool) {
+		if v.filling {
+			return
+		}
+		s.cfg.Conditional = on
+		v.customised()
+	})
 	v.folder = widget.NewLabel("")
 	v.folder.Wrapping = fyne.TextWrapBreak
 	v.strip = canvas.NewImageFromImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
@@ -180,6 +188,7 @@ func newSetupView(s *Studio) *setupView {
 		container.New(layout.NewFormLayout(), widget.NewLabel("Objective"), v.loss),
 		widget.NewLabel("DiffAugment: D sees real and fake images through"),
 		v.augment,
+		v.conditional,
 		form,
 		hint("Bold values can change while training runs: release the slider, or press Enter in the box, to apply. The others are locked until it stops."),
 	)
@@ -206,6 +215,7 @@ func (v *setupView) fill() {
 		on = append(on, string(a))
 	}
 	v.augment.SetSelected(on)
+	v.conditional.SetChecked(c.Conditional)
 	v.showDataControls()
 	for _, p := range params {
 		v.showParam(p)
@@ -461,7 +471,7 @@ func (v *setupView) showError(err error) {
 
 // lock disables what cannot change during a run; the learning rates stay.
 func (v *setupView) lock(running bool) {
-	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss, v.augment} {
+	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss, v.augment, v.conditional} {
 		if running {
 			w.Disable()
 		} else {

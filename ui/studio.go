@@ -214,6 +214,16 @@ func (s *Studio) Regions() map[string][4]int {
 	return out
 }
 
+// runConfig is the configuration of the run on screen: the attached
+// trainer's (with what it learnt from its data set, such as a conditional
+// run's classes), else the set-up panel's (an opened run's).
+func (s *Studio) runConfig() training.Config {
+	if eng := s.engine(); eng != nil {
+		return eng.Config()
+	}
+	return s.cfg
+}
+
 // engine returns the attached engine, if any.
 func (s *Studio) engine() *training.Trainer {
 	s.mu.Lock()

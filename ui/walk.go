@@ -72,8 +72,9 @@ func (v *walkView) walk(a, b int) {
 		return
 	}
 	v.info.SetText(fmt.Sprintf("Walking from sample %d to sample %d…", a+1, b+1))
+	noise := v.s.samples.shownNoise()
 	go func() {
-		imgs, err := eng.Interpolate(a, b, walkSteps)
+		imgs, err := eng.Interpolate(noise, a, b, walkSteps)
 		if err != nil {
 			v.s.fail("The latent walk failed", err)
 			return
