@@ -37,4 +37,5 @@ DiffAugment|--augment translation,cutout,color
 hinge|--loss hinge
 least squares|--loss ls
 EMA + hinge|--ema 0.999 --loss hinge
+hinge + TTUR|--loss hinge --lr-g 0.0001 --lr-d 0.0004 --beta1 0 --beta2 0.9
 OPTIONS
