@@ -519,7 +519,8 @@ func (t *Trainer) recover(s events.Step) error {
 }
 
 // iterate runs one training iteration: the G update, then the D update, on
-// the same batch and noise, as the seed does.
+// the same batch and noise, as the seed does. What each update minimises
+// is the objective of the run's loss, written out at model.Loss.
 func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -540,24 +541,31 @@ func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 	if err != nil {
 		return events.Step{}, fmt.Errorf("step %d: %w", t.done+1, err)
 	}
-	if t.realSeen == nil {
-		// Up to 64 real images: enough for a histogram of D's verdicts,
-		// cheap to judge beside the grid.
-		img := len(t.step.Real()) / t.step.Batch()
-		t.realSeen = make([]float32, min(t.step.Batch(), 64)*img)
-	}
-	copy(t.realSeen, t.step.Real())
-	if t.k > 0 {
-		n := len(t.realSeen) / (len(t.step.Real()) / t.step.Batch())
-		t.realClasses = make([]float32, n*t.k)
-		model.OneHot(t.realClasses, t.batchLabels[:n], t.k)
-	}
 
 	// ---- average G: what grids, samples and metrics draw from (EMA runs) ----
 	t.gan.UpdateAverage(t.done + 1)
 
+	t.keepRealBatch()
 	t.done++
 	return events.Step{Step: t.done, DLoss: dLoss, GLoss: gLoss, DReal: dReal, DFake: dFake, LearnRateG: lrG, LearnRateD: lrD}, nil
+}
+
+// keepRealBatch keeps up to 64 images of the batch just trained on (and
+// their classes), for D's verdict on real images beside the grid: enough
+// for a histogram, cheap to judge (t.mu held).
+func (t *Trainer) keepRealBatch() {
+	batch, img := t.step.Batch(), len(t.step.Real())/t.step.Batch()
+	n := min(batch, 64)
+	if t.realSeen == nil {
+		t.realSeen = make([]float32, n*img)
+		if t.k > 0 {
+			t.realClasses = make([]float32, n*t.k)
+		}
+	}
+	copy(t.realSeen, t.step.Real())
+	if t.k > 0 {
+		model.OneHot(t.realClasses, t.batchLabels[:n], t.k)
+	}
 }
 
 // uniform draws from [−1, 1), the seed's noise distribution.
