@@ -5,6 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ganstudio/ganstudio/model/nn"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 func TestGenerateShapesAndInferenceMode(t *testing.T) {
@@ -152,5 +156,63 @@ func TestAverageFollowsG(t *testing.T) {
 	}
 	if other.Avg.params[0].Data()[0] != avg[0] {
 		t.Fatal("the average did not travel in the snapshot")
+	}
+}
+
+// The projection discriminator's class term has the gradient its finite
+// differences give, for the class embedding and for the features below
+// it (checked through the last dense layer's weights).
+func TestProjectionGradient(t *testing.T) {
+	cfg := Seed(28, 1)
+	cfg.Width, cfg.Classes, cfg.KeepProb = 8, 3, 1
+	gan, err := New(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range gan.D.embed.Data() {
+		gan.D.embed.Data()[i] = float32(r.Float64()*2 - 1)
+	}
+	const n = 4
+	images := tensor.New(tensor.WithShape(n, 1, 28, 28), tensor.Of(tensor.Float32))
+	for i := range images.Float32s() {
+		images.Float32s()[i] = float32(r.Float64()*2 - 1)
+	}
+	classes := tensor.New(tensor.WithShape(n, 3), tensor.Of(tensor.Float32))
+	if err := OneHot(classes.Float32s(), []int{0, 2, 1, 2}, 3); err != nil {
+		t.Fatal(err)
+	}
+	b := newBuilder(cfg, false, nil)
+	logits := gan.D.build(b, b.Input("x", images), b.classesInput(classes))
+	loss := b.loss(logits, term{kind: nn.Squared, target: 0.5})
+	wrt := []*Param{gan.D.embed, gan.D.classify}
+	grads := b.Grads(loss, wrt)
+	m := b.Machine(append(G.Nodes{loss}, grads...)...)
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	eval := func() float64 {
+		if err := run(m); err != nil {
+			t.Fatal(err)
+		}
+		return float64(Scalar(loss))
+	}
+	eval()
+	for k, p := range wrt {
+		analytic := append([]float32(nil), grads[k].Value().Data().([]float32)...)
+		d := p.Data()
+		for _, i := range []int{0, len(d) / 3, len(d) / 2, len(d) - 1} {
+			const h = 1e-2
+			old := d[i]
+			d[i] = old + h
+			up := eval()
+			d[i] = old - h
+			down := eval()
+			d[i] = old
+			numeric := (up - down) / (2 * h)
+			if math.Abs(numeric-float64(analytic[i])) > 1e-3+1e-2*math.Abs(numeric) {
+				t.Errorf("%s[%d]: gradient %v, finite differences %v", p.Name, i, analytic[i], numeric)
+			}
+		}
 	}
 }
