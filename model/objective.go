@@ -48,10 +48,8 @@ func (l Loss) Check() error {
 	return fmt.Errorf("loss %q is unknown: use bce (the seed's), hinge or ls", string(l))
 }
 
-// term is one of the objective's three terms: a point loss on D's logits
-// (nil kind: the sigmoid cross-entropy against target).
+// term is one of the objective's three terms: a point loss on D's logits.
 type term struct {
-	bce    bool
 	kind   nn.PointLoss
 	target float32
 }
@@ -65,7 +63,7 @@ func (l Loss) terms(r float32) (dReal, dFake, g term) {
 	case LossLS:
 		return term{kind: nn.Squared, target: r}, term{kind: nn.Squared}, term{kind: nn.Squared, target: r}
 	}
-	return term{bce: true, target: r}, term{bce: true}, term{bce: true, target: r}
+	return term{kind: nn.CrossEntropy, target: r}, term{kind: nn.CrossEntropy}, term{kind: nn.CrossEntropy, target: r}
 }
 
 // verdict maps D's logit to the [0, 1] score the window and the curves
@@ -81,10 +79,5 @@ func (l Loss) verdict(logit float32) float32 {
 
 // loss adds one term of the objective on logits.
 func (b *builder) loss(logits *G.Node, t term) *G.Node {
-	return b.Do("loss", func() (*G.Node, error) {
-		if t.bce {
-			return nn.SigmoidCrossEntropy(logits, t.target)
-		}
-		return nn.MeanLoss(logits, t.kind, t.target)
-	})
+	return b.Do("loss", func() (*G.Node, error) { return nn.MeanLoss(logits, t.kind, t.target) })
 }

@@ -11,13 +11,15 @@ import (
 )
 
 // PointLoss is a loss on each of D's raw outputs (logits); the batch's
-// loss is its mean. With SigmoidCrossEntropy they make the GAN objectives
-// of the model package.
+// loss is its mean. They make the GAN objectives of the model package.
 type PointLoss int
 
 const (
+	// CrossEntropy is the sigmoid cross-entropy against target, t:
+	// −t·log σ(x) − (1−t)·log(1−σ(x)).
+	CrossEntropy PointLoss = iota
 	// HingeReal is max(0, 1 − x): D's hinge loss on real images.
-	HingeReal PointLoss = iota
+	HingeReal
 	// HingeFake is max(0, 1 + x): D's hinge loss on fakes.
 	HingeFake
 	// Negated is −x: G's loss under the hinge objective.
@@ -28,6 +30,8 @@ const (
 
 func (k PointLoss) String() string {
 	switch k {
+	case CrossEntropy:
+		return "CrossEntropy"
 	case HingeReal:
 		return "HingeReal"
 	case HingeFake:
@@ -43,6 +47,8 @@ func (k PointLoss) String() string {
 // value and slope are the loss of one logit and its derivative.
 func (k PointLoss) value(x, target float64) float64 {
 	switch k {
+	case CrossEntropy:
+		return max(x, 0) - x*target + math.Log1p(math.Exp(-math.Abs(x)))
 	case HingeReal:
 		return max(0, 1-x)
 	case HingeFake:
@@ -55,6 +61,13 @@ func (k PointLoss) value(x, target float64) float64 {
 
 func (k PointLoss) slope(x, target float64) float64 {
 	switch k {
+	case CrossEntropy:
+		// sigmoid via exp(−|x|), so that neither branch overflows.
+		e := math.Exp(-math.Abs(x))
+		if x < 0 {
+			return e/(1+e) - target
+		}
+		return 1/(1+e) - target
 	case HingeReal:
 		if x < 1 {
 			return -1
@@ -72,7 +85,8 @@ func (k PointLoss) slope(x, target float64) float64 {
 }
 
 // MeanLoss returns the mean over the batch of kind's loss on logits ([N]
-// or [N,1]), accumulated in float64; target is used by Squared only.
+// or [N,1]), accumulated in float64; target is used by CrossEntropy and
+// Squared.
 func MeanLoss(logits *gorgonia.Node, kind PointLoss, target float32) (*gorgonia.Node, error) {
 	if err := graphop.CheckNode("MeanLoss logits", logits, 0); err != nil {
 		return nil, fmt.Errorf("nn.MeanLoss: %w", err)
@@ -81,7 +95,7 @@ func MeanLoss(logits *gorgonia.Node, kind PointLoss, target float32) (*gorgonia.
 	if !(s.Dims() == 1 || (s.Dims() == 2 && s[1] == 1)) {
 		return nil, fmt.Errorf("nn.MeanLoss: logits must be [N] or [N,1], got %v", s)
 	}
-	if kind < HingeReal || kind > Squared {
+	if kind < CrossEntropy || kind > Squared {
 		return nil, fmt.Errorf("nn.MeanLoss: unknown loss %v", kind)
 	}
 	if math.IsNaN(float64(target)) || math.IsInf(float64(target), 0) {
@@ -96,7 +110,7 @@ type pointLossOp struct {
 	graphop.Base
 	kind   PointLoss
 	target float32
-	out    gorgonia.F32 // returned by pointer each run, as xentOp's
+	out    gorgonia.F32 // returned by pointer each run; gorgonia expects *F32 for scalar nodes
 	shape  tensor.Shape
 }
 
