@@ -31,16 +31,16 @@ func verdictHistogram(v []float32, fill color.Color) *plotter.Histogram {
 // the grid's fakes at w×h pixels: where the two heaps sit, and how far
 // apart, is what D has learnt to tell.
 func renderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color) image.Image {
-	p := styledPlot("D's verdicts", "D(·): 0 fake … 1 real", "share", fg)
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-	p.Legend.Left = false
+	// The title is the legend: a legend box would cover the bars of a
+	// plot this small.
+	p := styledPlot("D on real: red · on grid: blue", "D(·): 0 fake … 1 real", "share", fg)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 0.5
 	for _, set := range []struct {
-		name string
-		v    []float32
-		col  color.NRGBA
+		v   []float32
+		col color.NRGBA
 	}{
-		{"real images D(x)", real, colD},
-		{"grid D(G(z))", fake, colG},
+		{real, colD},
+		{fake, colG},
 	} {
 		if len(set.v) == 0 {
 			continue
@@ -50,12 +50,12 @@ func renderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.
 		hist := verdictHistogram(set.v, fill)
 		hist.LineStyle = draw.LineStyle{Color: set.col, Width: vg.Points(1)}
 		p.Add(hist)
-		p.Legend.Add(set.name, hist)
+		for _, b := range hist.Bins {
+			p.Y.Max = max(p.Y.Max, b.Weight*1.1)
+		}
 	}
 	if len(fake) == 0 && len(real) == 0 {
-		p.Title.Text = "D's verdicts (none measured for this grid)"
+		p.Title.Text = "D's verdicts: none for this grid"
 	}
-	// Room above the bars for the legend, at the size the plot is drawn.
-	makeLegendRoom(p, 2, vg.Length(h)*72/(96*vg.Length(max(scale, 1e-3))))
 	return renderImage(w, h, scale, bg, p.Draw)
 }
