@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -172,13 +174,19 @@ func rect(r [4]int) image.Rectangle { return image.Rect(r[0], r[1], r[0]+r[2], r
 func startXvfb(t *testing.T) string { return startXvfbScreen(t, "1400x900") }
 
 // startXvfbScreen starts a virtual display of the given size (WxH) on a
-// free number and returns its name.
+// free number and returns its name. A number whose lock names a process
+// that is gone (an Xvfb killed before it could clean up) is free.
 func startXvfbScreen(t *testing.T, size string) string {
 	for n := 99; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+		lock, socket := fmt.Sprintf("/tmp/.X%d-lock", n), fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		if b, err := os.ReadFile(lock); err == nil {
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				continue // a live display
+			}
+			os.Remove(lock)
+			os.Remove(socket)
+		} else if _, err := os.Stat(socket); err == nil {
 			continue
 		}
 		d := fmt.Sprintf(":%d", n)
@@ -186,17 +194,28 @@ func startXvfbScreen(t *testing.T, size string) string {
 		if err := x.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+		t.Cleanup(func() {
+			// SIGTERM lets Xvfb remove its lock and socket.
+			x.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { x.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				x.Process.Kill()
+				<-done
+			}
+		})
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			if _, err := os.Stat(socket); err == nil {
 				return d
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		t.Fatalf("Xvfb %s did not start", d)
 	}
-	t.Fatal("no free X display number")
+	t.Fatal("no free X display number: displays :99 to :139 are all in use")
 	return ""
 }
 
