@@ -225,13 +225,15 @@ func drawCurves(c draw.Canvas, cs curveSet, others []comparedLines, fg color.Col
 	outputs := curvePlot("Discriminator outputs (smoothed)", "mean D", cs[2:4], probSeries, fg)
 	addCompared(outputs, others, [2]int{2, 3}, cs[2:4])
 	outputs.Y.Min, outputs.Y.Max = 0, 1
-	// Stacked, unless the panel is so wide and low (a small screen) that
-	// stacking would leave each plot a sliver: then side by side.
+	// Stacked, for a long step axis, unless side by side leaves each plot
+	// clearly more room on its short side: a wide, low panel (a small
+	// screen, or a tall quality panel below) would make stacked plots
+	// slivers whose tick labels collide.
 	w, h := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
 	plots := [][]*plot.Plot{{losses}, {outputs}}
 	t := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(6)}
 	each := h / 2
-	if w > 2.2*h {
+	if min(w/2, h) > 1.3*min(w, h/2) {
 		plots = [][]*plot.Plot{{losses, outputs}}
 		t.Rows, t.Cols, t.PadX = 1, 2, vg.Points(8)
 		each = h
