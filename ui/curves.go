@@ -110,8 +110,8 @@ var (
 		{"G loss", colG},
 	}
 	probSeries = []series{
-		{"D(x): real judged real", colD},
-		{"D(G(z)): fake judged real", colG},
+		{"D(x) on real", colD},
+		{"D(G(z)) on fakes", colG},
 	}
 )
 
