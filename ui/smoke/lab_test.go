@@ -3,13 +3,9 @@
 package smoke
 
 import (
-	"encoding/json"
 	"image"
-	"image/png"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -31,39 +27,9 @@ func TestLabScreenshot(t *testing.T) {
 	exited := launch(t, bin, display, filepath.Join(out, "lab.log"),
 		"--preset", "lite-mnist", "--width", "16", "--batch", "16", "--sample-every", "20", "--metrics-every", "0",
 		"--verdicts", "--psi", "0.7", "--compare", earlier, "--autostart", "--layout-report", layout)
-	win := strings.Fields(waitOutput(t, 30*time.Second, display, "xdotool", "search", "--sync", "--name", "^GAN Studio$"))[0]
-	var regions map[string][4]int
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		b, err := os.ReadFile(layout)
-		if err == nil && json.Unmarshal(b, &regions) == nil {
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("ganstudio exited: %v (log %s)", err, filepath.Join(out, "lab.log"))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the window wrote no layout report")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	win, regions := waitWindow(t, display, layout, exited, filepath.Join(out, "lab.log"))
 	time.Sleep(20 * time.Second) // grids with verdicts, curves beside the earlier run's
-	shot := filepath.Join(out, "lab.png")
-	if b, err := exec.Command("import", "-display", display, "-window", win, shot).CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v\n%s", err, b)
-	}
-	t.Logf("screenshot %s", shot)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := screenshot(t, display, win, filepath.Join(out, "lab.png"))
 	// MNIST samples are grey: colour in the grid is the verdict frames.
 	grid := rect(regions["grid"])
 	if n := coloured(m, grid); n < 400 {

@@ -3,11 +3,8 @@
 package smoke
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,24 +44,7 @@ func TestWindowFitsScreens(t *testing.T) {
 			}
 			exited := launchEnv(t, bin, display, filepath.Join(out, name+".log"), env,
 				"--preset", "lite-mnist", "--width", "16", "--batch", "16", "--metrics-every", "0", "--autostart", "--layout-report", layout)
-			win := strings.Fields(waitOutput(t, 30*time.Second, display, "xdotool", "search", "--sync", "--name", "^GAN Studio$"))[0]
-			var regions map[string][4]int
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				b, err := os.ReadFile(layout)
-				if err == nil && json.Unmarshal(b, &regions) == nil {
-					break
-				}
-				select {
-				case err := <-exited:
-					t.Fatalf("ganstudio exited: %v (log %s)", err, filepath.Join(out, name+".log"))
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the window wrote no layout report")
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
+			win, regions := waitWindow(t, display, layout, exited, filepath.Join(out, name+".log"))
 			time.Sleep(3 * time.Second) // a few steps on the progress line
 			geo := waitOutput(t, 10*time.Second, display, "xdotool", "getwindowgeometry", win)
 			var x, y, w, h int
@@ -88,11 +68,7 @@ func TestWindowFitsScreens(t *testing.T) {
 					t.Errorf("%s at %v is not inside the %dx%d window (layout %v)", part, r, w, h, regions)
 				}
 			}
-			shot := filepath.Join(out, name+".png")
-			if b, err := exec.Command("import", "-display", display, "-window", "root", shot).CombinedOutput(); err != nil {
-				t.Fatalf("screenshot: %v\n%s", err, b)
-			}
-			t.Logf("screenshot %s", shot)
+			screenshot(t, display, "root", filepath.Join(out, name+".png"))
 		})
 	}
 }

@@ -35,20 +35,7 @@ func TestWindowTrains(t *testing.T) {
 		"--preset", "lite-mnist", "--autostart", "--metrics-every", "20", "--layout-report", layout)
 	started := time.Now()
 
-	win := waitOutput(t, 30*time.Second, display, "xdotool", "search", "--sync", "--name", "^GAN Studio$")
-	win = strings.Fields(win)[0]
-	var regions map[string][4]int
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		b, err := os.ReadFile(layout)
-		if err == nil && json.Unmarshal(b, &regions) == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the window wrote no layout report to %s", layout)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	win, regions := waitWindow(t, display, layout, exited, filepath.Join(out, "ganstudio.log"))
 
 	shoot := func(name string, at time.Duration) image.Image {
 		time.Sleep(time.Until(started.Add(at)))
@@ -57,20 +44,8 @@ func TestWindowTrains(t *testing.T) {
 			t.Fatalf("ganstudio exited after %v: %v (log: %s)", time.Since(started).Round(time.Second), err, filepath.Join(out, "ganstudio.log"))
 		default:
 		}
-		path := filepath.Join(out, name)
-		if b, err := exec.Command("import", "-display", display, "-window", win, path).CombinedOutput(); err != nil {
-			t.Fatalf("screenshot: %v\n%s", err, b)
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		m, err := png.Decode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s at %v", path, at)
+		m := screenshot(t, display, win, filepath.Join(out, name))
+		t.Logf("at %v", at)
 		return m
 	}
 	early := shoot("early.png", 10*time.Second)
@@ -103,6 +78,50 @@ func TestWindowTrains(t *testing.T) {
 		t.Errorf("no sample-quality plots in %v: %d FCD and %d class-bar pixels", quality, fcd, bars)
 	}
 	t.Logf("quality pixels: FCD %d, class bars %d", fcd, bars)
+}
+
+// waitWindow waits for the app's window on display and for the layout
+// report it writes to layout, and returns the window's id and the report.
+// The app exiting first fails the test, pointing at its log.
+func waitWindow(t *testing.T, display, layout string, exited <-chan error, logPath string) (win string, regions map[string][4]int) {
+	t.Helper()
+	win = strings.Fields(waitOutput(t, 30*time.Second, display, "xdotool", "search", "--sync", "--name", "^GAN Studio$"))[0]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := os.ReadFile(layout)
+		if err == nil && json.Unmarshal(b, &regions) == nil {
+			return win, regions
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("ganstudio exited: %v (log %s)", err, logPath)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window wrote no layout report to %s", layout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// screenshot saves window win ("root": the whole screen) of display as
+// the PNG path and returns it decoded.
+func screenshot(t *testing.T, display, win, path string) image.Image {
+	t.Helper()
+	if b, err := exec.Command("import", "-display", display, "-window", win, path).CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v\n%s", err, b)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+	return m
 }
 
 // outDir is where screenshots and logs go: $SMOKE_OUT, or a temporary
