@@ -47,9 +47,10 @@ func (g *Generator) setClasses(cfg Config) {
 	model.OneHot(g.previewClasses, labels, g.k)
 }
 
-// classRows returns one-hot rows for n samples of class c, or, for c < 0,
-// of the trained classes in turn; nil for an unconditional GAN.
-func (g *Generator) classRows(n, c int) []float32 {
+// classRows returns one-hot rows for samples start to start+n−1 of
+// class c, or, for c < 0, of the trained classes in turn; nil for an
+// unconditional GAN.
+func (g *Generator) classRows(start, n, c int) []float32 {
 	if g.k == 0 {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (g *Generator) classRows(n, c int) []float32 {
 	for i := range labels {
 		labels[i] = c
 		if c < 0 {
-			labels[i] = g.trainClasses[i%len(g.trainClasses)]
+			labels[i] = g.trainClasses[(start+i)%len(g.trainClasses)]
 		}
 	}
 	out := make([]float32, n*g.k)
@@ -81,10 +82,6 @@ func ClassIndex(cfg Config, class string) (int, error) {
 	}
 	return 0, fmt.Errorf("no class %q: use one of %s, or a number from 0 to %d", class, strings.Join(cfg.ClassNames, ", "), cfg.Model.Classes-1)
 }
-
-// Classes returns the number of classes of a conditional GAN (0 for an
-// unconditional one).
-func (g *Generator) Classes() int { return g.k }
 
 // Noise chooses the noise a preview grid is drawn from.
 type Noise struct {
@@ -224,7 +221,7 @@ func (g *Generator) gridInputs(noise Noise) (z, classes []float32, err error) {
 		if g.k == 0 || noise.Class < 0 || noise.Class >= g.k {
 			return nil, nil, fmt.Errorf("class %d: this generator has %d classes", noise.Class, g.k)
 		}
-		classes = g.classRows(PreviewSamples, noise.Class)
+		classes = g.classRows(0, PreviewSamples, noise.Class)
 	}
 	return truncate(z, noise.Psi), classes, nil
 }
@@ -290,12 +287,7 @@ func (g *Generator) SampleClass(n int, seed uint64, psi float64, c int) ([]*imag
 	const chunk = PreviewSamples
 	for len(out) < n {
 		k := min(chunk, n-len(out))
-		classes := g.classRows(k, c)
-		if c < 0 && classes != nil {
-			// Continue the turn of classes across chunks.
-			classes = g.classRows(len(out)+k, c)[len(out)*g.k:]
-		}
-		imgs, err := g.generate(truncate(drawNoise(src, k*nz), psi), classes)
+		imgs, err := g.generate(truncate(drawNoise(src, k*nz), psi), g.classRows(len(out), k, c))
 		if err != nil {
 			return nil, err
 		}
