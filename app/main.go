@@ -19,6 +19,7 @@ import (
 const usage = `usage: ganstudio [--preset NAME] [--autostart]     open the window
        ganstudio train --preset NAME [flags]          train from the terminal
        ganstudio sample --checkpoint FILE --n N --out PATH
+       ganstudio export --checkpoint C --format safetensors|onnx --out PATH
        ganstudio data list | data info NAME
        ganstudio eval --checkpoint FILE [--n N] | --images DIR | --baseline NAME | --calibrate
        ganstudio classifier train|test --dataset NAME
@@ -56,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return benchCommand(args[1:], stdout, stderr)
 	case "data":
 		return dataCommand(ctx, args[1:], stdout, stderr)
+	case "export":
+		return exportCommand(args[1:], stdout, stderr)
 	case "eval":
 		return evalCommand(ctx, args[1:], stdout, stderr)
 	case "classifier":

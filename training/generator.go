@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,10 +142,10 @@ func newGAN(cfg Config) (*model.GAN, error) {
 	return gan, nil
 }
 
-// LoadGenerator reads the generator of a checkpoint file, with the run's
-// configuration.
+// LoadGenerator reads the generator of a checkpoint file or export folder,
+// with the run's configuration.
 func LoadGenerator(path string) (*Generator, Config, error) {
-	f, err := checkpoint.Read(path)
+	f, err := ReadCheckpoint(path)
 	if err != nil {
 		return nil, Config{}, err
 	}
@@ -157,8 +158,7 @@ func LoadGenerator(path string) (*Generator, Config, error) {
 		return nil, cfg, err
 	}
 	g := &Generator{gan: gan, previewNoise: make([]float32, PreviewSamples*cfg.Model.NoiseSize)}
-	optG := model.NewAdam(gan.G.Params(), cfg.LearnRateG, cfg.Beta1, cfg.Beta2)
-	optD := model.NewAdam(gan.D.Params(), cfg.LearnRateD, cfg.Beta1, cfg.Beta2)
+	optG, optD := newOptimizers(gan, cfg)
 	if err := gan.Restore(f.Tensors, optG, optD); err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", path, err)
 	}
@@ -265,35 +265,60 @@ func (g *Generator) Sample(n int, seed uint64, psi float64) ([]*image.NRGBA, err
 // SampleClass is Sample with every sample of class c (0-based) of a
 // conditional GAN; c < 0 is Sample's classes in turn.
 func (g *Generator) SampleClass(n int, seed uint64, psi float64, c int) ([]*image.NRGBA, error) {
+	s, err := g.SampleValues(n, seed, psi, c)
+	if err != nil {
+		return nil, err
+	}
+	m := g.gan.Config
+	return ToImages(s.Images, n, m.Channels, m.ImageSize), nil
+}
+
+// Samples are generated images with what made them, for tools that
+// need the numbers rather than pictures.
+type Samples struct {
+	Noise   []float32 // [n, NoiseSize], after truncation
+	Classes []int     // a conditional GAN's class of each sample; nil otherwise
+	Images  []float32 // [n, C, S, S] in [−1, 1]
+}
+
+// SampleValues is SampleClass's samples as numbers.
+func (g *Generator) SampleValues(n int, seed uint64, psi float64, c int) (Samples, error) {
 	if c >= 0 && c >= g.k {
 		if g.k == 0 {
-			return nil, fmt.Errorf("class %d: this generator is not class-conditional (train with --conditional)", c)
+			return Samples{}, fmt.Errorf("class %d: this generator is not class-conditional (train with --conditional)", c)
 		}
-		return nil, fmt.Errorf("class %d: this generator has classes 0 to %d", c, g.k-1)
+		return Samples{}, fmt.Errorf("class %d: this generator has classes 0 to %d", c, g.k-1)
 	}
 	if n < 1 {
-		return nil, fmt.Errorf("sample count %d: ask for at least one image", n)
+		return Samples{}, fmt.Errorf("sample count %d: ask for at least one image", n)
 	}
 	if err := (Noise{Psi: psi}).Check(); err != nil {
-		return nil, err
+		return Samples{}, err
 	}
 	src := rand.NewPCG(seed, 0x73616d70)
 	nz := g.gan.Config.NoiseSize
-	var out []*image.NRGBA
+	var s Samples
 	// Chunks keep each hold on the weights short while training runs, and
 	// chunks of the preview's size reuse its graph: a graph per batch size
 	// holds that batch's activations and im2col buffers (~150 MB for 100
 	// samples at seed width).
 	const chunk = PreviewSamples
-	for len(out) < n {
-		k := min(chunk, n-len(out))
-		imgs, err := g.generate(truncate(drawNoise(src, k*nz), psi), g.classRows(len(out), k, c))
+	for done := 0; done < n; {
+		k := min(chunk, n-done)
+		z, classes := truncate(drawNoise(src, k*nz), psi), g.classRows(done, k, c)
+		g.mu.Lock()
+		imgs, err := g.gan.GenerateWith(g.gan.Sampling(), z, classes)
+		g.mu.Unlock()
 		if err != nil {
-			return nil, err
+			return Samples{}, err
 		}
-		out = append(out, imgs...)
+		s.Noise, s.Images = append(s.Noise, z...), append(s.Images, imgs...)
+		for i := 0; i < k && g.k > 0; i++ {
+			s.Classes = append(s.Classes, slices.Index(classes[i*g.k:(i+1)*g.k], 1))
+		}
+		done += k
 	}
-	return out, nil
+	return s, nil
 }
 
 // Interpolate returns steps images along the spherical path between
@@ -332,15 +357,4 @@ func (g *Generator) Interpolate(noise Noise, a, b, steps int) ([]*image.NRGBA, e
 	}
 	m := g.gan.Config
 	return ToImages(out, steps, m.Channels, m.ImageSize), nil
-}
-
-func (g *Generator) generate(noise, classes []float32) ([]*image.NRGBA, error) {
-	g.mu.Lock()
-	out, err := g.gan.GenerateWith(g.gan.Sampling(), noise, classes)
-	g.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	m := g.gan.Config
-	return ToImages(out, len(noise)/m.NoiseSize, m.Channels, m.ImageSize), nil
 }

@@ -196,13 +196,17 @@ func (t *Trainer) restore(f *checkpoint.File) error {
 	return nil
 }
 
-// findCheckpoint reads the checkpoint path names (a file, or a run
-// folder's newest checkpoint that verifies) and returns it with its path
+// findCheckpoint reads the checkpoint path names (a file, an export
+// folder, or a run folder's newest checkpoint that verifies) and returns it with its path
 // and the run folder it belongs to ("" when it belongs to none).
 func findCheckpoint(path string) (f *checkpoint.File, ckpt, runDir string, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("resume: %w", err)
+	}
+	if IsExport(path) {
+		f, err := readExport(path)
+		return f, path, "", err
 	}
 	if !info.IsDir() {
 		if f, err = checkpoint.Read(path); err != nil {

@@ -1,0 +1,246 @@
+package training
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/checkpoint"
+	"github.com/ganstudio/ganstudio/model/safetensors"
+)
+
+// An export folder holds a run's state for other tools: config.json (see
+// exportMeta) and one safetensors file per PyTorch state dict (see
+// model.TorchModule). The PyTorch twin (scripts/torch) continues such a
+// run and writes its checkpoints in the same layout, which every command
+// that takes a checkpoint reads back.
+const (
+	exportFormat  = "ganstudio-torch"
+	exportVersion = 1
+	exportConfig  = "config.json"
+)
+
+// exportMeta is an export's config.json.
+type exportMeta struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// Config is the run's configuration: the architecture (model) and the
+	// hyperparameters.
+	Config     Config `json:"config"`
+	Step       int    `json:"step"`
+	AdamStepsG int    `json:"adam_steps_g"`
+	AdamStepsD int    `json:"adam_steps_d"`
+	// RNG is the run's random state at export (Go's PCG, "pcg:" and two
+	// big-endian words), from which GAN Studio draws noise and dropout
+	// keys; a run continued elsewhere carries it back unchanged.
+	RNG          []byte    `json:"rng"`
+	PreviewNoise []float32 `json:"preview_noise"`
+	// Tensors says where everything is, for people reading the folder.
+	Tensors   map[string]string `json:"tensors"`
+	TrainedBy string            `json:"trained_by,omitempty"`
+}
+
+// IsExport reports whether path is an export folder: one with a
+// config.json beside its safetensors files.
+func IsExport(path string) bool {
+	info, err := os.Stat(filepath.Join(path, exportConfig))
+	return err == nil && info.Mode().IsRegular()
+}
+
+// ReadCheckpoint reads a checkpoint file, or an export folder written by
+// ExportTorch or the PyTorch twin.
+func ReadCheckpoint(path string) (*checkpoint.File, error) {
+	if IsExport(path) {
+		return readExport(path)
+	}
+	return checkpoint.Read(path)
+}
+
+// ExportTorch writes the checkpoint at src (a file, an export folder or a
+// run folder's newest checkpoint) to
+// the folder dir in PyTorch's conventions (see model.TorchModules). The
+// folder appears whole or not at all; an existing one is refused unless
+// empty.
+func ExportTorch(src, dir string) error {
+	f, src, _, err := findCheckpoint(src)
+	if err != nil {
+		return err
+	}
+	r, err := restoreGAN(f, src)
+	if err != nil {
+		return err
+	}
+	cfg, st, gan, optG, optD := r.cfg, r.st, r.gan, r.optG, r.optD
+	noise, ok := f.Find(previewNoiseTensor)
+	if !ok {
+		return fmt.Errorf("%s: checkpoint has no preview noise", src)
+	}
+	meta := exportMeta{
+		Format: exportFormat, Version: exportVersion, Config: cfg,
+		Step: st.Step, AdamStepsG: st.AdamStepsG, AdamStepsD: st.AdamStepsD,
+		RNG: st.RNG, PreviewNoise: noise.Data,
+		Tensors: map[string]string{
+			model.TorchGenerator:     "G's weights and BatchNorm statistics (PyTorch state dict)",
+			model.TorchDiscriminator: "D's weights and BatchNorm statistics",
+			model.TorchOptimizerG:    "G's Adam moments: <parameter>.exp_avg, <parameter>.exp_avg_sq (TensorFlow's Adam; steps in adam_steps_g)",
+			model.TorchOptimizerD:    "D's Adam moments",
+		},
+	}
+	if gan.Avg != nil {
+		meta.Tensors[model.TorchAveraged] = "the moving average of G (ema_decay), which samples come from"
+	}
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("export: %s exists and is not empty: choose a new folder", dir)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer os.RemoveAll(tmp) // gone after the rename; the leftovers of a failure otherwise
+	for _, m := range gan.TorchModules(optG, optD) {
+		if err := safetensors.WriteFile(filepath.Join(tmp, m.Name+".safetensors"), m.Tensors, map[string]string{"format": "pt"}); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	js, err := json.MarshalIndent(meta, "", " ")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, exportConfig), js, 0o644); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// restored is a checkpoint's networks and optimisers, loaded.
+type restored struct {
+	cfg        Config
+	st         state
+	gan        *model.GAN
+	optG, optD *model.Adam
+}
+
+// restoreGAN loads the checkpoint f read from src.
+func restoreGAN(f *checkpoint.File, src string) (restored, error) {
+	cfg, err := ReadCheckpointConfig(f)
+	if err != nil {
+		return restored{}, fmt.Errorf("%s: %w", src, err)
+	}
+	var st state
+	if err := json.Unmarshal(f.State, &st); err != nil {
+		return restored{}, fmt.Errorf("%s: checkpoint state: %w", src, err)
+	}
+	gan, err := newGAN(cfg)
+	if err != nil {
+		return restored{}, err
+	}
+	optG, optD := newOptimizers(gan, cfg)
+	if err := gan.Restore(f.Tensors, optG, optD); err != nil {
+		return restored{}, fmt.Errorf("%s: %w", src, err)
+	}
+	optG.Steps, optD.Steps = st.AdamStepsG, st.AdamStepsD
+	return restored{cfg, st, gan, optG, optD}, nil
+}
+
+func newOptimizers(gan *model.GAN, cfg Config) (optG, optD *model.Adam) {
+	return model.NewAdam(gan.G.Params(), cfg.LearnRateG, cfg.Beta1, cfg.Beta2),
+		model.NewAdam(gan.D.Params(), cfg.LearnRateD, cfg.Beta1, cfg.Beta2)
+}
+
+// readExport reads an export folder as the checkpoint it stands for.
+func readExport(dir string) (*checkpoint.File, error) {
+	js, err := os.ReadFile(filepath.Join(dir, exportConfig))
+	if err != nil {
+		return nil, fmt.Errorf("read export: %w", err)
+	}
+	var meta exportMeta
+	if err := json.Unmarshal(js, &meta); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, exportConfig), err)
+	}
+	if meta.Format != exportFormat || meta.Version != exportVersion {
+		return nil, fmt.Errorf("%s: format %q version %d; GAN Studio reads %q version %d exports", filepath.Join(dir, exportConfig), meta.Format, meta.Version, exportFormat, exportVersion)
+	}
+	cfg := meta.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, exportConfig), err)
+	}
+	if meta.Step < 0 || meta.AdamStepsG < 0 || meta.AdamStepsD < 0 {
+		return nil, fmt.Errorf("%s: negative step counts", filepath.Join(dir, exportConfig))
+	}
+	if len(meta.PreviewNoise) != PreviewSamples*cfg.Model.NoiseSize {
+		return nil, fmt.Errorf("%s: preview_noise has %d values, want %d", filepath.Join(dir, exportConfig), len(meta.PreviewNoise), PreviewSamples*cfg.Model.NoiseSize)
+	}
+	gan, err := newGAN(cfg)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{model.TorchGenerator, model.TorchDiscriminator, model.TorchOptimizerG, model.TorchOptimizerD}
+	if gan.Avg != nil {
+		names = append(names, model.TorchAveraged)
+	}
+	var mods []model.TorchModule
+	for _, name := range names {
+		tensors, _, err := safetensors.ReadFile(filepath.Join(dir, name+".safetensors"))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %s.safetensors is missing: is this a whole export?", dir, name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		mods = append(mods, model.TorchModule{Name: name, Tensors: tensors})
+	}
+	optG, optD := newOptimizers(gan, cfg)
+	if err := gan.LoadTorch(mods, optG, optD); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	cj, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sj, err := json.Marshal(state{Step: meta.Step, RNG: meta.RNG, AdamStepsG: meta.AdamStepsG, AdamStepsD: meta.AdamStepsD})
+	if err != nil {
+		return nil, err
+	}
+	tensors := append(gan.Snapshot(optG, optD), checkpoint.Tensor{Name: previewNoiseTensor, Shape: []int{PreviewSamples, cfg.Model.NoiseSize}, Data: meta.PreviewNoise})
+	return &checkpoint.File{Config: cj, State: sj, Tensors: tensors}, nil
+}
+
+// ExportONNX writes the generator of the checkpoint at src (a file, an
+// export folder or a run folder) to the file out as an ONNX model (see
+// model.Generator.ONNX): the averaged generator of an EMA run, which
+// samples come from, unless trained asks for G as trained.
+func ExportONNX(src, out string, batch int, trained bool) error {
+	f, src, _, err := findCheckpoint(src)
+	if err != nil {
+		return err
+	}
+	r, err := restoreGAN(f, src)
+	if err != nil {
+		return err
+	}
+	gan := r.gan
+	g := gan.Sampling()
+	if trained {
+		g = gan.G
+	}
+	b, err := g.ONNX(batch)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(out, b); err != nil {
+		return fmt.Errorf("export onnx: %w", err)
+	}
+	return nil
+}
