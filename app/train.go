@@ -109,7 +109,7 @@ func resumableFlags() []string {
 // fixedOnResume returns the first flag set on fs that a resumed run cannot
 // take, or "".
 func fixedOnResume(fs *flag.FlagSet) string {
-	allowed := map[string]bool{"resume": true, "retry-checkpoint": true}
+	allowed := map[string]bool{"resume": true, "retry-checkpoint": true, "out": true}
 	for _, name := range resumableFlags() {
 		allowed[name] = true
 	}
@@ -133,7 +133,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("ganstudio train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	preset, apply := configFlags(fs)
-	out := fs.String("out", "", "run folder to write (default: runs/PRESET-TIME)")
+	out := fs.String("out", "", "run folder to write (default: runs/PRESET-TIME); with --resume, the folder that a checkpoint outside a run folder (a file, an export folder) continues in")
 	resume := fs.String("resume", "", "continue the run in this folder (or from this checkpoint file)")
 	retry := fs.Duration("retry-checkpoint", 30*time.Second, "when a checkpoint cannot be written (disk full), training pauses and tries again after this long")
 	if err := fs.Parse(args); err != nil {
@@ -155,7 +155,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 				name, "--"+strings.Join(resumableFlags(), ", --")))
 		}
 		var err error
-		if tr, err = training.Resume(*resume, nil, apply); err != nil {
+		if tr, err = training.ResumeInto(*resume, *out, nil, apply); err != nil {
 			return fail(1, err)
 		}
 		if done, total := tr.StepsDone(), tr.TotalSteps(); done >= total {

@@ -44,19 +44,22 @@ type exportMeta struct {
 }
 
 // IsExport reports whether path is an export folder: one with a
-// config.json beside its safetensors files.
+// config.json beside a generator.safetensors (a run folder has a
+// config.json too, and checkpoints/).
 func IsExport(path string) bool {
-	info, err := os.Stat(filepath.Join(path, exportConfig))
-	return err == nil && info.Mode().IsRegular()
+	for _, name := range []string{exportConfig, model.TorchGenerator + ".safetensors"} {
+		if info, err := os.Stat(filepath.Join(path, name)); err != nil || !info.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
 }
 
-// ReadCheckpoint reads a checkpoint file, or an export folder written by
-// ExportTorch or the PyTorch twin.
+// ReadCheckpoint reads a checkpoint file, an export folder written by
+// ExportTorch or the PyTorch twin, or a run folder's newest checkpoint.
 func ReadCheckpoint(path string) (*checkpoint.File, error) {
-	if IsExport(path) {
-		return readExport(path)
-	}
-	return checkpoint.Read(path)
+	f, _, _, err := findCheckpoint(path)
+	return f, err
 }
 
 // ExportTorch writes the checkpoint at src (a file, an export folder or a

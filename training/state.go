@@ -98,6 +98,14 @@ func ReadCheckpointConfig(f *checkpoint.File) (Config, error) {
 // A run folder killed before its first checkpoint starts over from step 0
 // with its configuration: nothing was saved, so nothing more is lost.
 func Resume(path string, data *dataset.Dataset, amend func(*Config) error) (*Trainer, error) {
+	return ResumeInto(path, "", data, amend)
+}
+
+// ResumeInto is Resume with the folder that a checkpoint outside any run
+// folder (a lone file, an export folder) continues in; "" picks a new one
+// under runs/. A run folder's checkpoint always continues its own folder,
+// and naming another is an error.
+func ResumeInto(path, out string, data *dataset.Dataset, amend func(*Config) error) (*Trainer, error) {
 	f, ckpt, dir, err := findCheckpoint(path)
 	if errors.Is(err, errNoCheckpoint) {
 		run, rerr := ReadRun(path)
@@ -116,7 +124,7 @@ func Resume(path string, data *dataset.Dataset, amend func(*Config) error) (*Tra
 		return t, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("resume: %w", err)
 	}
 	stored, err := ReadCheckpointConfig(f)
 	if err != nil {
@@ -134,7 +142,12 @@ func Resume(path string, data *dataset.Dataset, amend func(*Config) error) (*Tra
 		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
 	}
 	t.saved = t.done
-	if dir == "" {
+	switch {
+	case dir != "" && out != "" && filepath.Clean(out) != filepath.Clean(dir):
+		return nil, fmt.Errorf("resume %s: it continues in its own run folder %s; a new folder is only for a checkpoint outside a run folder", ckpt, dir)
+	case dir == "" && out != "":
+		dir = out
+	case dir == "":
 		dir = NewRunDir("runs", cfg.Preset)
 	}
 	if t.files, err = createRunFiles(dir, cfg, t.done); err != nil {
@@ -202,7 +215,7 @@ func (t *Trainer) restore(f *checkpoint.File) error {
 func findCheckpoint(path string) (f *checkpoint.File, ckpt, runDir string, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("resume: %w", err)
+		return nil, "", "", err
 	}
 	if IsExport(path) {
 		f, err := readExport(path)
@@ -233,9 +246,9 @@ func findCheckpoint(path string) (f *checkpoint.File, ckpt, runDir string, err e
 		return f, files[i].path, path, nil
 	}
 	if firstErr != nil {
-		return nil, "", "", fmt.Errorf("resume %s: no readable checkpoint: %w", path, firstErr)
+		return nil, "", "", fmt.Errorf("%s: no readable checkpoint: %w", path, firstErr)
 	}
-	return nil, "", "", fmt.Errorf("resume %s: %w in %s (is it a run folder written by ganstudio train?)", path, errNoCheckpoint, filepath.Join(path, checkpointsDir))
+	return nil, "", "", fmt.Errorf("%s: %w in %s (is it a run folder written by ganstudio train?)", path, errNoCheckpoint, filepath.Join(path, checkpointsDir))
 }
 
 var errNoCheckpoint = errors.New("no checkpoints")

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
@@ -16,7 +18,9 @@ func (s *Studio) openRunDialog() {
 }
 
 func (s *Studio) openCheckpointDialog() {
-	s.chooser.OpenFile("Open a checkpoint", []string{".ckpt"}, func(path string) {
+	// An export folder (`ganstudio export`, the PyTorch twin) opens from any
+	// of its files.
+	s.chooser.OpenFile("Open a checkpoint (.ckpt, or a file of an export folder)", []string{".ckpt", ".safetensors", ".json"}, func(path string) {
 		if path != "" {
 			s.Open(path)
 		}
@@ -25,8 +29,9 @@ func (s *Studio) openCheckpointDialog() {
 
 // Open shows a run directory or checkpoint: the run's curves and grids at
 // once, then its generator, to sample from and walk the latent space.
-// Continue trains it on. A checkpoint outside a run folder has no curves or
-// grids, only the generator.
+// Continue trains it on. A checkpoint outside a run folder, or an export
+// folder (a file in one stands for it), has no curves or grids, only the
+// generator.
 func (s *Studio) Open(path string) {
 	if st := s.state(); st.running || st.paused || !s.setBusy() {
 		s.setStatus("Stop the current run before opening another.")
@@ -42,8 +47,16 @@ func (s *Studio) Open(path string) {
 		} else {
 			isDir = st.IsDir()
 		}
+		if !isDir && training.IsExport(filepath.Dir(path)) {
+			path = filepath.Dir(path)
+		}
+		export := training.IsExport(path)
 		dir := training.RunDirOf(path)
 		r, err := training.ReadRun(dir)
+		if export {
+			r, err = nil, errors.New("an export folder")
+			isDir = false
+		}
 		if err != nil && isDir {
 			s.fail("This is not a GAN Studio run folder", err)
 			return

@@ -2,11 +2,14 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/ganstudio/ganstudio/training"
 )
 
 func TestOpenRunAndWalk(t *testing.T) {
@@ -77,4 +80,35 @@ func TestOpenRunAndWalk(t *testing.T) {
 			t.Errorf("set-up shows width %q, not the checkpoint's 8", c.s.setup.entries["model.width"].Text)
 		}
 	})
+
+	// An export folder (what `ganstudio export` and the PyTorch twin
+	// write), picked by one of its files.
+	export := filepath.Join(t.TempDir(), "export")
+	if err := training.ExportTorch(ckpts[len(ckpts)-1], export); err != nil {
+		t.Fatal(err)
+	}
+	openExport(t, export)
+}
+
+// openExport opens the export folder dir in a new window through the
+// Open checkpoint dialog, by its config.json, and waits for its grid.
+func openExport(t *testing.T, dir string) *harness {
+	t.Helper()
+	e := newHarness(t, "seed-mnist")
+	e.ui(func() {
+		e.next = filepath.Join(dir, "config.json")
+		test.Tap(e.s.run.openCkpt)
+	})
+	e.waitFor("the export's grid", time.Minute, func() bool {
+		return e.s.sampler() != nil && e.s.hist.NumGrids() == 1 && !e.s.state().busy
+	})
+	e.ui(func() {
+		if !strings.Contains(e.s.status.Text, dir) {
+			t.Errorf("status %q does not name the export folder", e.s.status.Text)
+		}
+		if e.s.run.cont.Disabled() {
+			t.Error("Continue is disabled for an export folder")
+		}
+	})
+	return e
 }

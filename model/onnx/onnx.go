@@ -128,7 +128,9 @@ type Dim struct {
 func (g *Graph) Input(name string, dims ...Dim) { g.inputs = append(g.inputs, valueInfo(name, dims)) }
 
 // Output declares a float graph output.
-func (g *Graph) Output(name string, dims ...Dim) { g.outputs = append(g.outputs, valueInfo(name, dims)) }
+func (g *Graph) Output(name string, dims ...Dim) {
+	g.outputs = append(g.outputs, valueInfo(name, dims))
+}
 
 func valueInfo(name string, dims []Dim) []byte {
 	var shape []byte

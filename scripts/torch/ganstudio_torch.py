@@ -414,10 +414,15 @@ def go_modcache():
         return os.path.expanduser("~/go/pkg/mod")
 
 
-def data_folder(name, given):
-    """Where the idx files of a data set are: --data, or where GAN Studio finds them offline."""
-    if given:
-        return given
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def data_folder(spec, given):
+    """Where the idx files of a data set are: --data, the run's own path,
+    or where GAN Studio finds them offline."""
+    name = spec.get("Name", "")
+    if given or spec.get("Path"):
+        return given or spec["Path"]
     if name == "mnist":
         return os.path.join(go_modcache(), "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data")
     if name == "fashion-mnist":
@@ -442,13 +447,14 @@ def load_data(spec, folder):
     n = struct.unpack(">I", img[4:8])[0]
     x = np.frombuffer(img[16:], dtype=np.uint8).reshape(n, 1, 28, 28)
     y = np.frombuffer(lab[8:], dtype=np.uint8).astype(np.int64)
-    hold = spec.get("hold_out", 0)
+    hold = spec.get("HoldOut", 0)
     x, y = x[hold:], y[hold:]
-    keep = spec.get("classes")
+    keep = spec.get("Classes")
     if keep:
-        idx = [int(c) for c in keep if str(c).isdigit()]
-        if len(idx) != len(keep):
-            raise SystemExit(f"class filter {keep}: the twin filters by class number only")
+        names = [n.lower() for n in FASHION] if spec.get("Name") == "fashion-mnist" else []
+        idx = [int(c) if str(c).isdigit() else names.index(c.lower()) if c.lower() in names else None for c in keep]
+        if None in idx:
+            raise SystemExit(f"class filter {keep}: the twin knows classes by number, and Fashion-MNIST's by name")
         sel = np.isin(y, idx)
         x, y = x[sel], y[sel]
     return torch.from_numpy(x.astype(np.float32) / np.float32(127.5) - 1), torch.from_numpy(y)
@@ -469,7 +475,7 @@ def cmd_train(a):
     batch = run.cfg["batch_size"]
     if batch % world:
         raise SystemExit(f"batch size {batch} does not split between {world} processes: use a number of processes that divides it")
-    x, labels = load_data(run.cfg["data"], data_folder(run.cfg["data"]["name"], a.data))
+    x, labels = load_data(run.cfg["data"], data_folder(run.cfg["data"], a.data))
     per_epoch = len(x) // batch
     end = run.step + a.steps
     gen = torch.Generator().manual_seed(run.cfg["seed"] * 1000003 + run.step)
