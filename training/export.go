@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/atomicfile"
 	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/model/safetensors"
 )
@@ -68,16 +69,12 @@ func ReadCheckpoint(path string) (*checkpoint.File, error) {
 // folder appears whole or not at all; an existing one is refused unless
 // empty.
 func ExportTorch(src, dir string) error {
-	f, src, _, err := findCheckpoint(src)
-	if err != nil {
-		return err
-	}
-	r, err := restoreGAN(f, src)
+	r, err := loadCheckpoint(src)
 	if err != nil {
 		return err
 	}
 	cfg, st, gan, optG, optD := r.cfg, r.st, r.gan, r.optG, r.optD
-	noise, ok := f.Find(previewNoiseTensor)
+	noise, ok := r.file.Find(previewNoiseTensor)
 	if !ok {
 		return fmt.Errorf("%s: checkpoint has no preview noise", src)
 	}
@@ -129,14 +126,20 @@ func ExportTorch(src, dir string) error {
 
 // restored is a checkpoint's networks and optimisers, loaded.
 type restored struct {
+	file       *checkpoint.File
 	cfg        Config
 	st         state
 	gan        *model.GAN
 	optG, optD *model.Adam
 }
 
-// restoreGAN loads the checkpoint f read from src.
-func restoreGAN(f *checkpoint.File, src string) (restored, error) {
+// loadCheckpoint reads and loads the checkpoint at src (a file, an export
+// folder or a run folder's newest).
+func loadCheckpoint(src string) (restored, error) {
+	f, src, _, err := findCheckpoint(src)
+	if err != nil {
+		return restored{}, err
+	}
 	cfg, err := ReadCheckpointConfig(f)
 	if err != nil {
 		return restored{}, fmt.Errorf("%s: %w", src, err)
@@ -154,7 +157,7 @@ func restoreGAN(f *checkpoint.File, src string) (restored, error) {
 		return restored{}, fmt.Errorf("%s: %w", src, err)
 	}
 	optG.Steps, optD.Steps = st.AdamStepsG, st.AdamStepsD
-	return restored{cfg, st, gan, optG, optD}, nil
+	return restored{f, cfg, st, gan, optG, optD}, nil
 }
 
 func newOptimizers(gan *model.GAN, cfg Config) (optG, optD *model.Adam) {
@@ -225,11 +228,7 @@ func readExport(dir string) (*checkpoint.File, error) {
 // model.Generator.ONNX): the averaged generator of an EMA run, which
 // samples come from, unless trained asks for G as trained.
 func ExportONNX(src, out string, batch int, trained bool) error {
-	f, src, _, err := findCheckpoint(src)
-	if err != nil {
-		return err
-	}
-	r, err := restoreGAN(f, src)
+	r, err := loadCheckpoint(src)
 	if err != nil {
 		return err
 	}
@@ -242,7 +241,7 @@ func ExportONNX(src, out string, batch int, trained bool) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(out, b); err != nil {
+	if err := atomicfile.WriteFile(out, b); err != nil {
 		return fmt.Errorf("export onnx: %w", err)
 	}
 	return nil

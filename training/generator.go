@@ -145,28 +145,16 @@ func newGAN(cfg Config) (*model.GAN, error) {
 // LoadGenerator reads the generator of a checkpoint file or export folder,
 // with the run's configuration.
 func LoadGenerator(path string) (*Generator, Config, error) {
-	f, err := ReadCheckpoint(path)
+	r, err := loadCheckpoint(path)
 	if err != nil {
-		return nil, Config{}, err
+		return nil, r.cfg, err
 	}
-	cfg, err := ReadCheckpointConfig(f)
-	if err != nil {
-		return nil, cfg, fmt.Errorf("%s: %w", path, err)
+	g := &Generator{gan: r.gan, previewNoise: make([]float32, PreviewSamples*r.cfg.Model.NoiseSize)}
+	if err := g.restoreNoise(r.file); err != nil {
+		return nil, r.cfg, fmt.Errorf("%s: %w", path, err)
 	}
-	gan, err := newGAN(cfg)
-	if err != nil {
-		return nil, cfg, err
-	}
-	g := &Generator{gan: gan, previewNoise: make([]float32, PreviewSamples*cfg.Model.NoiseSize)}
-	optG, optD := newOptimizers(gan, cfg)
-	if err := gan.Restore(f.Tensors, optG, optD); err != nil {
-		return nil, cfg, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := g.restoreNoise(f); err != nil {
-		return nil, cfg, fmt.Errorf("%s: %w", path, err)
-	}
-	g.setClasses(cfg)
-	return g, cfg, nil
+	g.setClasses(r.cfg)
+	return g, r.cfg, nil
 }
 
 func (g *Generator) restoreNoise(f *checkpoint.File) error {

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ganstudio/ganstudio/model/atomicfile"
 	"github.com/ganstudio/ganstudio/training/events"
 )
 
@@ -73,7 +74,7 @@ func createRunFiles(dir string, cfg Config, fromStep int) (*runFiles, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, configFile), append(cj, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, configFile), append(cj, '\n')); err != nil {
 		return nil, fmt.Errorf("write run configuration: %w", err)
 	}
 	path := filepath.Join(dir, lossesFile)
@@ -194,27 +195,6 @@ func (r *runFiles) appendHistory(step int, changes []Change) error {
 }
 
 func (r *runFiles) close() error { return r.losses.Close() }
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
 
 // Run is what a run directory holds, as read back by ReadRun.
 type Run struct {

@@ -10,7 +10,6 @@
 package checkpoint
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -20,7 +19,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/ganstudio/ganstudio/model/atomicfile"
 )
 
 // Version is the format version this package writes and reads.
@@ -170,38 +170,9 @@ func elements(shape []int) (int, bool) {
 
 // Write saves f to path atomically: a crash at any moment leaves either
 // the previous file or the new one, never a mixture.
-func Write(path string, f *File) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write checkpoint %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = Encode(bw, f); err != nil {
-		return fmt.Errorf("write checkpoint %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("write checkpoint %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write checkpoint %s: sync: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write checkpoint %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write checkpoint %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		// The rename is durable only once the folder is synced.
-		d.Sync()
-		d.Close()
+func Write(path string, f *File) error {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return Encode(w, f) }); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
 }

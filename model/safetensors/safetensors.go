@@ -14,8 +14,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/ganstudio/ganstudio/model/atomicfile"
 )
 
 // DType is a tensor's element type as the header spells it.
@@ -245,39 +246,8 @@ func ReadFile(path string) ([]Tensor, map[string]string, error) {
 	return t, m, nil
 }
 
-// WriteFile writes tensors and metadata to path, through a temporary file
-// in the same folder renamed into place, so that a crash never leaves a
-// half-written file under path.
-func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err error) {
-	var buf bytes.Buffer
-	if err := Encode(&buf, tensors, metadata); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return writeAtomic(path, buf.Bytes())
-}
-
-func writeAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+// WriteFile writes tensors and metadata to path atomically (see
+// atomicfile): a crash never leaves a half-written file under path.
+func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return Encode(w, tensors, metadata) })
 }
