@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"slices"
@@ -298,5 +301,56 @@ func TestCIFARDownloadChecksum(t *testing.T) {
 	}
 	if files := listFiles(t, opts.CacheDir); len(files) != 0 {
 		t.Errorf("cache holds %v after a failed download", files)
+	}
+}
+
+// Offline, CIFAR-10 comes from a copy as labelled JPEG folders: labels in
+// CIFAR-10's order, the class filter, the test split.
+func TestCIFARFromJPEGFolders(t *testing.T) {
+	root := t.TempDir()
+	for split, per := range map[string]int{"train": 3, "test": 1} {
+		for c, name := range cifarClasses {
+			for i := range per {
+				img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+				for p := range img.Pix {
+					img.Pix[p] = uint8(c * 20)
+				}
+				writeJPEG(t, filepath.Join(root, split, name, fmt.Sprintf("%04d.jpg", i)), img)
+			}
+		}
+	}
+	t.Setenv(cifarJPEGVar, root)
+	d, err := Open(t.Context(), Spec{Name: "cifar10"}, offline(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 30 || d.Name() != "cifar10" || !strings.Contains(d.Source(), "JPEG copy") || d.Verified() {
+		t.Fatalf("%d images of %s from %q (verified %v), want 30 from the JPEG copy", d.Len(), d.Name(), d.Source(), d.Verified())
+	}
+	horses, err := Open(t.Context(), Spec{Name: "cifar10", Classes: []string{"horse"}, Split: "test"}, offline(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if horses.Len() != 1 || horses.Label(0) != 7 {
+		t.Fatalf("test horses: %d images, first label %d; want 1 of label 7", horses.Len(), horses.Label(0))
+	}
+	os.RemoveAll(filepath.Join(root, "train", "truck"))
+	if _, err := Open(t.Context(), Spec{Name: "cifar10"}, offline(t)); err == nil || !strings.Contains(err.Error(), "class folders") {
+		t.Fatalf("a copy without trucks: %v, want an error naming the class folders", err)
+	}
+}
+
+func writeJPEG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := jpeg.Encode(f, img, nil); err != nil {
+		t.Fatal(err)
 	}
 }
