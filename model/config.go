@@ -12,7 +12,11 @@ import (
 
 // Config is the architecture of a generator/discriminator pair.
 type Config struct {
-	ImageSize int `json:"image_size"` // 28 (MNIST layout) or 32 (CIFAR layout)
+	// ImageSize picks the network: 28 (MNIST layout) and 32 (CIFAR
+	// layout) are the seed tutorial's; 64 is Radford et al.'s DCGAN as
+	// PyTorch's examples/dcgan builds it (G with ReLU, D with LeakyReLU of
+	// slope Alpha; Width is D's widest layer, 8·ndf).
+	ImageSize int `json:"image_size"`
 	Channels  int `json:"channels"`   // 1 or 3
 	NoiseSize int `json:"noise_size"` // length of z
 	// Width is the number of filters of the widest layer (512 in the seed);
@@ -34,6 +38,15 @@ type Config struct {
 	Classes int `json:"classes,omitempty"`
 }
 
+// DCGAN64 returns Radford et al.'s 64×64 DCGAN as PyTorch's
+// examples/dcgan sets it up: nz 100, ngf = ndf = 64 (Width 8·64),
+// LeakyReLU 0.2 in D, no dropout, BatchNorm as PyTorch's (momentum 0.1,
+// epsilon 1e-5).
+func DCGAN64(channels int) Config {
+	return Config{ImageSize: 64, Channels: channels, NoiseSize: 100, Width: 512,
+		Alpha: 0.2, KeepProb: 1, BNDecay: 0.9, BNEps: 1e-5}
+}
+
 // Seed returns the architecture of the 2017 tutorial for the given image
 // layout (28×28×1 or 32×32×3).
 func Seed(imageSize, channels int) Config {
@@ -45,8 +58,8 @@ func Seed(imageSize, channels int) Config {
 // user can act on.
 func (c Config) Validate() error {
 	var errs []error
-	if c.ImageSize != 28 && c.ImageSize != 32 {
-		errs = append(errs, fmt.Errorf("image size %d is not supported: use 28 (MNIST-like) or 32 (CIFAR-like)", c.ImageSize))
+	if c.ImageSize != 28 && c.ImageSize != 32 && c.ImageSize != 64 {
+		errs = append(errs, fmt.Errorf("image size %d is not supported: use 28 (MNIST-like), 32 (CIFAR-like) or 64 (DCGAN's own)", c.ImageSize))
 	}
 	if c.Channels != 1 && c.Channels != 3 {
 		errs = append(errs, fmt.Errorf("channels %d is not supported: use 1 (grayscale) or 3 (RGB)", c.Channels))
@@ -56,6 +69,8 @@ func (c Config) Validate() error {
 	}
 	if c.Width < 4 || c.Width%4 != 0 || c.Width > 2048 {
 		errs = append(errs, fmt.Errorf("width %d is invalid: use a multiple of 4 from 4 to 2048 (the seed uses 512)", c.Width))
+	} else if c.ImageSize == 64 && c.Width%8 != 0 {
+		errs = append(errs, fmt.Errorf("width %d is invalid at 64×64: use a multiple of 8 (DCGAN uses 512)", c.Width))
 	}
 	if !(c.Alpha >= 0 && c.Alpha < 1) {
 		errs = append(errs, fmt.Errorf("LeakyReLU alpha %g is out of range: use 0 ≤ alpha < 1", c.Alpha))

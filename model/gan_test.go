@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ganstudio/ganstudio/model/nn"
@@ -12,9 +13,12 @@ import (
 )
 
 func TestGenerateShapesAndInferenceMode(t *testing.T) {
-	for _, tt := range []struct{ size, channels int }{{28, 1}, {32, 3}} {
+	for _, tt := range []struct {
+		size, channels int
+		cfg            Config
+	}{{28, 1, Seed(28, 1)}, {32, 3, Seed(32, 3)}, {64, 3, DCGAN64(3)}, {64, 1, DCGAN64(1)}} {
 		t.Run(fmt.Sprintf("%dx%dx%d", tt.size, tt.size, tt.channels), func(t *testing.T) {
-			cfg := Seed(tt.size, tt.channels)
+			cfg := tt.cfg
 			cfg.Width = 16
 			gan, err := New(cfg, 1)
 			if err != nil {
@@ -213,6 +217,44 @@ func TestProjectionGradient(t *testing.T) {
 			if math.Abs(numeric-float64(analytic[i])) > 1e-3+1e-2*math.Abs(numeric) {
 				t.Errorf("%s[%d]: gradient %v, finite differences %v", p.Name, i, analytic[i], numeric)
 			}
+		}
+	}
+}
+
+// One training iteration of each layout runs and gives finite losses
+// that move the weights.
+func TestStepEveryLayout(t *testing.T) {
+	for _, cfg := range []Config{Seed(28, 1), Seed(32, 3), DCGAN64(3)} {
+		cfg.Width = 16
+		gan, err := New(cfg, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step, err := gan.NewStep(4, 0.9, rand.NewPCG(1, 2))
+		if err != nil {
+			t.Fatalf("%d×%d: %v", cfg.ImageSize, cfg.ImageSize, err)
+		}
+		for i := range step.Real() {
+			step.Real()[i] = float32(i%5)/2 - 1
+		}
+		for i := range step.Noise() {
+			step.Noise()[i] = float32(i%3) - 1
+		}
+		before := append([]float32(nil), gan.G.params[0].Data()...)
+		optG, optD := NewAdam(gan.G.Params(), 1e-3, 0.5, 0.999), NewAdam(gan.D.Params(), 1e-3, 0.5, 0.999)
+		g, err := step.UpdateG(optG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _, _, err := step.UpdateD(optD)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.IsNaN(float64(g)) || math.IsNaN(float64(d)) || g <= 0 || d <= 0 {
+			t.Fatalf("%d×%d: losses G %v, D %v", cfg.ImageSize, cfg.ImageSize, g, d)
+		}
+		if slices.Equal(before, gan.G.params[0].Data()) {
+			t.Fatalf("%d×%d: G's first layer did not move", cfg.ImageSize, cfg.ImageSize)
 		}
 	}
 }

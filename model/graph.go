@@ -145,6 +145,15 @@ func (b *builder) normActDrop(x *G.Node, bn *BatchNorm) *G.Node {
 	})
 }
 
+// normAct is BatchNorm then LeakyReLU of slope alpha (0: ReLU), without
+// dropout: the tail of the 64×64 generator's layers.
+func (b *builder) normAct(x *G.Node, bn *BatchNorm, alpha float32) *G.Node {
+	return b.Do("batchnorm "+bn.Name, func() (*G.Node, error) {
+		return nn.BatchNormLeakyDropout(x, b.Node(bn.Gamma), b.Node(bn.Beta), bn.Stats, b.training,
+			b.cfg.BNDecay, b.cfg.BNEps, alpha, 1, nil)
+	})
+}
+
 // actDrop is LeakyReLU then dropout (dropout only while training).
 func (b *builder) actDrop(x *G.Node) *G.Node {
 	x = b.Do("leaky relu", func() (*G.Node, error) { return nn.LeakyReLU(x, b.cfg.Alpha) })

@@ -12,7 +12,9 @@ type Generator struct {
 	cfg               Config
 	project           *Param // z → 4·4·Width
 	bn0, bn1, bn2     *BatchNorm
+	bn3               *BatchNorm // 64×64 only
 	up1, up2, toImage *Param
+	up3               *Param // 64×64 only
 	toImageBias       *Param
 	params            []*Param
 	norms             []*BatchNorm
@@ -24,6 +26,8 @@ type Discriminator struct {
 	conv1, conv1Bias       *Param
 	conv2, conv3           *Param
 	bn2, bn3               *BatchNorm
+	conv4                  *Param     // 64×64 only
+	bn4                    *BatchNorm // 64×64 only
 	classify, classifyBias *Param
 	embed                  *Param // [Classes, 4·4·Width]: the projection of a conditional D
 	params                 []*Param
@@ -40,6 +44,21 @@ func NewGenerator(cfg Config, rng *rand.Rand) *Generator {
 	s := &paramSet{rng: rng}
 	g := &Generator{cfg: cfg}
 	g.project = s.dense("g/project", cfg.NoiseSize+cfg.Classes, 4*4*w)
+	if cfg.ImageSize == 64 {
+		// Radford et al.'s generator: four 4×4 stride-2 transposed
+		// convolutions from 4×4, halving the channels each time.
+		g.bn0 = s.batchNorm("g/bn0", w)
+		g.up1 = s.kernel("g/up1", w, w/2, 4)
+		g.bn1 = s.batchNorm("g/bn1", w/2)
+		g.up2 = s.kernel("g/up2", w/2, w/4, 4)
+		g.bn2 = s.batchNorm("g/bn2", w/4)
+		g.up3 = s.kernel("g/up3", w/4, w/8, 4)
+		g.bn3 = s.batchNorm("g/bn3", w/8)
+		g.toImage = s.kernel("g/to_image", w/8, cfg.Channels, 4)
+		g.toImageBias = s.bias("g/to_image/bias", cfg.Channels)
+		g.params, g.norms = s.params, s.norms
+		return g
+	}
 	g.bn0 = s.batchNorm("g/bn0", w)
 	g.up1 = s.kernel("g/up1", w, w/2, 4)
 	g.bn1 = s.batchNorm("g/bn1", w/2)
@@ -57,6 +76,25 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) *Discriminator {
 	w := cfg.Width
 	s := &paramSet{rng: rng}
 	d := &Discriminator{cfg: cfg}
+	if cfg.ImageSize == 64 {
+		// Radford et al.'s discriminator: four 4×4 stride-2 convolutions
+		// down to 4×4, doubling the channels each time.
+		d.conv1 = s.kernel("d/conv1", w/8, cfg.Channels, 4)
+		d.conv1Bias = s.bias("d/conv1/bias", w/8)
+		d.conv2 = s.kernel("d/conv2", w/4, w/8, 4)
+		d.bn2 = s.batchNorm("d/bn2", w/4)
+		d.conv3 = s.kernel("d/conv3", w/2, w/4, 4)
+		d.bn3 = s.batchNorm("d/bn3", w/2)
+		d.conv4 = s.kernel("d/conv4", w, w/2, 4)
+		d.bn4 = s.batchNorm("d/bn4", w)
+		d.classify = s.dense("d/classify", 4*4*w, 1)
+		d.classifyBias = s.bias("d/classify/bias", 1)
+		if cfg.Classes > 0 {
+			d.embed = s.dense("d/embed", cfg.Classes, 4*4*w)
+		}
+		d.params, d.norms = s.params, s.norms
+		return d
+	}
 	d.conv1 = s.kernel("d/conv1", w/4, cfg.Channels, 3)
 	d.conv1Bias = s.bias("d/conv1/bias", w/4)
 	d.conv2 = s.kernel("d/conv2", w/2, w/4, 3)
@@ -91,6 +129,19 @@ func (g *Generator) build(b *builder, z, y *G.Node) *G.Node {
 	if y != nil {
 		z = b.concat(z, y) // [n, NoiseSize+Classes]
 	}
+	if g.cfg.ImageSize == 64 {
+		x := b.dense(z, g.project, nil)                          // [n, 4·4·w]
+		x = b.reshape(x, n, w, 4, 4)                             // [n, w, 4, 4]
+		x = b.normAct(x, g.bn0, 0)                               // [n, w, 4, 4]     ReLU
+		x = b.convT(x, g.up1, nil, 2, linear.Same)               // [n, w/2, 8, 8]
+		x = b.normAct(x, g.bn1, 0)                               // [n, w/2, 8, 8]
+		x = b.convT(x, g.up2, nil, 2, linear.Same)               // [n, w/4, 16, 16]
+		x = b.normAct(x, g.bn2, 0)                               // [n, w/4, 16, 16]
+		x = b.convT(x, g.up3, nil, 2, linear.Same)               // [n, w/8, 32, 32]
+		x = b.normAct(x, g.bn3, 0)                               // [n, w/8, 32, 32]
+		x = b.convT(x, g.toImage, g.toImageBias, 2, linear.Same) // [n, c, 64, 64]
+		return b.tanh(x)                                         // [n, c, 64, 64] in [−1, 1]
+	}
 	// 28×28 images grow 4→7 with a 'valid' 4×4 kernel; 32×32 ones 4→8 with stride 2.
 	stride1, pad1 := 1, linear.Valid
 	if g.cfg.ImageSize == 32 {
@@ -111,14 +162,32 @@ func (g *Generator) build(b *builder, z, y *G.Node) *G.Node {
 // conditional GAN, one-hot classes y [n, Classes] → logit [n, 1].
 func (d *Discriminator) build(b *builder, img, y *G.Node) *G.Node {
 	n, w := img.Shape()[0], d.cfg.Width
-	x := b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/4, 14, 14] (CIFAR: 16×16)
-	x = b.actDrop(x)                                       // [n, w/4, 14, 14]
-	x = b.conv(x, d.conv2, nil, 2, linear.Same)            // [n, w/2, 7, 7]   (CIFAR: 8×8)
-	x = b.normActDrop(x, d.bn2)                            // [n, w/2, 7, 7]
-	x = b.conv(x, d.conv3, nil, 2, linear.Same)            // [n, w, 4, 4]
-	x = b.normActDrop(x, d.bn3)                            // [n, w, 4, 4]
-	x = b.reshape(x, n, 4*4*w)                             // [n, 4·4·w]
-	logit := b.dense(x, d.classify, d.classifyBias)        // [n, 1]
+	var x *G.Node
+	if d.cfg.ImageSize == 64 {
+		x = b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/8, 32, 32]
+		x = b.actDrop(x)                                      // [n, w/8, 32, 32]
+		x = b.conv(x, d.conv2, nil, 2, linear.Same)           // [n, w/4, 16, 16]
+		x = b.normActDrop(x, d.bn2)                           // [n, w/4, 16, 16]
+		x = b.conv(x, d.conv3, nil, 2, linear.Same)           // [n, w/2, 8, 8]
+		x = b.normActDrop(x, d.bn3)                           // [n, w/2, 8, 8]
+		x = b.conv(x, d.conv4, nil, 2, linear.Same)           // [n, w, 4, 4]
+		x = b.normActDrop(x, d.bn4)                           // [n, w, 4, 4]
+		return d.judge(b, x, y, n, w)
+	}
+	x = b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/4, 14, 14] (CIFAR: 16×16)
+	x = b.actDrop(x)                                      // [n, w/4, 14, 14]
+	x = b.conv(x, d.conv2, nil, 2, linear.Same)           // [n, w/2, 7, 7]   (CIFAR: 8×8)
+	x = b.normActDrop(x, d.bn2)                           // [n, w/2, 7, 7]
+	x = b.conv(x, d.conv3, nil, 2, linear.Same)           // [n, w, 4, 4]
+	x = b.normActDrop(x, d.bn3)                           // [n, w, 4, 4]
+	return d.judge(b, x, y, n, w)
+}
+
+// judge is the discriminator's head on its last features x [n, w, 4, 4]:
+// one logit, plus the projection of a conditional D.
+func (d *Discriminator) judge(b *builder, x, y *G.Node, n, w int) *G.Node {
+	x = b.reshape(x, n, 4*4*w)                      // [n, 4·4·w]
+	logit := b.dense(x, d.classify, d.classifyBias) // [n, 1]
 	if y == nil {
 		return logit
 	}

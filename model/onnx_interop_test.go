@@ -25,9 +25,12 @@ func TestONNXLayouts(t *testing.T) {
 		name    string
 		size, c int
 		classes int
-	}{{"CIFAR layout", 32, 3, 0}, {"MNIST layout, conditional", 28, 1, 10}} {
+	}{{"CIFAR layout", 32, 3, 0}, {"MNIST layout, conditional", 28, 1, 10}, {"DCGAN 64×64", 64, 3, 0}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Seed(tc.size, tc.c)
+			if tc.size == 64 {
+				cfg = DCGAN64(tc.c)
+			}
 			cfg.Width, cfg.Classes = 32, tc.classes
 			gan, err := New(cfg, 3)
 			if err != nil {

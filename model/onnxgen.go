@@ -48,22 +48,23 @@ func (g *Generator) ONNX(batch int) ([]byte, error) {
 	gr.Node("Gemm", []string{x, "project.weight", "project.bias"}, []string{"project"}) // [n, 16w]
 	gr.Int64s("shape", -1, int64(w), 4, 4)
 	gr.Node("Reshape", []string{"project", "shape"}, []string{"x0"}) // [n, w, 4, 4]
-	alpha := onnx.FloatAttr("alpha", cfg.Alpha)
-	gr.Node("LeakyRelu", []string{"x0"}, []string{"a0"}, alpha)
-
-	// The transposed convolutions crop their full output as TF's 'same'
-	// padding does: pads are what is cut at the start and at the end.
-	stride1, crop1 := int64(1), []int64{0, 0, 0, 0} // 28×28: 4→7, 'valid'
-	if cfg.ImageSize == 32 {
-		stride1, crop1 = 2, []int64{1, 1, 1, 1} // 32×32: 4→8 ('same', k 4: 10 cut to 8)
+	act := g.cfg.Alpha
+	if cfg.ImageSize == 64 {
+		act = 0 // DCGAN's generator: ReLU
 	}
-	same3 := []int64{0, 0, 1, 1} // k 3, stride 2: 2n+1 cut to 2n
-	g.onnxConvT(gr, "up1", g.up1, nil, g.bn1, "a0", "x1", stride1, crop1)
-	gr.Node("LeakyRelu", []string{"x1"}, []string{"a1"}, alpha)
-	g.onnxConvT(gr, "up2", g.up2, nil, g.bn2, "a1", "x2", 2, same3)
-	gr.Node("LeakyRelu", []string{"x2"}, []string{"a2"}, alpha)
-	g.onnxConvT(gr, "to_image", g.toImage, g.toImageBias, nil, "a2", "x3", 2, same3)
-	gr.Node("Tanh", []string{"x3"}, []string{"images"})
+	alpha := onnx.FloatAttr("alpha", act)
+	gr.Node("LeakyRelu", []string{"x0"}, []string{"a0"}, alpha)
+	x = "a0"
+	for i, l := range g.upLayers() {
+		out := fmt.Sprintf("x%d", i+1)
+		g.onnxConvT(gr, l.name, l.kernel, l.bias, l.bn, x, out, l.stride, l.valid)
+		if l.bn == nil {
+			gr.Node("Tanh", []string{out}, []string{"images"})
+			break
+		}
+		x = fmt.Sprintf("a%d", i+1)
+		gr.Node("LeakyRelu", []string{out}, []string{x}, alpha)
+	}
 	gr.Output("images", n, onnx.Dim{Size: cfg.Channels}, onnx.Dim{Size: cfg.ImageSize}, onnx.Dim{Size: cfg.ImageSize})
 	doc := fmt.Sprintf("GAN Studio DCGAN generator: noise uniform in [-1, 1]^%d", cfg.NoiseSize)
 	if cfg.Classes > 0 {
@@ -72,11 +73,41 @@ func (g *Generator) ONNX(batch int) ([]byte, error) {
 	return gr.Model("GAN Studio", doc+"; images NCHW in [-1, 1]"), nil
 }
 
+// upLayer is one of the generator's transposed convolutions, with the
+// BatchNorm after it (nil for the last, into tanh).
+type upLayer struct {
+	name         string
+	kernel, bias *Param
+	bn           *BatchNorm
+	stride       int
+	valid        bool // 'valid' padding; 'same' otherwise
+}
+
+// upLayers lists the generator's transposed convolutions in order, as its
+// build runs them.
+func (g *Generator) upLayers() []upLayer {
+	switch g.cfg.ImageSize {
+	case 64:
+		return []upLayer{{"up1", g.up1, nil, g.bn1, 2, false}, {"up2", g.up2, nil, g.bn2, 2, false},
+			{"up3", g.up3, nil, g.bn3, 2, false}, {"to_image", g.toImage, g.toImageBias, nil, 2, false}}
+	case 32:
+		return []upLayer{{"up1", g.up1, nil, g.bn1, 2, false}, {"up2", g.up2, nil, g.bn2, 2, false}, {"to_image", g.toImage, g.toImageBias, nil, 2, false}}
+	}
+	return []upLayer{{"up1", g.up1, nil, g.bn1, 1, true}, {"up2", g.up2, nil, g.bn2, 2, false}, {"to_image", g.toImage, g.toImageBias, nil, 2, false}}
+}
+
 // onnxConvT adds a transposed convolution with kernel k [in, out, s, s],
-// its bias (or none), and bn (or none) folded into it.
-func (g *Generator) onnxConvT(gr *onnx.Graph, name string, k, bias *Param, bn *BatchNorm, in, out string, stride int64, pads []int64) {
+// its bias (or none), and bn (or none) folded into it. 'Same' padding
+// crops the full output as TF does: of the k − stride extra rows, half
+// (rounded down) at the start and the rest at the end.
+func (g *Generator) onnxConvT(gr *onnx.Graph, name string, k, bias *Param, bn *BatchNorm, in, out string, stride int, valid bool) {
 	shape := k.T.Shape()
 	cin, cout, size := shape[0], shape[1], shape[2]
+	pads := []int64{0, 0, 0, 0}
+	if !valid {
+		total := int64(size - stride)
+		pads = []int64{total / 2, total / 2, total - total/2, total - total/2}
+	}
 	wt := append([]float32(nil), k.Data()...)
 	b := make([]float32, cout)
 	if bias != nil {
@@ -100,7 +131,7 @@ func (g *Generator) onnxConvT(gr *onnx.Graph, name string, k, bias *Param, bn *B
 	gr.Weight(name+".weight", []int{cin, cout, size, size}, wt)
 	gr.Weight(name+".bias", []int{cout}, b)
 	gr.Node("ConvTranspose", []string{in, name + ".weight", name + ".bias"}, []string{out},
-		onnx.Ints("kernel_shape", int64(size), int64(size)), onnx.Ints("strides", stride, stride), onnx.Ints("pads", pads...))
+		onnx.Ints("kernel_shape", int64(size), int64(size)), onnx.Ints("strides", int64(stride), int64(stride)), onnx.Ints("pads", pads...))
 }
 
 // folded returns BatchNorm's inference transform y = scale·x + shift per
