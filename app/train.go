@@ -46,7 +46,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 			case "dataset":
 				c.Data = dataset.SpecFor(*data)
 				c.Data.Classes = splitList(*class)
-				c.Model.ImageSize, c.Model.Channels = training.ShapeFor(c.Data)
+				c.Model.ImageSize, c.Model.Channels = training.ShapeFor(c.Data, c.Model.ImageSize)
 			case "class":
 				c.Data.Classes = splitList(*class)
 			case "seed":

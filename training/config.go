@@ -98,12 +98,18 @@ func Presets() []string {
 
 // ShapeFor is the image layout of the network that trains on a data set:
 // a built-in data set's own (MNIST and Fashion-MNIST 28×28 grey, CIFAR-10
-// 32×32 colour), and for a folder of images the seed's 32×32 colour.
-func ShapeFor(spec dataset.Spec) (size, channels int) {
+// 32×32 colour), and for a folder of images the seed's 32×32 colour. A
+// network of size 64 (DCGAN's own) stays 64×64, with the data set's
+// channels: its images are scaled to it.
+func ShapeFor(spec dataset.Spec, network int) (size, channels int) {
+	size, channels = 32, 3
 	if info, ok := dataset.About(spec.Name); ok && spec.Path == "" {
-		return info.Size, info.Channels
+		size, channels = info.Size, info.Channels
 	}
-	return 32, 3
+	if network == 64 {
+		size = 64
+	}
+	return size, channels
 }
 
 // Preset returns the configuration of a built-in preset.
@@ -126,6 +132,14 @@ func seedRun(m model.Config, data dataset.Spec, epochs int) Config {
 		AutosaveSeconds: 60, KeepCheckpoints: 5, OnDiverge: "rollback",
 		MetricsEvery: 500, MetricsSamples: 1000, Seed: 1,
 	}
+}
+
+// dcgan64Run is PyTorch examples/dcgan's training set-up around the
+// 64×64 DCGAN.
+func dcgan64Run(data dataset.Spec) Config {
+	c := seedRun(model.DCGAN64(3), data, 25)
+	c.LearnRateG, c.LearnRateD, c.Beta1, c.LabelSmoothing = 2e-4, 2e-4, 0.5, 0
+	return c
 }
 
 var presets = map[string]func() Config{
@@ -153,6 +167,17 @@ var presets = map[string]func() Config{
 		c := seedRun(m, dataset.Spec{Name: "mnist", HoldOut: 5000}, 5)
 		c.Conditional = true
 		return c
+	},
+	// Radford et al.'s 64×64 DCGAN with examples/dcgan's training set-up
+	// (Adam 2e-4, β1 0.5, batch 64, plain BCE), on CIFAR-10 scaled up to
+	// 64×64: a test set at that size. --dataset PATH trains it on a folder.
+	"dcgan64-cifar10": func() Config {
+		return dcgan64Run(dataset.Spec{Name: "cifar10"})
+	},
+	// The same on the CIFAR-10 horses, the seed's colour subject; give a
+	// folder of your own pictures with --dataset PATH.
+	"dcgan64-folder": func() Config {
+		return dcgan64Run(dataset.Spec{Name: "cifar10", Classes: []string{"horse"}})
 	},
 	"seed-cifar-horses": func() Config {
 		return seedRun(model.Seed(32, 3), dataset.Spec{Name: "cifar10", Classes: []string{"horse"}}, 50)

@@ -120,7 +120,7 @@ func TestUnavailableMetricsShowSentence(t *testing.T) {
 	folder := writeFolder(t, 40)
 	h.ui(func() {
 		h.s.cfg.Data = dataset.Spec{Path: folder}
-		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = training.ShapeFor(h.s.cfg.Data)
+		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = training.ShapeFor(h.s.cfg.Data, h.s.cfg.Model.ImageSize)
 	})
 	if q := h.s.hist.Quality(); q.Unavailable != "" {
 		t.Fatalf("unavailable before the run: %q", q.Unavailable)

@@ -424,7 +424,7 @@ func (v *setupView) pickData(choice string) {
 	s := v.s
 	set := func(spec dataset.Spec) {
 		s.cfg.Data = spec
-		s.cfg.Model.ImageSize, s.cfg.Model.Channels = training.ShapeFor(spec)
+		s.cfg.Model.ImageSize, s.cfg.Model.Channels = training.ShapeFor(spec, s.cfg.Model.ImageSize)
 		v.lastChoice = choice
 		v.showDataControls()
 		v.customised()
@@ -446,7 +446,7 @@ func (v *setupView) pickData(choice string) {
 				v.filling = false
 				return
 			}
-			size, ch := training.ShapeFor(dataset.Spec{Path: path})
+			size, ch := training.ShapeFor(dataset.Spec{Path: path}, s.cfg.Model.ImageSize)
 			set(dataset.Spec{Path: path, Size: size, Channels: ch})
 		})
 	}
