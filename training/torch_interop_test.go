@@ -61,35 +61,48 @@ func TestTorchTwinContinuesExactly(t *testing.T) {
 			checkTwin(t, cfg, data)
 		})
 	}
-	// The CIFAR layout's other paddings, on a folder of colour pictures.
-	t.Run("CIFAR layout", func(t *testing.T) {
-		folder := t.TempDir()
-		r := rand.New(rand.NewPCG(5, 6))
-		for i := range 40 {
-			img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
-			c := color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}
-			for y := range 32 {
-				for x := range 32 {
-					img.SetNRGBA(x, y, color.NRGBA{c.R + uint8(4*x), c.G + uint8(4*y), c.B, 255})
-				}
-			}
-			f, err := os.Create(filepath.Join(folder, fmt.Sprintf("%02d.png", i)))
+	// The CIFAR layout's other paddings, and the 64×64 DCGAN, on folders
+	// of colour pictures.
+	for _, tc := range []struct {
+		name string
+		m    model.Config
+	}{{"CIFAR layout", model.Seed(32, 3)}, {"DCGAN 64×64", model.DCGAN64(3)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			size := tc.m.ImageSize
+			folder := pictureFolder(t, size, 40)
+			pictures, err := dataset.Open(context.Background(), dataset.Spec{Path: folder, Size: size, Channels: 3}, dataset.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			png.Encode(f, img)
-			f.Close()
+			cfg := tinyConfig(t, 10)
+			cfg.Model = tc.m
+			cfg.Model.Width = 32
+			cfg.Data = dataset.Spec{Path: folder}
+			checkTwin(t, cfg, pictures)
+		})
+	}
+}
+
+// pictureFolder writes n colourful size×size PNGs into a new folder.
+func pictureFolder(t *testing.T, size, n int) string {
+	folder := t.TempDir()
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range n {
+		img := image.NewNRGBA(image.Rect(0, 0, size, size))
+		c := color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}
+		for y := range size {
+			for x := range size {
+				img.SetNRGBA(x, y, color.NRGBA{c.R + uint8(4*x), c.G + uint8(4*y), c.B, 255})
+			}
 		}
-		pictures, err := dataset.Open(context.Background(), dataset.Spec{Path: folder, Size: 32, Channels: 3}, dataset.Options{})
+		f, err := os.Create(filepath.Join(folder, fmt.Sprintf("%02d.png", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := tinyConfig(t, 10)
-		cfg.Model = model.Seed(32, 3)
-		cfg.Model.Width = 32
-		cfg.Data = dataset.Spec{Path: folder}
-		checkTwin(t, cfg, pictures)
-	})
+		png.Encode(f, img)
+		f.Close()
+	}
+	return folder
 }
 
 // checkTwin trains cfg's steps, exports, and lets the twin run the next

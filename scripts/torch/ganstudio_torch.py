@@ -229,6 +229,14 @@ class Generator(nn.Module):
         super().__init__()
         w, k, bn = m["width"], m.get("classes", 0), dict(eps=m["batchnorm_epsilon"], momentum=1 - m["batchnorm_decay"])
         self.m, self.w = m, w
+        if m["image_size"] == 64:  # Radford et al.'s generator
+            self.project = nn.Linear(m["noise_size"] + k, 16 * w, bias=False)
+            self.bn0 = BatchNorm(w, **bn)
+            self.up1, self.bn1 = ConvT(w, w // 2, 4, 2, True, False), BatchNorm(w // 2, **bn)
+            self.up2, self.bn2 = ConvT(w // 2, w // 4, 4, 2, True, False), BatchNorm(w // 4, **bn)
+            self.up3, self.bn3 = ConvT(w // 4, w // 8, 4, 2, True, False), BatchNorm(w // 8, **bn)
+            self.to_image = ConvT(w // 8, m["channels"], 4, 2, True, True)
+            return
         cifar = m["image_size"] == 32
         self.project = nn.Linear(m["noise_size"] + k, 16 * w, bias=False)
         self.bn0 = BatchNorm(w, **bn)
@@ -243,6 +251,12 @@ class Generator(nn.Module):
         if y is not None:
             z = torch.cat([z, y], 1)                      # [n, nz+K]
         x = self.project(z).view(-1, self.w, 4, 4)        # [n, w, 4, 4]
+        if self.m["image_size"] == 64:
+            x = F.relu(self.bn0(x))                       # [n, w, 4, 4]
+            x = F.relu(self.bn1(self.up1(x)))             # [n, w/2, 8, 8]
+            x = F.relu(self.bn2(self.up2(x)))             # [n, w/4, 16, 16]
+            x = F.relu(self.bn3(self.up3(x)))             # [n, w/8, 32, 32]
+            return torch.tanh(self.to_image(x))           # [n, c, 64, 64]
         x = act(self.bn0(x))                              # [n, w, 4, 4]
         x = act(self.bn1(self.up1(x)))                    # [n, w/2, 7, 7]   (CIFAR: 8×8)
         x = act(self.bn2(self.up2(x)))                    # [n, w/4, 14, 14] (CIFAR: 16×16)
@@ -254,6 +268,16 @@ class Discriminator(nn.Module):
         super().__init__()
         w, k, bn = m["width"], m.get("classes", 0), dict(eps=m["batchnorm_epsilon"], momentum=1 - m["batchnorm_decay"])
         self.m = m
+        self.embed = None
+        if m["image_size"] == 64:  # Radford et al.'s discriminator
+            self.conv1 = Conv(m["channels"], w // 8, 4, 2)
+            self.conv2, self.bn2 = Conv(w // 8, w // 4, 4, 2, bias=False), BatchNorm(w // 4, **bn)
+            self.conv3, self.bn3 = Conv(w // 4, w // 2, 4, 2, bias=False), BatchNorm(w // 2, **bn)
+            self.conv4, self.bn4 = Conv(w // 2, w, 4, 2, bias=False), BatchNorm(w, **bn)
+            self.classify = nn.Linear(16 * w, 1)
+            if k:
+                self.embed = nn.Embedding(k, 16 * w)
+            return
         self.conv1 = Conv(m["channels"], w // 4, 3, 2)
         self.conv2 = Conv(w // 4, w // 2, 3, 2, bias=False)
         self.bn2 = BatchNorm(w // 2, **bn)
@@ -264,9 +288,11 @@ class Discriminator(nn.Module):
 
     def forward(self, img, y, drop):
         act = lambda x: drop(F.leaky_relu(x, self.m["leaky_relu_alpha"]), self.training)  # noqa: E731
-        x = act(self.conv1(img))                          # [n, w/4, 14, 14] (CIFAR: 16×16)
-        x = act(self.bn2(self.conv2(x)))                  # [n, w/2, 7, 7]   (CIFAR: 8×8)
-        x = act(self.bn3(self.conv3(x)))                  # [n, w, 4, 4]
+        x = act(self.conv1(img))                          # [n, w/4, 14, 14] (CIFAR: 16×16; 64×64: w/8, 32×32)
+        x = act(self.bn2(self.conv2(x)))                  # [n, w/2, 7, 7]   (CIFAR: 8×8; 64×64: w/4, 16×16)
+        x = act(self.bn3(self.conv3(x)))                  # [n, w, 4, 4]     (64×64: w/2, 8×8)
+        if self.m["image_size"] == 64:
+            x = act(self.bn4(self.conv4(x)))              # [n, w, 4, 4]
         x = x.flatten(1)                                  # [n, 16w]
         logit = self.classify(x)                          # [n, 1]
         if y is None:
