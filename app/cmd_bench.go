@@ -208,6 +208,28 @@ func median(sorted []float64) float64 {
 // three times and G backward once: 4·G + 9·D − 2·D.conv1 − G.dense.
 func iterationFLOPs(m model.Config, batch int) float64 {
 	w, c, s, n := float64(m.Width), float64(m.Channels), m.ImageSize, float64(batch)
+	if s == 64 {
+		// Every layer a 4×4 kernel: G's transposed convolutions on their
+		// input grids 4, 8, 16, 32; D's convolutions on their output grids
+		// 32, 16, 8, 4.
+		gDense := 2 * n * float64(m.NoiseSize) * 16 * w
+		gFwd, dFwd := gDense, 2*n*16*w
+		for i, side := range []float64{4, 8, 16, 32} {
+			in := w / float64(int(1)<<i)
+			out := in / 2
+			if i == 3 {
+				out = c
+			}
+			gFwd += 2 * n * in * side * side * out * 16
+		}
+		dConv1 := 2 * n * (w / 8) * 32 * 32 * c * 16
+		dFwd += dConv1
+		for i, side := range []float64{16, 8, 4} {
+			out := w / float64(int(1)<<(2-i))
+			dFwd += 2 * n * out * side * side * (out / 2) * 16
+		}
+		return 4*gFwd + 9*dFwd - 2*dConv1 - gDense
+	}
 	s1 := 7.0 // G's first transposed convolution: 4×4 → 7×7 (CIFAR 8×8)
 	if s == 32 {
 		s1 = 8

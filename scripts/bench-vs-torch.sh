@@ -7,7 +7,8 @@
 #
 #   scripts/bench-vs-torch.sh [PAIRS]        (default 5 pairs per preset)
 #
-# Environment: PRESETS (default "seed-mnist lite-mnist"), STEPS and ITERS
+# Environment: PRESETS (default "seed-mnist lite-mnist"; dcgan64-cifar10
+# times the 64×64 DCGAN against examples/dcgan's, scripts/dcgan64_torch.py), STEPS and ITERS
 # (timed iterations per run, ours and the peer's; default 30), PEER (the
 # peer's directory, default ../shared/peer), PEER_ARGS (default
 # "--threads 2 --deconv-onednn", the peer's faster option), PEER_ENV
@@ -41,6 +42,14 @@ for preset in $PRESETS; do
 	: >"$tmp/ours.jsonl"
 	: >"$tmp/peer.jsonl"
 	for i in $(seq "$PAIRS"); do
+		if [[ $preset == dcgan64-* ]]; then
+			# The 64×64 peer is examples/dcgan's network and loop
+			# (scripts/dcgan64_torch.py); both sides on random images.
+			"$tmp/ganstudio" bench --preset "$preset" --steps "$STEPS" --random-data --json 2>/dev/null >>"$tmp/ours.jsonl"
+			# shellcheck disable=SC2086
+			env $PEER_ENV /usr/bin/python3 scripts/dcgan64_torch.py --threads 2 --iters "$ITERS" --json "$tmp/peer.jsonl" >/dev/null 2>&1
+			continue
+		fi
 		"$tmp/ganstudio" bench --preset "$preset" --steps "$STEPS" --json 2>/dev/null >>"$tmp/ours.jsonl"
 		# shellcheck disable=SC2086
 		env $PEER_ENV /usr/bin/python3 "$PEER/dcgan_torch.py" $PEER_ARGS $small --iters "$ITERS" --json "$tmp/peer.jsonl" >/dev/null 2>&1
@@ -56,7 +65,7 @@ for i, (a, b) in enumerate(zip(ours, peer), 1):
     print(f"{preset}: {i:4d}  {a['ms_per_iter_median']:7.1f}  {b['ms_iter_median']:7.1f}  {r:5.3f}")
 med = lambda xs: statistics.median(xs)
 print(f"{preset}: median ours {med([a['ms_per_iter_median'] for a in ours]):.1f} ms ({med([a['gflop_per_s'] for a in ours]):.0f} GFLOP/s), "
-      f"peer {med([b['ms_iter_median'] for b in peer]):.1f} ms ({med([b['gflops'] for b in peer]):.0f} GFLOP/s); "
+      f"peer {med([b['ms_iter_median'] for b in peer]):.1f} ms ({med([b.get('gflops', 0) for b in peer]):.0f} GFLOP/s); "
       f"ratio median {med(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
 print(f"{preset}: ours alloc/iter {med([a['bytes_alloc_per_iter'] for a in ours]):.0f} B, peak RSS {max(a['peak_rss_mb'] for a in ours):.0f} MB, "
       f"preview {med([a['preview_grid_ms_median'] for a in ours]):.1f} ms; peer preview {med([b['preview25_ms_median'] for b in peer]):.1f} ms")
