@@ -28,6 +28,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		onDiverge = fs.String("on-diverge", "", "on a NaN or infinite loss: rollback (to the last checkpoint, halving the learning rates) or stop")
 		loss      = fs.String("loss", "", "objective: bce (the seed's), hinge or ls (least squares)")
 		augment   = fs.String("augment", "", "DiffAugment policy D sees images through: translation,cutout,color (any of them)")
+		fit       = fs.String("fit", "", "a folder's pictures that are not square: crop (their centre square, the default) or pad (whole, with black bars)")
 		cond      = fs.Bool("conditional", false, "train a class-conditional GAN on the data set's labels (sample --class K then draws class K)")
 	)
 	// Every numeric hyperparameter has the flag its table entry names.
@@ -61,6 +62,8 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.Model.Augment = *augment
 			case "conditional":
 				c.Conditional = *cond
+			case "fit":
+				c.Data.Fit = *fit
 			}
 		})
 		for _, h := range training.Hyperparameters() {

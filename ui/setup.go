@@ -26,8 +26,11 @@ const (
 	choiceFashion = "Fashion-MNIST (clothes)"
 	choiceCIFAR   = "CIFAR-10 (small photos)"
 	choiceFolder  = "A folder of images…"
-	allClasses    = "all classes"
-	someClasses   = "several classes…"
+
+	fitCropLabel = "Crop to the centre square"
+	fitPadLabel  = "Pad: the whole picture"
+	allClasses   = "all classes"
+	someClasses  = "several classes…"
 )
 
 var cifarClasses = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
@@ -81,6 +84,7 @@ type setupView struct {
 	conditional *widget.Check
 	classChecks *widget.CheckGroup // the open "several classes" dialog's
 	folder      *widget.Label
+	fit         *widget.RadioGroup // how a folder's non-square pictures become square
 	strip       *canvas.Image
 	dataInfo    *widget.Label
 	entries     map[string]*widget.Entry
@@ -160,6 +164,19 @@ func newSetupView(s *Studio) *setupView {
 	})
 	v.folder = widget.NewLabel("")
 	v.folder.Wrapping = fyne.TextWrapBreak
+	v.fit = widget.NewRadioGroup([]string{fitCropLabel, fitPadLabel}, func(choice string) {
+		if v.filling || choice == "" {
+			return
+		}
+		s.cfg.Data.Fit = dataset.FitCrop
+		if choice == fitPadLabel {
+			s.cfg.Data.Fit = dataset.FitPad
+		}
+		v.customised()
+		s.setupChanged() // the strip below shows the pictures as the network will see them
+	})
+	v.fit.Horizontal = true
+	v.fit.Required = true
 	v.strip = canvas.NewImageFromImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
 	v.strip.ScaleMode = canvas.ImageScalePixels
 	v.strip.FillMode = canvas.ImageFillContain
@@ -181,6 +198,7 @@ func newSetupView(s *Studio) *setupView {
 		heading("What to learn"),
 		container.New(layout.NewFormLayout(), widget.NewLabel("Preset"), v.preset, widget.NewLabel("Data set"), v.data, widget.NewLabel("Class"), v.class),
 		v.folder,
+		v.fit,
 		v.strip,
 		v.dataInfo,
 		heading("Hyperparameters"),
@@ -395,8 +413,14 @@ func (v *setupView) showDataControls() {
 	if c.Path != "" {
 		v.folder.SetText("Folder: " + c.Path)
 		v.folder.Show()
+		was := v.filling
+		v.filling = true
+		v.fit.SetSelected(map[bool]string{true: fitPadLabel, false: fitCropLabel}[c.Fit == dataset.FitPad])
+		v.filling = was
+		v.fit.Show()
 	} else {
 		v.folder.Hide()
+		v.fit.Hide()
 	}
 	v.relayout()
 }

@@ -1,7 +1,12 @@
 package ui
 
 import (
+	"fmt"
+	"image"
+	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 )
 
@@ -277,4 +283,46 @@ func TestObjectiveReachesTheRun(t *testing.T) {
 		}
 	})
 	h.stop()
+}
+
+// A folder's pictures can be cropped or padded to a square; the choice
+// shows only for folders, keeps a 64×64 network at 64, and reaches the
+// run's configuration.
+func TestFolderFitCropOrPad(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 3 {
+		img := image.NewGray(image.Rect(0, 0, 64, 32))
+		for p := range img.Pix {
+			img.Pix[p] = uint8(255 * (p % 64 / 32))
+		}
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, img)
+		f.Close()
+	}
+	h := newHarness(t, "dcgan64-folder")
+	h.ui(func() {
+		if h.s.setup.fit.Visible() {
+			t.Error("the crop/pad choice shows for CIFAR-10")
+		}
+		h.next = dir
+		h.s.setup.data.SetSelected(choiceFolder)
+	})
+	h.waitFor("the folder's pictures", time.Minute, func() bool {
+		return h.s.setup.fit.Visible() && strings.Contains(h.s.setup.dataInfo.Text, "3 images")
+	})
+	h.ui(func() {
+		if h.s.cfg.Model.ImageSize != 64 {
+			t.Errorf("picking a folder made the network %d×%d", h.s.cfg.Model.ImageSize, h.s.cfg.Model.ImageSize)
+		}
+		if h.s.setup.fit.Selected != fitCropLabel {
+			t.Errorf("fit shows %q, want crop", h.s.setup.fit.Selected)
+		}
+		h.s.setup.fit.SetSelected(fitPadLabel)
+		if h.s.cfg.Data.Fit != dataset.FitPad {
+			t.Errorf("data fit %q after choosing pad", h.s.cfg.Data.Fit)
+		}
+	})
 }

@@ -10,11 +10,36 @@ import (
 // channel-major (CHW) as bytes. One renderer per goroutine.
 type renderer struct {
 	size, chans int
+	pad         bool // fit the whole picture in the square, black around it; else crop its centre
 	scratch     *image.RGBA
 }
 
-func newRenderer(size, chans int) *renderer {
-	return &renderer{size: size, chans: chans, scratch: image.NewRGBA(image.Rect(0, 0, size, size))}
+func newRenderer(size, chans int, fit string) *renderer {
+	return &renderer{size: size, chans: chans, pad: fit == FitPad, scratch: image.NewRGBA(image.Rect(0, 0, size, size))}
+}
+
+// The ways a non-square picture becomes a square one (Spec.Fit).
+const (
+	FitCrop = "crop" // the centre square, the default
+	FitPad  = "pad"  // the whole picture, with black bars
+)
+
+// areaAverage is a box filter: scaled down, each output pixel is the mean
+// of the source pixels under it, which keeps thin lines and fine texture
+// as they look at the smaller size instead of aliasing them.
+var areaAverage = &draw.Kernel{Support: 0.5, At: func(float64) float64 { return 1 }}
+
+// padded returns img centred on a black square of side max(width, height).
+func padded(img image.Image) (image.Image, image.Rectangle) {
+	b := img.Bounds()
+	side := max(b.Dx(), b.Dy())
+	sq := image.NewRGBA(image.Rect(0, 0, side, side))
+	for i := 3; i < len(sq.Pix); i += 4 {
+		sq.Pix[i] = 255
+	}
+	at := image.Pt((side-b.Dx())/2, (side-b.Dy())/2)
+	draw.Draw(sq, b.Sub(b.Min).Add(at), img, b.Min, draw.Over)
+	return sq, sq.Rect
 }
 
 // centreSquare returns the largest square centred in r.
@@ -26,16 +51,23 @@ func centreSquare(r image.Rectangle) image.Rectangle {
 	return image.Rect(x0, y0, x0+side, y0+side)
 }
 
-// render crops the centre square of img, scales it to size×size (Catmull-Rom,
-// which also antialiases when shrinking) and writes CHW bytes to dst, which
-// must hold chans·size² bytes. Transparent pixels become black; grayscale is
-// the ITU-R 601 luma that Go's color.GrayModel uses.
+// render crops the centre square of img (or pads img to a square), scales
+// it to size×size (area-averaged when shrinking, Catmull-Rom when
+// enlarging) and writes CHW bytes to dst, which must hold chans·size²
+// bytes. Transparent pixels become black; grayscale is the ITU-R 601 luma
+// that Go's color.GrayModel uses.
 func (r *renderer) render(img image.Image, dst []byte) {
 	sq := centreSquare(img.Bounds())
+	if b := img.Bounds(); r.pad && b.Dx() != b.Dy() {
+		img, sq = padded(img)
+	}
 	s := r.scratch
-	if sq.Dx() == r.size {
+	switch {
+	case sq.Dx() == r.size:
 		draw.Draw(s, s.Rect, img, sq.Min, draw.Src)
-	} else {
+	case sq.Dx() > r.size:
+		areaAverage.Scale(s, s.Rect, img, sq, draw.Src, nil)
+	default:
 		draw.CatmullRom.Scale(s, s.Rect, img, sq, draw.Src, nil)
 	}
 	n := r.size * r.size
@@ -88,7 +120,7 @@ func reshape(src []byte, count, h, w, c0, size, chans int) []byte {
 	out := size * size * chans
 	dst := make([]byte, count*out)
 	parallel(count, func(lo, hi int) {
-		r := newRenderer(size, chans)
+		r := newRenderer(size, chans, FitCrop)
 		for i := lo; i < hi; i++ {
 			r.render(chwImage(src[i*in:(i+1)*in], h, w, c0), dst[i*out:(i+1)*out])
 		}

@@ -45,6 +45,9 @@ type Spec struct {
 	// converted to grayscale (1) or RGB (3) once, at load. 0 keeps the data
 	// set's native shape.
 	Size, Channels int
+	// Fit says how a folder's non-square pictures become square: FitCrop
+	// ("" too) keeps the centre square, FitPad the whole picture.
+	Fit string `json:",omitempty"`
 }
 
 // Options control where files are looked for and how they are downloaded.
@@ -466,7 +469,10 @@ func openFolder(ctx context.Context, spec Spec) (*Dataset, error) {
 		return nil, fmt.Errorf("dataset: image folder %s: hold-out %d leaves none of its %d images", spec.Path, spec.HoldOut, len(files))
 	}
 	files = files[spec.HoldOut:]
-	res, err := loadFolder(ctx, spec.Path, files, spec.Size, spec.Channels)
+	if spec.Fit != "" && spec.Fit != FitCrop && spec.Fit != FitPad {
+		return nil, fmt.Errorf("dataset: fit %q is unknown: use crop (the centre square) or pad (the whole picture, black bars)", spec.Fit)
+	}
+	res, err := loadFolder(ctx, spec.Path, files, spec.Size, spec.Channels, spec.Fit)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}

@@ -116,7 +116,7 @@ type folderResult struct {
 // in parallel; files that fail are skipped and counted. size or chans of 0
 // are taken from the first readable image (its shorter side; 1 channel if it
 // is grayscale, else 3).
-func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans int) (*folderResult, error) {
+func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans int, fit string) (*folderResult, error) {
 	res := &folderResult{total: len(files)}
 	var firstErrs []string
 	if size == 0 || chans == 0 {
@@ -156,7 +156,7 @@ func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := newRenderer(size, chans)
+			r := newRenderer(size, chans, fit)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(files) || ctx.Err() != nil {

@@ -183,7 +183,7 @@ func TestCentreCrop(t *testing.T) {
 	for _, img := range []image.Image{stripes(60, 20, false), stripes(20, 60, true), stripes(90, 30, false)} {
 		for _, size := range []int{20, 10, 32} {
 			out := make([]byte, 3*size*size)
-			newRenderer(size, 3).render(img, out)
+			newRenderer(size, 3, FitCrop).render(img, out)
 			n := size * size
 			for i := range n {
 				if out[i] > 1 || out[n+i] < 254 || out[2*n+i] > 1 {
@@ -196,7 +196,7 @@ func TestCentreCrop(t *testing.T) {
 	img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
 	img.Set(1, 1, color.NRGBA{200, 200, 200, 255})
 	out := make([]byte, 16)
-	newRenderer(4, 1).render(img, out)
+	newRenderer(4, 1, FitCrop).render(img, out)
 	if out[0] != 0 || out[5] != 200 {
 		t.Errorf("gray render = %v", out)
 	}

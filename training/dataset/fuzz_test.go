@@ -162,7 +162,7 @@ func FuzzImage(f *testing.F) {
 		}
 		for _, shape := range [][2]int{{8, 3}, {3, 1}} {
 			out := make([]byte, shape[0]*shape[0]*shape[1])
-			newRenderer(shape[0], shape[1]).render(img, out)
+			newRenderer(shape[0], shape[1], FitCrop).render(img, out)
 		}
 	})
 }

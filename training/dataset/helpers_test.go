@@ -67,7 +67,7 @@ func horseCHW(t testing.TB, i int) []byte {
 		t.Fatal(err)
 	}
 	out := make([]byte, cifarPixels)
-	newRenderer(32, 3).render(img, out)
+	newRenderer(32, 3, FitCrop).render(img, out)
 	return out
 }
 
