@@ -14,8 +14,8 @@ import (
 	"github.com/ganstudio/ganstudio/training/dataset"
 )
 
-const classifierUsage = `usage: ganstudio classifier train --dataset mnist|fashion-mnist [--out FILE] [--epochs N] [--seed N]
-       ganstudio classifier test --dataset mnist|fashion-mnist [--weights FILE]
+const classifierUsage = `usage: ganstudio classifier train --dataset mnist|fashion-mnist|cifar10 [--out FILE] [--epochs N] [--seed N]
+       ganstudio classifier test --dataset mnist|fashion-mnist|cifar10 [--weights FILE]
 The shipped weights live in assets/classifiers/NAME.ckpt; train writes there by default.`
 
 // classifierCommand trains or tests the classifiers the sample-quality
@@ -42,21 +42,21 @@ func classifierCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 // classifier.
 func classifierData(name string) (string, error) {
 	if name == "" {
-		return "", errors.New("--dataset is required: mnist or fashion-mnist")
+		return "", errors.New("--dataset is required: mnist, fashion-mnist or cifar10")
 	}
 	canon, ok := dataset.Lookup(name)
 	if !ok {
 		canon = name
 	}
-	if canon != "mnist" && canon != "fashion-mnist" {
-		return "", fmt.Errorf("no classifier for data set %q: only mnist and fashion-mnist have one (28×28 grayscale, 10 classes)", name)
+	if canon != "mnist" && canon != "fashion-mnist" && canon != "cifar10" {
+		return "", fmt.Errorf("no classifier for data set %q: mnist, fashion-mnist and cifar10 have one", name)
 	}
 	return canon, nil
 }
 
 func openClassifierData(ctx context.Context, name, split string, stderr io.Writer) (*dataset.Dataset, error) {
-	d, err := dataset.Open(ctx, dataset.Spec{Name: name, Split: split, Size: classifier.ImageSize, Channels: 1},
-		dataset.Options{})
+	size, chans := classifier.ShapeFor(name)
+	d, err := dataset.Open(ctx, dataset.Spec{Name: name, Split: split, Size: size, Channels: chans}, dataset.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open %s %s split: %w", name, split, err)
 	}
@@ -66,9 +66,9 @@ func openClassifierData(ctx context.Context, name, split string, stderr io.Write
 func classifierTrain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ganstudio classifier train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	name := fs.String("dataset", "", "mnist or fashion-mnist")
+	name := fs.String("dataset", "", "mnist, fashion-mnist or cifar10")
 	out := fs.String("out", "", "weights file to write (default assets/classifiers/NAME.ckpt)")
-	epochs := fs.Int("epochs", 0, "passes over the training set (default: 6 for MNIST, 12 for Fashion-MNIST)")
+	epochs := fs.Int("epochs", 0, "passes over the training set (default: 6 for MNIST, 12 for Fashion-MNIST and CIFAR-10)")
 	batch := fs.Int("batch", 64, "images per step")
 	lr := fs.Float64("lr", 0.001, "Adam's initial learning rate")
 	decay := fs.Float64("decay", 0, "learning-rate factor per epoch (default: 0.7 for MNIST, 0.8 for Fashion-MNIST)")
@@ -89,8 +89,11 @@ func classifierTrain(ctx context.Context, args []string, stdout, stderr io.Write
 		return fail(2, err)
 	}
 	opts := classifier.TrainOptions{Epochs: 6, Decay: 0.7, Keep: 1, Batch: *batch, LearnRate: *lr, Seed: *seed}
-	if canon == "fashion-mnist" {
+	switch canon {
+	case "fashion-mnist":
 		opts.Epochs, opts.Decay, opts.Keep = 12, 0.8, 0.6
+	case "cifar10":
+		opts.Epochs, opts.Decay, opts.Keep = 12, 0.8, 0.7
 	}
 	if *epochs != 0 {
 		opts.Epochs = *epochs
@@ -114,7 +117,7 @@ func classifierTrain(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	net := classifier.New(canon, train.Classes(), *seed)
 	fmt.Fprintf(stdout, "training the %s classifier (%s) on %d images: %d epochs, batch %d, lr %g ×%g per epoch, keep %g\n",
-		canon, classifier.Arch, train.Len(), opts.Epochs, opts.Batch, opts.LearnRate, opts.Decay, opts.Keep)
+		canon, net.Info.Arch, train.Len(), opts.Epochs, opts.Batch, opts.LearnRate, opts.Decay, opts.Keep)
 	opts.Progress = func(p classifier.Progress) {
 		if p.EpochDone {
 			acc, err := net.Accuracy(ctx, test)

@@ -24,7 +24,7 @@ func TestEvalAndClassifierRejectBadFlags(t *testing.T) {
 		{"eval missing checkpoint", evalCmd, []string{"--checkpoint", "/no/such.ckpt"}, "/no/such.ckpt"},
 		{"eval stray argument", evalCmd, []string{"--baseline", "noise", "extra"}, "unexpected argument"},
 		{"classifier no subcommand", classifierCmd, []string{"fly"}, "unknown subcommand"},
-		{"classifier cifar", classifierCmd, []string{"train", "--dataset", "cifar10"}, "no classifier for data set"},
+		{"classifier unknown set", classifierCmd, []string{"train", "--dataset", "imagenet"}, "no classifier for data set"},
 		{"classifier no dataset", classifierCmd, []string{"train"}, "--dataset is required"},
 	}
 	for _, tt := range tests {

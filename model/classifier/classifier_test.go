@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ganstudio/ganstudio/model/checkpoint"
@@ -383,3 +384,76 @@ type fakeData struct{ n, label int }
 func (f fakeData) Len() int                    { return f.n }
 func (f fakeData) Fill([]float32, []int) error { return nil }
 func (f fakeData) Label(int) int               { return f.label }
+
+// colourBlobs is a labelled set of 32×32 colour images whose class is a
+// colour placed at a random spot: learnable in an epoch, and only by
+// looking at colour.
+type colourBlobs struct{ n int }
+
+func (c colourBlobs) Len() int        { return c.n }
+func (c colourBlobs) Label(i int) int { return i % NumClasses }
+func (c colourBlobs) Fill(dst []float32, idx []int) error {
+	const per = 3 * 32 * 32
+	for k, i := range idx {
+		r := rand.New(rand.NewPCG(uint64(i), 9))
+		img := dst[k*per : (k+1)*per]
+		for j := range img {
+			img[j] = float32(r.Float64()*0.4 - 0.2)
+		}
+		l := c.Label(i)
+		x0, y0 := r.IntN(20), r.IntN(20)
+		for ch := range 3 {
+			v := float32((l>>ch)&1)*1.6 - 0.8
+			switch l {
+			case 8:
+				v = float32(ch) - 1
+			case 9:
+				v = 1 - float32(ch)
+			}
+			for y := y0; y < y0+12; y++ {
+				for x := x0; x < x0+12; x++ {
+					img[ch*1024+y*32+x] = v
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// The colour network learns, and saves and loads with its BatchNorm
+// statistics: the loaded net classifies exactly as the trained one.
+func TestColourNetLearnsAndRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a network")
+	}
+	n := New("cifar10", []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, 1)
+	if n.ImageSize() != 32 || n.Channels() != 3 || n.FeatureSize() != 256 || n.Info.Arch != ColourArch {
+		t.Fatalf("cifar10 classifier is %d×%d×%d with %d features (%s)", n.ImageSize(), n.ImageSize(), n.Channels(), n.FeatureSize(), n.Info.Arch)
+	}
+	train, test := colourBlobs{2000}, colourBlobs{200}
+	if err := n.Train(context.Background(), train, TrainOptions{Epochs: 2, Batch: 50, LearnRate: 0.003}); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := n.Accuracy(context.Background(), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc < 0.9 {
+		t.Fatalf("accuracy %.2f on coloured squares after 2 epochs, want ≥ 0.9", acc)
+	}
+	path := filepath.Join(t.TempDir(), "c.ckpt")
+	if err := n.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float32, 7*3*32*32)
+	test.Fill(x, []int{0, 1, 2, 3, 4, 5, 6})
+	a, _ := n.Run(x, 7)
+	b, err := back.Run(x, 7)
+	if err != nil || !slices.Equal(a.Features, b.Features) {
+		t.Fatalf("the loaded net's features differ from the trained net's (%v)", err)
+	}
+}

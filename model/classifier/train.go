@@ -91,12 +91,12 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 			return fmt.Errorf("train classifier: image %d has label %d, want 0 to %d", i, l, NumClasses-1)
 		}
 	}
-	bs := opts.Batch
-	xT := tensor.New(tensor.WithShape(bs, 1, ImageSize, ImageSize), tensor.Of(tensor.Float32))
+	bs, a := opts.Batch, n.arch
+	xT := tensor.New(tensor.WithShape(bs, a.channels, a.size, a.size), tensor.Of(tensor.Float32))
 	yT := tensor.New(tensor.WithShape(bs, NumClasses), tensor.Of(tensor.Float32))
 	rng := rand.NewPCG(opts.Seed, 0x64726f70)
 	b := model.NewBuilder()
-	_, logits := n.build(b, b.Input("x", xT), opts.Keep, rng)
+	_, logits := n.build(b, b.Input("x", xT), opts.Keep, rng, true)
 	loss := b.Do("loss", func() (*G.Node, error) { return SoftmaxCrossEntropy(logits, b.Input("y", yT)) })
 	grads := b.Grads(loss, n.params)
 	m := b.Machine(append(G.Nodes{loss}, grads...)...)
@@ -122,6 +122,9 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 			idx := perm[s*bs : (s+1)*bs]
 			if err := train.Fill(xd, idx); err != nil {
 				return fmt.Errorf("train classifier: %w", err)
+			}
+			if n.arch == colour {
+				mirrorHalf(xd, bs, a.channels, a.size, shuffle)
 			}
 			clear(yd)
 			for i, j := range idx {
@@ -173,7 +176,8 @@ func (n *Net) Accuracy(ctx context.Context, d Data) (float64, error) {
 		return 0, fmt.Errorf("accuracy: no images")
 	}
 	const chunk = 2000
-	x := make([]float32, chunk*ImageSize*ImageSize)
+	per := n.arch.channels * n.arch.size * n.arch.size
+	x := make([]float32, chunk*per)
 	idx := make([]int, 0, chunk)
 	correct := 0
 	for lo := 0; lo < size; lo += chunk {
@@ -185,7 +189,7 @@ func (n *Net) Accuracy(ctx context.Context, d Data) (float64, error) {
 		for i := lo; i < lo+k; i++ {
 			idx = append(idx, i)
 		}
-		xs := x[:k*ImageSize*ImageSize]
+		xs := x[:k*per]
 		if err := d.Fill(xs, idx); err != nil {
 			return 0, fmt.Errorf("accuracy: %w", err)
 		}
@@ -200,4 +204,23 @@ func (n *Net) Accuracy(ctx context.Context, d Data) (float64, error) {
 		}
 	}
 	return float64(correct) / float64(size), nil
+}
+
+// mirrorHalf flips each of the batch's n images left to right with
+// probability ½: a photo's mirror image is as likely a photo of its
+// class, so the colour network sees twice the pictures.
+func mirrorHalf(x []float32, n, chans, size int, rng *rand.Rand) {
+	per := chans * size * size
+	for i := range n {
+		if rng.IntN(2) == 0 {
+			continue
+		}
+		img := x[i*per : (i+1)*per]
+		for row := 0; row < chans*size; row++ {
+			r := img[row*size : (row+1)*size]
+			for a, b := 0, size-1; a < b; a, b = a+1, b-1 {
+				r[a], r[b] = r[b], r[a]
+			}
+		}
+	}
 }
