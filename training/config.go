@@ -179,6 +179,25 @@ var presets = map[string]func() Config{
 	"dcgan64-folder": func() Config {
 		return dcgan64Run(dataset.Spec{Name: "cifar10", Classes: []string{"horse"}})
 	},
+	// Class-conditional Fashion-MNIST with the averaged generator: after
+	// one epoch the best option measured on Fashion-MNIST (docs/METRICS.md).
+	"lite-fashion-mnist-conditional": func() Config {
+		m := model.Seed(28, 1)
+		m.Width = 256
+		c := seedRun(m, dataset.Spec{Name: "fashion-mnist"}, 5)
+		c.Conditional, c.EMADecay = true, 0.999
+		return c
+	},
+	// Two time-scale updates (Heusel et al. 2017): D learns at 4× G's
+	// rate. At the seed's rates over one lite epoch it does worse than the
+	// seed's equal rates (docs/METRICS.md); it is here to try on longer runs.
+	"lite-mnist-ttur": func() Config {
+		m := model.Seed(28, 1)
+		m.Width = 256
+		c := seedRun(m, dataset.Spec{Name: "mnist", HoldOut: 5000}, 5)
+		c.LearnRateG, c.LearnRateD = 0.00025, 0.001
+		return c
+	},
 	"seed-cifar-horses": func() Config {
 		return seedRun(model.Seed(32, 3), dataset.Spec{Name: "cifar10", Classes: []string{"horse"}}, 50)
 	},
