@@ -44,27 +44,22 @@ func NewGenerator(cfg Config, rng *rand.Rand) *Generator {
 	s := &paramSet{rng: rng}
 	g := &Generator{cfg: cfg}
 	g.project = s.dense("g/project", cfg.NoiseSize+cfg.Classes, 4*4*w)
+	g.bn0 = s.batchNorm("g/bn0", w)
+	g.up1 = s.kernel("g/up1", w, w/2, 4)
+	g.bn1 = s.batchNorm("g/bn1", w/2)
 	if cfg.ImageSize == 64 {
 		// Radford et al.'s generator: four 4×4 stride-2 transposed
 		// convolutions from 4×4, halving the channels each time.
-		g.bn0 = s.batchNorm("g/bn0", w)
-		g.up1 = s.kernel("g/up1", w, w/2, 4)
-		g.bn1 = s.batchNorm("g/bn1", w/2)
 		g.up2 = s.kernel("g/up2", w/2, w/4, 4)
 		g.bn2 = s.batchNorm("g/bn2", w/4)
 		g.up3 = s.kernel("g/up3", w/4, w/8, 4)
 		g.bn3 = s.batchNorm("g/bn3", w/8)
 		g.toImage = s.kernel("g/to_image", w/8, cfg.Channels, 4)
-		g.toImageBias = s.bias("g/to_image/bias", cfg.Channels)
-		g.params, g.norms = s.params, s.norms
-		return g
+	} else {
+		g.up2 = s.kernel("g/up2", w/2, w/4, 3)
+		g.bn2 = s.batchNorm("g/bn2", w/4)
+		g.toImage = s.kernel("g/to_image", w/4, cfg.Channels, 3)
 	}
-	g.bn0 = s.batchNorm("g/bn0", w)
-	g.up1 = s.kernel("g/up1", w, w/2, 4)
-	g.bn1 = s.batchNorm("g/bn1", w/2)
-	g.up2 = s.kernel("g/up2", w/2, w/4, 3)
-	g.bn2 = s.batchNorm("g/bn2", w/4)
-	g.toImage = s.kernel("g/to_image", w/4, cfg.Channels, 3)
 	g.toImageBias = s.bias("g/to_image/bias", cfg.Channels)
 	g.params, g.norms = s.params, s.norms
 	return g
@@ -87,20 +82,14 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) *Discriminator {
 		d.bn3 = s.batchNorm("d/bn3", w/2)
 		d.conv4 = s.kernel("d/conv4", w, w/2, 4)
 		d.bn4 = s.batchNorm("d/bn4", w)
-		d.classify = s.dense("d/classify", 4*4*w, 1)
-		d.classifyBias = s.bias("d/classify/bias", 1)
-		if cfg.Classes > 0 {
-			d.embed = s.dense("d/embed", cfg.Classes, 4*4*w)
-		}
-		d.params, d.norms = s.params, s.norms
-		return d
+	} else {
+		d.conv1 = s.kernel("d/conv1", w/4, cfg.Channels, 3)
+		d.conv1Bias = s.bias("d/conv1/bias", w/4)
+		d.conv2 = s.kernel("d/conv2", w/2, w/4, 3)
+		d.bn2 = s.batchNorm("d/bn2", w/2)
+		d.conv3 = s.kernel("d/conv3", w, w/2, 3)
+		d.bn3 = s.batchNorm("d/bn3", w)
 	}
-	d.conv1 = s.kernel("d/conv1", w/4, cfg.Channels, 3)
-	d.conv1Bias = s.bias("d/conv1/bias", w/4)
-	d.conv2 = s.kernel("d/conv2", w/2, w/4, 3)
-	d.bn2 = s.batchNorm("d/bn2", w/2)
-	d.conv3 = s.kernel("d/conv3", w, w/2, 3)
-	d.bn3 = s.batchNorm("d/bn3", w)
 	d.classify = s.dense("d/classify", 4*4*w, 1)
 	d.classifyBias = s.bias("d/classify/bias", 1)
 	if cfg.Classes > 0 {

@@ -48,7 +48,7 @@ func (g *Generator) ONNX(batch int) ([]byte, error) {
 	gr.Node("Gemm", []string{x, "project.weight", "project.bias"}, []string{"project"}) // [n, 16w]
 	gr.Int64s("shape", -1, int64(w), 4, 4)
 	gr.Node("Reshape", []string{"project", "shape"}, []string{"x0"}) // [n, w, 4, 4]
-	act := g.cfg.Alpha
+	act := cfg.Alpha
 	if cfg.ImageSize == 64 {
 		act = 0 // DCGAN's generator: ReLU
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 
@@ -53,20 +52,16 @@ func (s *Studio) Open(path string) {
 		export := training.IsExport(path)
 		dir := training.RunDirOf(path)
 		r, err := training.ReadRun(dir)
-		if export {
-			r, err = nil, errors.New("an export folder")
-			isDir = false
-		}
-		if err != nil && isDir {
+		if err != nil && isDir && !export {
 			s.fail("This is not a GAN Studio run folder", err)
 			return
 		}
-		if err != nil {
+		if err != nil || export {
 			r = &training.Run{} // a checkpoint on its own
 			dir = ""
 		}
 		ckpt := path
-		if isDir {
+		if isDir && !export {
 			if len(r.Checkpoints) == 0 {
 				ckpt = ""
 			} else {
