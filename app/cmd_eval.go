@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ganstudio/ganstudio/model/classifier"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/metrics"
@@ -22,6 +21,9 @@ import (
 
 const evalUsage = `usage: ganstudio eval --checkpoint FILE [--n N] [--seed S]     samples of a generator
        ganstudio eval --images DIR [--dataset NAME]              a folder of images
+--dataset (mnist, fashion-mnist or cifar10) and --classes (e.g. horse) pick
+the real images to compare with; a checkpoint's default is its run's data
+(a folder run is compared with its folder, by FCD only).
        ganstudio eval --baseline NAME [--dataset NAME] [--n N]   a reference image set:
              real-test, real-train, noise, blur1, blur2, single-image, single-class, half-classes
        ganstudio eval --calibrate [--dataset NAME] [--n N] [--checkpoint FILE ...]
@@ -47,7 +49,8 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	images := fs.String("images", "", "folder of images (PNG, JPEG, GIF) to evaluate")
 	baseline := fs.String("baseline", "", "a reference image set to evaluate (see above)")
 	calibrate := fs.Bool("calibrate", false, "print the calibration table")
-	name := fs.String("dataset", "", "data set to compare with: mnist or fashion-mnist (default: the checkpoint's, else mnist)")
+	name := fs.String("dataset", "", "data set to compare with: mnist, fashion-mnist or cifar10 (default: the checkpoint's, else mnist)")
+	classes := fs.String("classes", "", "compare with these classes of the data set only, comma-separated (e.g. horse)")
 	n := fs.Int("n", 1000, "number of samples (checkpoints and baselines)")
 	seed := fs.Uint64("seed", 1, "noise seed of the samples")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -80,8 +83,8 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(2, fmt.Errorf("--n %d is out of range: use %d to 50000", *n, 2*metrics.K+2))
 	}
 
-	// Pick the data set: the checkpoint's when there is one.
-	dsName := *name
+	// Pick the real images: the checkpoint's run's when there is one.
+	var real dataset.Spec
 	var gen *training.Generator
 	if len(ckpts) == 1 && !*calibrate {
 		g, cfg, err := training.LoadGenerator(ckpts[0])
@@ -89,30 +92,40 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return fail(1, err)
 		}
 		gen = g
-		ckName := cfg.Data.Name
-		if cfg.Data.Path != "" {
-			ckName = ""
-		}
-		if cfg.Model.ImageSize != classifier.ImageSize || cfg.Model.Channels != 1 || !metrics.Supported(ckName) {
-			fmt.Fprintln(stdout, metrics.NoClassifierMessage(describeData(cfg.Data)))
+		if why := training.MetricsUnavailable(cfg); why != "" && *name == "" {
+			fmt.Fprintln(stdout, why)
 			return 3
 		}
-		if dsName == "" {
-			dsName = ckName
-		}
+		real = dataset.Spec{Name: cfg.Data.Name, Path: cfg.Data.Path, Classes: cfg.Data.Classes, Fit: cfg.Data.Fit}
 	}
-	if dsName == "" {
-		dsName = "mnist"
+	if *name != "" {
+		real = dataset.Spec{Name: *name}
 	}
-	if !metrics.Supported(dsName) {
-		fmt.Fprintln(stdout, metrics.NoClassifierMessage(dsName))
+	if real.Name == "" && real.Path == "" {
+		real.Name = "mnist"
+	}
+	if *classes != "" {
+		real.Classes = strings.Split(*classes, ",")
+	}
+	if real.Path == "" && !metrics.Supported(real.Name) {
+		fmt.Fprintln(stdout, metrics.NoClassifierMessage(real.Name))
 		return 3
 	}
-	mon, err := metrics.NewMonitor(ctx, dsName)
+	if *classes != "" && (*baseline != "" || *calibrate) {
+		return fail(2, errors.New("baselines are drawn from a whole data set's test images: leave out --classes"))
+	}
+	if real.Path != "" && (*baseline != "" || *calibrate) {
+		return fail(2, errors.New("baselines are made from a data set's test images: give --dataset mnist, fashion-mnist or cifar10"))
+	}
+	mon, err := metrics.NewMonitor(ctx, real)
 	if err != nil {
 		return fail(1, err)
 	}
-	canon := mon.Dataset()
+	canon := describeData(real)
+	if real.Path == "" {
+		canon = describeData(dataset.Spec{Name: mon.Dataset(), Classes: real.Classes})
+	}
+	net := mon.Reference().Classifier()
 
 	print := func(label string, r metrics.Result) {
 		if *asJSON {
@@ -142,7 +155,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		print(fmt.Sprintf("%d samples of %s", *n, ckpts[0]), r)
 	case *images != "":
-		d, err := dataset.Open(ctx, dataset.Spec{Path: *images, Size: classifier.ImageSize, Channels: 1}, dataset.Options{})
+		d, err := dataset.Open(ctx, dataset.Spec{Path: *images, Size: net.ImageSize(), Channels: net.Channels()}, dataset.Options{})
 		if err != nil {
 			return fail(1, err)
 		}
@@ -152,7 +165,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if d.Skipped() > 0 {
 			fmt.Fprintf(stderr, "ganstudio eval: skipped %d unreadable files in %s\n", d.Skipped(), *images)
 		}
-		x := make([]float32, d.Len()*classifier.ImageSize*classifier.ImageSize)
+		x := make([]float32, d.Len()*net.InputSize())
 		idx := make([]int, d.Len())
 		for i := range idx {
 			idx[i] = i
@@ -166,7 +179,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		print(fmt.Sprintf("%d images of %s", d.Len(), *images), r)
 	case *baseline != "":
-		x, err := baselineImages(ctx, canon, *baseline, *n, *seed)
+		x, err := baselineImages(ctx, mon, *baseline, *n, *seed)
 		if err != nil {
 			return fail(2, err)
 		}
@@ -174,7 +187,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return fail(1, err)
 		}
-		if err := saveSet(*save, training.ToImages(x, *n, 1, classifier.ImageSize)); err != nil {
+		if err := saveSet(*save, training.ToImages(x, *n, net.Channels(), net.ImageSize())); err != nil {
 			return fail(1, err)
 		}
 		print(fmt.Sprintf("baseline %s (%d images)", *baseline, *n), r)
@@ -195,10 +208,16 @@ func describeData(s dataset.Spec) string {
 }
 
 func printResult(w io.Writer, label, ds string, r metrics.Result) {
+	if r.FeaturesOnly {
+		fmt.Fprintf(w, "%s, against %s:\n", label, ds)
+		fmt.Fprintf(w, "  FCD              %8.3f   (Fréchet distance of the CIFAR-10 classifier's features; lower is better)\n", r.FCD)
+		fmt.Fprintf(w, "  %s\n", metrics.FolderMeaning)
+		return
+	}
 	fmt.Fprintf(w, "%s, against the %s test set:\n", label, ds)
 	fmt.Fprintf(w, "  FCD              %8.3f   (Fréchet distance of classifier features; lower is better, ~0 for real images)\n", r.FCD)
 	fmt.Fprintf(w, "  classifier score %8.3f   (1 to %d; higher is better)\n", r.Score, len(r.Histogram))
-	fmt.Fprintf(w, "  classes covered  %5d/%d   (imbalance %.3f, mean confidence %.3f)\n", r.Covered, len(r.Histogram), r.Imbalance, r.Confidence)
+	fmt.Fprintf(w, "  classes covered  %5d/%d   (imbalance %.3f, mean confidence %.3f)\n", r.Covered, r.RealClasses, r.Imbalance, r.Confidence)
 	fmt.Fprintf(w, "  precision        %8.3f   (samples that look real; k=%d, %d vs %d)\n", r.Precision, metrics.K, r.PRSize, r.PRSize)
 	fmt.Fprintf(w, "  recall           %8.3f   (real variety the samples reach)\n", r.Recall)
 	fmt.Fprintf(w, "  class histogram:\n")
@@ -225,12 +244,12 @@ var baselines = []struct{ name, what string }{
 	{"noise", "uniform noise"},
 }
 
-// baselineImages makes n images of a baseline from the data set's real
-// images, NCHW in [−1, 1].
-func baselineImages(ctx context.Context, ds, name string, n int, seed uint64) ([]float32, error) {
-	const size = classifier.ImageSize * classifier.ImageSize
+// baselineImages makes n images of a baseline from the real images of
+// mon's data set, NCHW in [−1, 1] at its classifier's shape.
+func baselineImages(ctx context.Context, mon *metrics.Monitor, name string, n int, seed uint64) ([]float32, error) {
+	net := mon.Reference().Classifier()
 	rng := rand.New(rand.NewPCG(seed, 0x62617365))
-	x := make([]float32, n*size)
+	x := make([]float32, n*net.InputSize())
 	if name == "noise" {
 		for i := range x {
 			x[i] = rng.Float32()*2 - 1
@@ -252,7 +271,7 @@ func baselineImages(ctx context.Context, ds, name string, n int, seed uint64) ([
 	if name == "real-train" {
 		split = "train"
 	}
-	d, err := dataset.Open(ctx, dataset.Spec{Name: ds, Split: split, Size: classifier.ImageSize, Channels: 1}, dataset.Options{})
+	d, err := dataset.Open(ctx, dataset.Spec{Name: mon.Dataset(), Split: split, Size: net.ImageSize(), Channels: net.Channels()}, dataset.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("baseline %s: %w", name, err)
 	}
@@ -279,18 +298,22 @@ func baselineImages(ctx context.Context, ds, name string, n int, seed uint64) ([
 	if err := d.Fill(x, idx); err != nil {
 		return nil, fmt.Errorf("baseline %s: %w", name, err)
 	}
+	// Grey digits and garments lie on a black background; a photograph's
+	// border continues beyond its edge.
+	clamp := net.Channels() == 3
 	switch name {
 	case "blur1":
-		blur(x, n, classifier.ImageSize, 1)
+		blur(x, n*net.Channels(), net.ImageSize(), 1, clamp)
 	case "blur2":
-		blur(x, n, classifier.ImageSize, 2)
+		blur(x, n*net.Channels(), net.ImageSize(), 2, clamp)
 	}
 	return x, nil
 }
 
 // blur applies a separable Gaussian blur of standard deviation sigma to n
-// s×s images in place, treating the border as background (−1).
-func blur(x []float32, n, s int, sigma float64) {
+// s×s planes in place, treating the border as background (−1), or as the
+// nearest edge pixel when clamp is set.
+func blur(x []float32, n, s int, sigma float64, clamp bool) {
 	r := int(3*sigma + 0.5)
 	k := make([]float64, 2*r+1)
 	var sum float64
@@ -310,6 +333,9 @@ func blur(x []float32, n, s int, sigma float64) {
 				var v float64
 				for i, w := range k {
 					sx := xx + i - r
+					if clamp {
+						sx = min(max(sx, 0), s-1)
+					}
 					pv := -1.0
 					if sx >= 0 && sx < s {
 						pv = float64(p[y*s+sx])
@@ -324,6 +350,9 @@ func blur(x []float32, n, s int, sigma float64) {
 				var v float64
 				for i, w := range k {
 					sy := y + i - r
+					if clamp {
+						sy = min(max(sy, 0), s-1)
+					}
 					pv := -1.0
 					if sy >= 0 && sy < s {
 						pv = tmp[sy*s+xx]
@@ -346,15 +375,16 @@ func gauss(d, sigma float64) float64 {
 // With save set, each row's images go to a subfolder of it named after the
 // row (the baseline, or the checkpoint's file name).
 func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n int, seed uint64, save string, stdout, stderr io.Writer) int {
+	net := mon.Reference().Classifier()
 	fmt.Fprintf(stdout, "Data set %s, %d images per row (seed %d), reference: the %d test images.\n\n", mon.Dataset(), n, seed, mon.Reference().Len())
 	fmt.Fprintln(stdout, "| images | FCD ↓ | score ↑ | classes covered | imbalance ↓ | confidence | precision ↑ | recall ↑ |")
 	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	row := func(label string, r metrics.Result) {
 		fmt.Fprintf(stdout, "| %s | %.2f | %.2f | %d/%d | %.3f | %.3f | %.3f | %.3f |\n",
-			label, r.FCD, r.Score, r.Covered, len(r.Histogram), r.Imbalance, r.Confidence, r.Precision, r.Recall)
+			label, r.FCD, r.Score, r.Covered, r.RealClasses, r.Imbalance, r.Confidence, r.Precision, r.Recall)
 	}
 	for _, b := range baselines {
-		x, err := baselineImages(ctx, mon.Dataset(), b.name, n, seed)
+		x, err := baselineImages(ctx, mon, b.name, n, seed)
 		if err != nil {
 			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
 			return 1
@@ -364,7 +394,7 @@ func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n
 			fmt.Fprintf(stderr, "ganstudio eval: %s: %v\n", b.name, err)
 			return 1
 		}
-		if err := saveSet(subfolder(save, b.name), training.ToImages(x, n, 1, classifier.ImageSize)); err != nil {
+		if err := saveSet(subfolder(save, b.name), training.ToImages(x, n, net.Channels(), net.ImageSize())); err != nil {
 			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
 			return 1
 		}
@@ -376,7 +406,7 @@ func calibrateTable(ctx context.Context, mon *metrics.Monitor, ckpts []string, n
 			fmt.Fprintf(stderr, "ganstudio eval: %v\n", err)
 			return 1
 		}
-		if cfg.Data.Name != mon.Dataset() || cfg.Data.Path != "" {
+		if canon, _ := dataset.Lookup(cfg.Data.Name); canon != mon.Dataset() || cfg.Data.Path != "" {
 			fmt.Fprintf(stderr, "ganstudio eval: %s was trained on %s, not %s\n", c, describeData(cfg.Data), mon.Dataset())
 			return 1
 		}

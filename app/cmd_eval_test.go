@@ -42,8 +42,8 @@ func TestEvalAndClassifierRejectBadFlags(t *testing.T) {
 
 func TestEvalNoClassifierSaysSo(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := evalCommand(context.Background(), []string{"--baseline", "noise", "--dataset", "cifar10"}, &out, &errb)
-	if code != 3 || !strings.Contains(out.String(), "not available for cifar10") {
+	code := evalCommand(context.Background(), []string{"--baseline", "noise", "--dataset", "svhn"}, &out, &errb)
+	if code != 3 || !strings.Contains(out.String(), "not available for svhn") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }

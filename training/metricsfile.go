@@ -81,7 +81,11 @@ func ReadMetrics(dir string, classes []string) ([]events.Metrics, error) {
 			continue
 		}
 		m := events.Metrics{Step: step, N: int(num("samples")), FCD: num("fcd"), Score: num("score"),
-			Precision: num("precision"), Recall: num("recall"), Covered: int(num("covered")), Classes: names}
+			Precision: num("precision"), Recall: num("recall"), Covered: int(num("covered")), RealClasses: int(num("real_classes")), Classes: names}
+		if i, ok := col["score"]; ok && strings.TrimSpace(row[i]) == "" {
+			m.FeaturesOnly, m.Classes = true, nil
+			classCols = nil
+		}
 		for _, i := range classCols {
 			c, _ := strconv.Atoi(strings.TrimSpace(row[i]))
 			m.Histogram = append(m.Histogram, c)

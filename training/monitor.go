@@ -55,7 +55,7 @@ func (t *Trainer) startMonitor() *monitor {
 		return m
 	}
 	m.file = f
-	name := t.data.Name()
+	real := t.cfg.Data
 	// Loading the test set and its features takes seconds: do it in the
 	// background like every evaluation.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,7 +63,7 @@ func (t *Trainer) startMonitor() *monitor {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		mon, err := metrics.NewMonitor(ctx, name)
+		mon, err := metrics.NewMonitor(ctx, real)
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if ctx.Err() != nil {
@@ -118,7 +118,8 @@ func (m *monitor) evaluate(step int) {
 		m.t.warn(step, fmt.Errorf("write %s: %w", m.file.Name(), w.Error()))
 	}
 	m.t.bus.Publish(events.Metrics{Step: step, N: res.N, FCD: res.FCD, Score: res.Score,
-		Precision: res.Precision, Recall: res.Recall, Covered: res.Covered, Classes: res.Classes, Histogram: res.Histogram})
+		Precision: res.Precision, Recall: res.Recall, Covered: res.Covered, Classes: res.Classes, Histogram: res.Histogram,
+		RealClasses: res.RealClasses, FeaturesOnly: res.FeaturesOnly})
 	m.mu.Lock()
 	warnings := m.watch.Metrics(step, res)
 	m.mu.Unlock()
@@ -139,8 +140,10 @@ func (m *monitor) close() {
 }
 
 // openMetricsFile opens metrics.csv for appending, keeping only the rows of
-// steps up to fromStep (a resumed run measures the rest again).
+// steps up to fromStep (a resumed run measures the rest again). Rows
+// written by a version with other columns are moved to today's, by name.
 func openMetricsFile(path string, fromStep int) (*os.File, error) {
+	header := metrics.CSVHeader()
 	var keep [][]string
 	if f, err := os.Open(path); err == nil {
 		r := csv.NewReader(f)
@@ -148,11 +151,11 @@ func openMetricsFile(path string, fromStep int) (*os.File, error) {
 		rows, _ := r.ReadAll()
 		f.Close()
 		for i, row := range rows {
-			if i == 0 || len(row) == 0 {
+			if i == 0 || len(row) != len(rows[0]) {
 				continue
 			}
 			if s, err := strconv.Atoi(row[0]); err == nil && s <= fromStep {
-				keep = append(keep, row)
+				keep = append(keep, reorder(row, rows[0], header))
 			}
 		}
 	}
@@ -161,7 +164,7 @@ func openMetricsFile(path string, fromStep int) (*os.File, error) {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	w := csv.NewWriter(f)
-	w.Write(metrics.CSVHeader())
+	w.Write(header)
 	w.WriteAll(keep)
 	if err := w.Error(); err != nil {
 		f.Close()
@@ -170,30 +173,38 @@ func openMetricsFile(path string, fromStep int) (*os.File, error) {
 	return f, nil
 }
 
-// MetricsUnavailable says in plain words why a run of cfg gets no
-// sample-quality metrics (no classifier for its data set at its image
-// shape), or "" when it gets them.
-func MetricsUnavailable(cfg Config) string {
-	name := cfg.Data.Name
-	if canon, ok := dataset.Lookup(name); ok {
-		name = canon
+// reorder returns row, whose columns are named by from, with the columns
+// of to ("" for those from lacks).
+func reorder(row, from, to []string) []string {
+	at := make(map[string]int, len(from))
+	for i, name := range from {
+		at[name] = i
 	}
-	if metrics.Supported(name) && cfg.Data.Path == "" && cfg.Model.ImageSize == classifier.ImageSize && cfg.Model.Channels == 1 {
+	out := make([]string, len(to))
+	for i, name := range to {
+		if j, ok := at[name]; ok {
+			out[i] = row[j]
+		}
+	}
+	return out
+}
+
+// MetricsUnavailable says in plain words why a run of cfg gets no
+// sample-quality metrics (no classifier for its data set), or "" when it
+// gets them. Samples of any size and colour are measured: they are
+// converted to the classifier's shape.
+func MetricsUnavailable(cfg Config) string {
+	if cfg.Data.Path != "" || metrics.Supported(cfg.Data.Name) {
 		return ""
 	}
-	switch {
-	case cfg.Data.Path != "":
-		name = filepath.Base(cfg.Data.Path)
-	case name == "":
-		name = "this image folder"
-	}
-	return metrics.NoClassifierMessage(name)
+	return metrics.NoClassifierMessage(cfg.Data.Name)
 }
 
 // MetricsClasses returns the names of the classes the metrics of cfg's
-// data set count ("0"…"9" for MNIST), or nil when it has none.
+// data set count ("0"…"9" for MNIST), or nil when it has none (a folder
+// is measured by FCD only).
 func MetricsClasses(cfg Config) []string {
-	if MetricsUnavailable(cfg) != "" {
+	if MetricsUnavailable(cfg) != "" || cfg.Data.Path != "" {
 		return nil
 	}
 	canon, _ := dataset.Lookup(cfg.Data.Name)

@@ -139,7 +139,7 @@ func (h *history) LoadMetrics(cfg training.Config, points []events.Metrics) {
 	watch := metrics.NewWatch(cfg.LabelSmoothing)
 	for _, p := range points {
 		h.quality.add(p)
-		for _, w := range watch.Metrics(p.Step, metrics.Result{N: p.N, Covered: p.Covered, Histogram: p.Histogram}) {
+		for _, w := range watch.Metrics(p.Step, metrics.Result{N: p.N, Covered: p.Covered, RealClasses: p.RealClasses, Histogram: p.Histogram}) {
 			h.quality.warn(p.Step, w)
 		}
 	}

@@ -115,28 +115,38 @@ func writeFolder(t *testing.T, n int) string {
 	return dir
 }
 
-func TestUnavailableMetricsShowSentence(t *testing.T) {
+// A run on a folder of pictures is measured by FCD alone, against the
+// folder: the window shows that curve and says what the number means.
+func TestFolderRunShowsFCDOnly(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	folder := writeFolder(t, 40)
 	h.ui(func() {
 		h.s.cfg.Data = dataset.Spec{Path: folder}
 		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = training.ShapeFor(h.s.cfg.Data, h.s.cfg.Model.ImageSize)
 	})
-	if q := h.s.hist.Quality(); q.Unavailable != "" {
-		t.Fatalf("unavailable before the run: %q", q.Unavailable)
-	}
+	h.ui(func() {
+		if txt := h.s.quality.info.Text; !strings.Contains(txt, "folder's pictures") {
+			t.Errorf("before the run, the quality line %q does not say what will be measured", txt)
+		}
+	})
 	h.startTinyMetrics(1000, 5, 50)
-	h.waitFor("the trainer's sentence", time.Minute, func() bool { return h.s.hist.Quality().Unavailable != "" })
-	h.waitFor("the sentence on screen", 10*time.Second, func() bool {
-		return h.s.quality.info.Text == h.s.hist.Quality().Unavailable
+	h.waitFor("a measurement", 2*time.Minute, func() bool {
+		last, ok := h.s.hist.Quality().Last()
+		return ok && last.FeaturesOnly
+	})
+	h.waitFor("the FCD on screen", 10*time.Second, func() bool {
+		return strings.Contains(h.s.quality.info.Text, "to the folder's pictures")
 	})
 	h.stop()
 	h.ui(func() {
-		if txt := h.s.quality.info.Text; !strings.Contains(txt, "not available") || !strings.Contains(txt, "MNIST") {
-			t.Errorf("quality line %q does not say plainly that there are no metrics", txt)
+		if q := h.s.hist.Quality(); q.Unavailable != "" {
+			t.Errorf("a folder run is said to have no metrics: %q", q.Unavailable)
 		}
-		if h.s.quality.raster.Visible() {
-			t.Error("empty quality plots are shown for a data set without a classifier")
+		if !h.s.quality.raster.Visible() {
+			t.Error("the FCD curve is hidden")
+		}
+		if txt := h.s.quality.info.Text; !strings.Contains(txt, "CIFAR-10") {
+			t.Errorf("quality line %q does not say what the number is measured with", txt)
 		}
 	})
 }

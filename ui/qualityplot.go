@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/ganstudio/ganstudio/training/events"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -30,8 +31,12 @@ func renderQuality(q qualityState, w, h int, scale float32, bg, fg color.Color) 
 
 // drawQuality draws the FCD curve (with precision and recall below it when
 // there is room) on the left of c and the newest class histogram on the
-// right.
+// right; a folder's run, measured by FCD only, gets the curve alone.
 func drawQuality(c draw.Canvas, q qualityState, fg color.Color) {
+	if last, ok := q.Last(); ok && last.FeaturesOnly {
+		fcdPlot(q, fg).Draw(draw.Crop(c, vg.Points(2), -vg.Points(2), vg.Points(2), -vg.Points(2)))
+		return
+	}
 	width := c.Max.X - c.Min.X
 	split := width * 0.55
 	left := draw.Crop(c, 0, split-width, 0, 0)
@@ -187,13 +192,21 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// realClasses is the number of classes a measurement's coverage is out of.
+func realClasses(m events.Metrics) int {
+	if m.RealClasses > 0 {
+		return m.RealClasses
+	}
+	return len(m.Histogram)
+}
+
 // histPlot is the newest measurement's samples per class, a bar per
 // class; long names (Fashion-MNIST's) are turned on their side.
 func histPlot(q qualityState, c draw.Canvas, fg color.Color) *plot.Plot {
 	last, ok := q.Last()
 	title := "Classes: none measured yet"
 	if ok {
-		title = fmt.Sprintf("Classes covered %d/%d (step %d)", last.Covered, len(last.Histogram), last.Step)
+		title = fmt.Sprintf("Classes covered %d/%d (step %d)", last.Covered, realClasses(last), last.Step)
 	}
 	p := styledPlot(title, "", "samples", fg)
 	if !ok || len(last.Histogram) == 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/training/metrics"
 )
 
 // qualityView shows the sample-quality metrics: a plain-words line about
@@ -93,9 +94,12 @@ func (v *qualityView) describe(q qualityState, started bool) (string, bool) {
 	if q.Unavailable != "" {
 		return q.Unavailable, false
 	}
+	if last, ok := q.Last(); ok && last.FeaturesOnly {
+		return fmt.Sprintf("Step %d: FCD %s to the folder's pictures (lower is better). %s", last.Step, fcdText(last.FCD), metrics.FolderMeaning), true
+	}
 	if last, ok := q.Last(); ok {
-		text := fmt.Sprintf("Step %d: FCD %s (lower is better; about 2 for real images), classes covered %d/%d, classifier score %.1f of %d, recall %.2f.",
-			last.Step, fcdText(last.FCD), last.Covered, len(last.Histogram), last.Score, len(last.Histogram), last.Recall)
+		text := fmt.Sprintf("Step %d: FCD %s (lower is better; near 0 for real images), classes covered %d/%d, classifier score %.1f of %d, recall %.2f.",
+			last.Step, fcdText(last.FCD), last.Covered, realClasses(last), last.Score, len(last.Histogram), last.Recall)
 		if q.Every > 0 {
 			text += fmt.Sprintf(" Measured on %d samples every %d steps.", last.N, q.Every)
 		}
@@ -108,6 +112,10 @@ func (v *qualityView) describe(q qualityState, started bool) (string, bool) {
 		}
 		if cfg.MetricsEvery <= 0 {
 			return "Sample-quality metrics are off for this configuration.", false
+		}
+		if cfg.Data.Path != "" {
+			return fmt.Sprintf("Once training starts, %d samples are compared with the folder's pictures every %d steps: a curve of FCD, the distance between what the CIFAR-10 classifier sees in each. %s",
+				cfg.MetricsSamples, cfg.MetricsEvery, metrics.FolderMeaning), false
 		}
 		return fmt.Sprintf("Once training starts, %d samples are scored by a classifier every %d steps: a curve of FCD (distance to real images) and the classes the samples cover, to catch mode collapse.",
 			cfg.MetricsSamples, cfg.MetricsEvery), false

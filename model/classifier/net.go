@@ -97,6 +97,10 @@ func (n *Net) ImageSize() int { return n.arch.size }
 // Channels returns the channels of the images n takes (1 or 3).
 func (n *Net) Channels() int { return n.arch.channels }
 
+// InputSize returns the number of values of one image n takes
+// (channels × side × side).
+func (n *Net) InputSize() int { return n.arch.channels * n.arch.size * n.arch.size }
+
 // FeatureSize returns the length of n's feature vectors.
 func (n *Net) FeatureSize() int { return n.arch.features }
 

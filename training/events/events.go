@@ -108,6 +108,12 @@ type Metrics struct {
 	Covered   int
 	Classes   []string
 	Histogram []int // samples per class
+	// RealClasses is the number of classes the real images hold (1 for a
+	// run on horses only): Covered is out of it. 0 means len(Histogram).
+	RealClasses int
+	// FeaturesOnly says that only FCD was measured (a folder of pictures:
+	// the classifier's classes are not its classes).
+	FeaturesOnly bool
 	// Unavailable, when set, says in plain words why this run has no
 	// metrics (no classifier for its data set); the other fields are zero.
 	Unavailable string

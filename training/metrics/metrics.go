@@ -72,6 +72,14 @@ type Result struct {
 	Precision float64 `json:"precision"`
 	Recall    float64 `json:"recall"`
 	PRSize    int     `json:"pr_size"`
+	// RealClasses is the number of classes the real images hold: 10 for
+	// a whole data set, 1 for a class-filtered run of horses. Covered
+	// counts among these only.
+	RealClasses int `json:"real_classes"`
+	// FeaturesOnly says that only FCD was measured: the real images are a
+	// folder of pictures without labels the classifier knows, so class
+	// counts, score, precision and recall would mean nothing.
+	FeaturesOnly bool `json:"features_only,omitempty"`
 	// Elapsed is the time the evaluation took.
 	Elapsed time.Duration `json:"elapsed_ns"`
 }
@@ -82,6 +90,7 @@ type Result struct {
 type Reference struct {
 	net      *classifier.Net
 	n        int
+	labelled bool      // false for a folder: FCD only
 	mean     []float64 // FeatureSize
 	cov      *mat.SymDense
 	sqrtCov  *mat.SymDense
@@ -90,10 +99,21 @@ type Reference struct {
 	feats    []float32 // n × FeatureSize, in a fixed random order
 }
 
-// NewReference runs net over every image of real (its test split) and
-// keeps the statistics the metrics compare against. real's labels give
-// the class frequencies.
+// NewReference runs net over every image of real (its test split, or the
+// classes of it a run trains on) and keeps the statistics the metrics
+// compare against. real's labels give the class frequencies.
 func NewReference(ctx context.Context, net *classifier.Net, real classifier.Data) (*Reference, error) {
+	return newReference(ctx, net, real, true)
+}
+
+// NewFeatureReference is NewReference for real images whose labels are
+// not the classifier's classes (a folder of the user's pictures): results
+// against it hold the feature distance FCD only.
+func NewFeatureReference(ctx context.Context, net *classifier.Net, real classifier.Data) (*Reference, error) {
+	return newReference(ctx, net, real, false)
+}
+
+func newReference(ctx context.Context, net *classifier.Net, real classifier.Data, labelled bool) (*Reference, error) {
 	n := real.Len()
 	if n < 2*K+2 {
 		return nil, fmt.Errorf("metrics reference: %d real images is too few", n)
@@ -102,8 +122,8 @@ func NewReference(ctx context.Context, net *classifier.Net, real classifier.Data
 	if err != nil {
 		return nil, fmt.Errorf("metrics reference: %w", err)
 	}
-	r := &Reference{net: net, n: n, freq: make([]float64, classifier.NumClasses)}
-	for i := 0; i < n; i++ {
+	r := &Reference{net: net, n: n, labelled: labelled, freq: make([]float64, classifier.NumClasses)}
+	for i := 0; i < n && labelled; i++ {
 		l := real.Label(i)
 		if l < 0 || l >= classifier.NumClasses {
 			return nil, fmt.Errorf("metrics reference: image %d has label %d, want 0 to %d", i, l, classifier.NumClasses-1)
@@ -121,9 +141,10 @@ func NewReference(ctx context.Context, net *classifier.Net, real classifier.Data
 	// A fixed shuffle, so that the first m rows are a fair subsample for
 	// precision and recall at any sample count m.
 	perm := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	f := net.FeatureSize()
 	r.feats = make([]float32, len(feats))
 	for i, j := range perm {
-		copy(r.feats[i*classifier.FeatureSize:(i+1)*classifier.FeatureSize], feats[j*classifier.FeatureSize:(j+1)*classifier.FeatureSize])
+		copy(r.feats[i*f:(i+1)*f], feats[j*f:(j+1)*f])
 	}
 	return r, nil
 }
@@ -137,10 +158,10 @@ func (r *Reference) Classifier() *classifier.Net { return r.net }
 // features runs net over n images that fill writes, in chunks.
 func features(ctx context.Context, net *classifier.Net, n int, fill func(dst []float32, idx []int) error) (feats, probs []float32, err error) {
 	const chunk = 1000
-	const size = classifier.ImageSize * classifier.ImageSize
+	size := net.InputSize()
 	x := make([]float32, min(chunk, n)*size)
 	idx := make([]int, 0, chunk)
-	feats = make([]float32, 0, n*classifier.FeatureSize)
+	feats = make([]float32, 0, n*net.FeatureSize())
 	probs = make([]float32, 0, n*classifier.NumClasses)
 	for lo := 0; lo < n; lo += chunk {
 		if err := ctx.Err(); err != nil {
@@ -164,17 +185,18 @@ func features(ctx context.Context, net *classifier.Net, n int, fill func(dst []f
 	return feats, probs, nil
 }
 
-// Evaluate measures n samples held in x (NCHW [n, 1, 28, 28] in [−1, 1],
-// as the generator makes them) against the reference. At least 2·K+2
+// Evaluate measures n samples held in x (NCHW in [−1, 1], at the
+// classifier's shape: see Tensor) against the reference. At least 2·K+2
 // samples are needed; a few hundred or more give stable numbers.
 func (r *Reference) Evaluate(ctx context.Context, x []float32, n int) (Result, error) {
 	start := time.Now()
-	const size = classifier.ImageSize * classifier.ImageSize
+	size := r.net.InputSize()
 	if n < 2*K+2 {
 		return Result{}, fmt.Errorf("metrics: %d samples is too few, need at least %d", n, 2*K+2)
 	}
 	if len(x) != n*size {
-		return Result{}, fmt.Errorf("metrics: %d values is not %d images of %d×%d", len(x), n, classifier.ImageSize, classifier.ImageSize)
+		s := r.net.ImageSize()
+		return Result{}, fmt.Errorf("metrics: %d values is not %d images of %d×%d×%d", len(x), n, s, s, r.net.Channels())
 	}
 	for _, v := range x {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -188,15 +210,24 @@ func (r *Reference) Evaluate(ctx context.Context, x []float32, n int) (Result, e
 	if err != nil {
 		return Result{}, fmt.Errorf("metrics: %w", err)
 	}
-	res := Result{N: n, Classes: append([]string(nil), r.net.Info.Classes...)}
+	res := Result{N: n}
 	if res.FCD, err = r.fcd(feats, n); err != nil {
 		return Result{}, fmt.Errorf("metrics: %w", err)
 	}
+	if !r.labelled {
+		res.FeaturesOnly = true
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+	res.Classes = append([]string(nil), r.net.Info.Classes...)
 	res.Score, res.Confidence, res.Histogram = classStats(probs, n)
 	for c, count := range res.Histogram {
 		share := float64(count) / float64(n)
-		if count > 0 && share >= CoverageFraction*r.freq[c] {
-			res.Covered++
+		if r.freq[c] > 0 {
+			res.RealClasses++
+			if count > 0 && share >= CoverageFraction*r.freq[c] {
+				res.Covered++
+			}
 		}
 		res.Imbalance += math.Abs(share-r.freq[c]) / 2
 	}
@@ -204,7 +235,8 @@ func (r *Reference) Evaluate(ctx context.Context, x []float32, n int) (Result, e
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	res.Precision, res.Recall = precisionRecall(r.feats[:m*classifier.FeatureSize], feats[:m*classifier.FeatureSize], m, classifier.FeatureSize)
+	f := r.net.FeatureSize()
+	res.Precision, res.Recall = precisionRecall(r.feats[:m*f], feats[:m*f], m, f)
 	res.PRSize = m
 	res.Elapsed = time.Since(start)
 	return res, nil

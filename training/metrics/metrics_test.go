@@ -3,10 +3,14 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"image/png"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,9 +21,15 @@ import (
 
 const imgSize = classifier.ImageSize * classifier.ImageSize
 
-func monitor(t testing.TB, name string) *Monitor {
+// inputSize is the values of one image of the data set's classifier.
+func inputSize(ds string) int {
+	s, c := classifier.ShapeFor(ds)
+	return s * s * c
+}
+
+func monitor(t testing.TB, name string, classes ...string) *Monitor {
 	t.Helper()
-	m, err := NewMonitor(context.Background(), name)
+	m, err := NewMonitor(context.Background(), dataset.Spec{Name: name, Classes: classes})
 	if err != nil {
 		if errors.Is(err, ErrNoClassifier) {
 			t.Fatalf("no shipped classifier for %s: %v", name, err)
@@ -33,7 +43,8 @@ func monitor(t testing.TB, name string) *Monitor {
 // among those keep accepts.
 func realImages(t *testing.T, name, split string, n int, seed uint64, keep func(label int) bool) []float32 {
 	t.Helper()
-	d, err := dataset.Open(context.Background(), dataset.Spec{Name: name, Split: split, Size: 28, Channels: 1}, dataset.Options{})
+	size, channels := classifier.ShapeFor(name)
+	d, err := dataset.Open(context.Background(), dataset.Spec{Name: name, Split: split, Size: size, Channels: channels}, dataset.Options{})
 	if err != nil {
 		t.Skipf("%s %s is not available: %v", name, split, err)
 	}
@@ -48,27 +59,27 @@ func realImages(t *testing.T, name, split string, n int, seed uint64, keep func(
 	for i := range idx {
 		idx[i] = pool[i%len(pool)]
 	}
-	x := make([]float32, n*imgSize)
+	x := make([]float32, n*inputSize(name))
 	if err := d.Fill(x, idx); err != nil {
 		t.Fatal(err)
 	}
 	return x
 }
 
-func noise(n int, seed uint64) []float32 {
+func noise(ds string, n int, seed uint64) []float32 {
 	r := rand.New(rand.NewPCG(seed, 3))
-	x := make([]float32, n*imgSize)
+	x := make([]float32, n*inputSize(ds))
 	for i := range x {
 		x[i] = r.Float32()*2 - 1
 	}
 	return x
 }
 
-// boxBlur smears every image with a (2r+1)² box, a cheap stand-in for a
-// badly blurred generator.
-func boxBlur(x []float32, r int) []float32 {
+// boxBlur smears every image (every channel plane) of data set ds with a
+// (2r+1)² box, a cheap stand-in for a badly blurred generator.
+func boxBlur(ds string, x []float32, r int) []float32 {
 	out := make([]float32, len(x))
-	const s = classifier.ImageSize
+	s, _ := classifier.ShapeFor(ds)
 	for o := 0; o < len(x); o += s * s {
 		for y := 0; y < s; y++ {
 			for xx := 0; xx < s; xx++ {
@@ -97,12 +108,12 @@ func TestCalibration(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes the classifier 10–20× slower")
 	}
-	for _, ds := range []string{"mnist", "fashion-mnist"} {
+	for _, ds := range []string{"mnist", "fashion-mnist", "cifar10"} {
 		t.Run(ds, func(t *testing.T) {
 			m := monitor(t, ds)
 			const n = 1000
 			one := realImages(t, ds, "test", 1, 5, nil)
-			single := make([]float32, 0, n*imgSize)
+			single := make([]float32, 0, n*inputSize(ds))
 			for i := 0; i < n; i++ {
 				single = append(single, one...)
 			}
@@ -136,7 +147,7 @@ func TestCalibration(t *testing.T) {
 					}
 					return ""
 				}, []string{"real train"}},
-				{"blurred", boxBlur(realImages(t, ds, "test", n, 3, nil), 2), func(r Result) string {
+				{"blurred", boxBlur(ds, realImages(t, ds, "test", n, 3, nil), 2), func(r Result) string {
 					if r.Recall > 0.3 {
 						return "heavy blur should lose recall"
 					}
@@ -153,7 +164,7 @@ func TestCalibration(t *testing.T) {
 					}
 					return ""
 				}, []string{"real train", "half the classes"}},
-				{"uniform noise", noise(n, 4), func(r Result) string {
+				{"uniform noise", noise(ds, n, 4), func(r Result) string {
 					switch {
 					case ds == "mnist" && r.Precision > 0.3:
 						// On Fashion-MNIST noise lands inside the wide k-NN
@@ -295,15 +306,15 @@ func TestPrecisionRecallToy(t *testing.T) {
 func TestEvaluateRejectsBadInput(t *testing.T) {
 	m := monitor(t, "mnist")
 	ctx := context.Background()
-	nan := noise(20, 1)
+	nan := noise("mnist", 20, 1)
 	nan[5] = float32(math.NaN())
 	tests := []struct {
 		name string
 		x    []float32
 		n    int
 	}{
-		{"too few", noise(3, 1), 3},
-		{"wrong length", noise(20, 1)[:100], 20},
+		{"too few", noise("mnist", 3, 1), 3},
+		{"wrong length", noise("mnist", 20, 1)[:100], 20},
 		{"NaN", nan, 20},
 	}
 	for _, tt := range tests {
@@ -317,19 +328,19 @@ func TestEvaluateRejectsBadInput(t *testing.T) {
 }
 
 func TestNoClassifier(t *testing.T) {
-	for _, name := range []string{"cifar10", "", "my-folder"} {
+	for _, name := range []string{"", "my-folder", "svhn"} {
 		if Supported(name) {
 			t.Errorf("Supported(%q)", name)
 		}
-		_, err := NewMonitor(context.Background(), name)
+		_, err := NewMonitor(context.Background(), dataset.Spec{Name: name})
 		if !errors.Is(err, ErrNoClassifier) {
 			t.Errorf("NewMonitor(%q): %v, want ErrNoClassifier", name, err)
 		}
 	}
-	if msg := NoClassifierMessage("cifar10"); !strings.Contains(msg, "not available") {
+	if msg := NoClassifierMessage("svhn"); !strings.Contains(msg, "not available") {
 		t.Errorf("message %q", msg)
 	}
-	for _, name := range []string{"mnist", "fashion-mnist"} {
+	for _, name := range []string{"mnist", "fashion-mnist", "cifar10", "CIFAR-10"} {
 		if !Supported(name) {
 			t.Errorf("Supported(%q) is false", name)
 		}
@@ -350,7 +361,7 @@ func TestTensor(t *testing.T) {
 		nrgba.Pix[p], nrgba.Pix[p+1], nrgba.Pix[p+2], nrgba.Pix[p+3] = 0, 0, 0, 255
 	}
 	nrgba.Pix[0], nrgba.Pix[1], nrgba.Pix[2] = 255, 255, 255
-	x, err := Tensor([]image.Image{gray, big, nrgba})
+	x, err := Tensor([]image.Image{gray, big, nrgba}, 28, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,8 +376,51 @@ func TestTensor(t *testing.T) {
 	check(imgSize, 1)
 	check(2*imgSize, 1)
 	check(2*imgSize+1, -1)
-	if _, err := Tensor([]image.Image{image.NewGray(image.Rect(0, 0, 0, 0))}); err == nil {
+	if _, err := Tensor([]image.Image{image.NewGray(image.Rect(0, 0, 0, 0))}, 28, 1); err == nil {
 		t.Error("empty image: no error")
+	}
+}
+
+// TestTensorColour checks the colour input: channels in planes, grey
+// repeated in all three, transparency over black, 64×64 box-filtered to
+// 32×32.
+func TestTensorColour(t *testing.T) {
+	const s = 32
+	big := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for p := 0; p < len(big.Pix); p += 4 {
+		copy(big.Pix[p:p+4], []byte{255, 0, 51, 255})
+	}
+	copy(big.Pix[0:4], []byte{0, 0, 51, 255}) // one of the first box's four pixels
+	gray := image.NewGray(image.Rect(0, 0, s, s))
+	gray.Pix[0] = 102
+	half := image.NewNRGBA(image.Rect(0, 0, s, s))
+	copy(half.Pix[0:4], []byte{255, 255, 255, 128})
+	x, err := Tensor([]image.Image{big, gray, half}, s, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plane := s * s
+	tests := []struct {
+		name string
+		i    int
+		want uint8
+	}{
+		{"box red", 0, 191}, // (0+255·3)/4 = 191.25
+		{"box green", plane, 0},
+		{"box blue", 2 * plane, 51},
+		{"plain red", 1, 255},
+		{"grey red", 3 * plane, 102},
+		{"grey blue", 3*plane + 2*plane, 102},
+		{"half-transparent white", 6 * plane, 128},
+	}
+	for _, tt := range tests {
+		want := float32(float64(tt.want)/127.5 - 1)
+		if math.Abs(float64(x[tt.i]-want)) > 1e-6 {
+			t.Errorf("%s: x[%d] = %v, want %v", tt.name, tt.i, x[tt.i], want)
+		}
+	}
+	if _, err := Tensor([]image.Image{gray}, s, 2); err == nil {
+		t.Error("2 channels: no error")
 	}
 }
 
@@ -378,6 +432,13 @@ func TestCSV(t *testing.T) {
 	}
 	if rec[0] != "7" || rec[2] != "1.5000" || rec[4] != "4" || rec[len(rec)-10] != "1" {
 		t.Errorf("record %v", rec)
+	}
+	folder := Result{N: 10, FCD: 2.25, FeaturesOnly: true}.CSVRecord(8)
+	for i, name := range CSVHeader() {
+		measured := name == "step" || name == "samples" || name == "fcd" || name == "seconds"
+		if (folder[i] != "") != measured {
+			t.Errorf("features-only record: %s = %q", name, folder[i])
+		}
 	}
 }
 
@@ -421,4 +482,106 @@ func TestWatch(t *testing.T) {
 	if warned != 1 {
 		t.Errorf("%d loss warnings over a second spell, want 1", warned)
 	}
+}
+
+// TestClassFilteredReference checks a run on some classes is measured
+// against those classes: real images of them are near, the whole test set
+// is far, and coverage counts out of the kept classes.
+func TestClassFilteredReference(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes the classifier 10–20× slower")
+	}
+	const n = 500
+	threes := monitor(t, "mnist", "3")
+	ctx := context.Background()
+	own, err := threes.Reference().Evaluate(ctx, realImages(t, "mnist", "train", n, 1, func(l int) bool { return l == 3 }), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := threes.Reference().Evaluate(ctx, realImages(t, "mnist", "train", n, 1, nil), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("3s: %v\nall digits: %v", own, all)
+	if own.RealClasses != 1 || own.Covered != 1 {
+		t.Errorf("real 3s cover %d of %d classes, want 1 of 1", own.Covered, own.RealClasses)
+	}
+	if all.Covered != 0 {
+		t.Errorf("every digit, a tenth of them 3s, covers %d of the 3s' 1 class, want 0", all.Covered)
+	}
+	if !(own.FCD*5 < all.FCD) {
+		t.Errorf("FCD of real 3s %.2f is not far below every digit's %.2f", own.FCD, all.FCD)
+	}
+	whole := monitor(t, "mnist")
+	if whole.Reference() == threes.Reference() || whole.Reference().Len() <= threes.Reference().Len() {
+		t.Errorf("the whole test set's reference (%d images) is not its own", whole.Reference().Len())
+	}
+}
+
+// TestFolderReference measures against a folder of pictures with the
+// colour classifier: FCD only, near for the folder's own pictures and far
+// for noise.
+func TestFolderReference(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes the classifier 10–20× slower")
+	}
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(3, 3))
+	var pics []image.Image
+	for i := 0; i < 60; i++ {
+		// Soft horizontal colour gradients, a picture family of its own.
+		img := image.NewNRGBA(image.Rect(0, 0, 48, 40))
+		c0 := color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(128)), 200, 255}
+		for y := 0; y < 40; y++ {
+			for x := 0; x < 48; x++ {
+				img.Set(x, y, color.NRGBA{c0.R, c0.G + uint8(2*x), c0.B - uint8(3*y), 255})
+			}
+		}
+		pics = append(pics, img)
+		if err := writePNG(filepath.Join(dir, fmt.Sprintf("%02d.png", i)), img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := NewMonitor(context.Background(), dataset.Spec{Path: dir})
+	if errors.Is(err, ErrNoClassifier) {
+		t.Skipf("no colour classifier shipped yet: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := m.EvaluateImages(context.Background(), pics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noisy []image.Image
+	for i := 0; i < 60; i++ {
+		img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+		for p := 0; p < len(img.Pix); p += 4 {
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255
+		}
+		noisy = append(noisy, img)
+	}
+	far, err := m.EvaluateImages(context.Background(), noisy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("own pictures: %v\nnoise: %v", own, far)
+	if !own.FeaturesOnly || own.Histogram != nil || own.Score != 0 {
+		t.Errorf("a folder's result holds more than FCD: %+v", own)
+	}
+	if !(own.FCD*10 < far.FCD) {
+		t.Errorf("FCD of the folder's own pictures %.3f is not far below noise's %.3f", own.FCD, far.FCD)
+	}
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -38,7 +38,10 @@ func NewWatch(smoothing float32) *Watch {
 // start now (none most of the time).
 func (w *Watch) Metrics(step int, r Result) []string {
 	var out []string
-	classes := len(r.Histogram)
+	classes := r.RealClasses
+	if classes == 0 {
+		classes = len(r.Histogram)
+	}
 	if r.Covered > w.bestCovered {
 		w.bestCovered, w.bestStep = r.Covered, step
 	}
