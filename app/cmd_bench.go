@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,8 +53,11 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	previews := fs.Int("previews", 20, "5×5 preview grids to time")
 	randomData := fs.Bool("random-data", false, "train on uniform noise instead of the preset's data set")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed iterations to this file (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile taken after the timed iterations to this file (go tool pprof -sample_index=inuse_space)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: ganstudio bench [--preset P] [--steps N] [--warmup W] [--json]
+                       [--cpuprofile FILE] [--memprofile FILE]
 
 Times training iterations (a G update then a D update, one batch) of the
 preset's network and prints the median ms per iteration, images/s, GFLOP/s,
@@ -72,7 +76,7 @@ bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 2
 	}
-	res, err := runBench(cfg, *steps, *warmup, *previews, *randomData)
+	res, err := runBench(cfg, benchOptions{*steps, *warmup, *previews, *randomData, *cpuProfile, *memProfile})
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 1
@@ -93,7 +97,15 @@ bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
 	return 0
 }
 
-func runBench(cfg training.Config, steps, warmup, previews int, randomData bool) (*benchResult, error) {
+// benchOptions is what bench's flags ask of runBench.
+type benchOptions struct {
+	steps, warmup, previews int
+	randomData              bool
+	cpuProfile, memProfile  string // files to write, or ""
+}
+
+func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
+	steps, warmup, previews := o.steps, o.warmup, o.previews
 	m, batch := cfg.Model, cfg.BatchSize
 	gan, err := model.New(m, cfg.Seed)
 	if err != nil {
@@ -110,7 +122,7 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: steps,
 		Backend: kernels.Backend(), GOMAXPROCS: runtime.GOMAXPROCS(0), Data: "random"}
 	var data *dataset.Dataset
-	if !randomData {
+	if !o.randomData {
 		data, err = training.OpenData(context.Background(), cfg, dataset.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("%w (or run with --random-data)", err)
@@ -150,6 +162,16 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 	}
 	times := make([]float64, steps)
 	res.RSSStartMB = procStatusMB("VmRSS:")
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for i := range times {
@@ -160,6 +182,14 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	runtime.ReadMemStats(&after)
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return nil, err
+		}
+	}
 	res.RSSEndMB = procStatusMB("VmRSS:")
 	res.BytesPerIter = float64(after.TotalAlloc-before.TotalAlloc) / float64(steps)
 	res.AllocsPerIter = float64(after.Mallocs-before.Mallocs) / float64(steps)
@@ -189,6 +219,20 @@ func runBench(cfg training.Config, steps, warmup, previews int, randomData bool)
 	res.PreviewMs = median(pt)
 	res.PeakRSSMB = peakRSSMB()
 	return res, nil
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 func median(sorted []float64) float64 {

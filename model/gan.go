@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/ganstudio/ganstudio/model/graphop"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -20,6 +21,10 @@ type GAN struct {
 
 	samplers map[samplerKey]*sampler
 	judges   map[int]*judge
+	// arena holds the buffers of all the graphs above, which run one at a
+	// time: an iteration's two training graphs need the memory of the
+	// larger, not of both.
+	arena *graphop.Arena
 }
 
 // New creates a GAN with initial weights drawn from a generator seeded
@@ -29,7 +34,7 @@ func New(cfg Config, seed uint64) (*GAN, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6e6574)) // a stream of its own: weights do not move when dropout draws change
-	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[samplerKey]*sampler), judges: make(map[int]*judge)}, nil
+	return &GAN{Config: cfg, G: NewGenerator(cfg, rng), D: NewDiscriminator(cfg, rng), samplers: make(map[samplerKey]*sampler), judges: make(map[int]*judge), arena: graphop.NewArena()}, nil
 }
 
 // Step holds the two compiled graphs of one training iteration at a fixed
@@ -76,7 +81,7 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 
 	// G's graph: how far D is from calling G's fakes real. D sees every
 	// image through the augmentation, if any, in both graphs.
-	b := newBuilder(cfg, true, rng)
+	b := newBuilder(cfg, gan.arena, true, rng)
 	y := b.classesInput(s.classes)
 	fake := gan.G.build(b, b.Input("z", s.noise), y)
 	s.gLoss = b.loss(gan.D.build(b, b.augment(fake), y), forG)
@@ -87,7 +92,7 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 	}
 
 	// D's graph: real images against fresh fakes from the same noise.
-	b = newBuilder(cfg, true, rng)
+	b = newBuilder(cfg, gan.arena, true, rng)
 	// A conditional GAN's fakes are of the real batch's classes.
 	y = b.classesInput(s.classes)
 	fake = gan.G.build(b, b.Input("z", s.noise), y)
@@ -226,7 +231,7 @@ func (gan *GAN) GenerateWith(g *Generator, noise, classes []float32) ([]float32,
 		if k > 0 {
 			s.classes = tensor.New(tensor.WithShape(n, k), tensor.Of(tensor.Float32))
 		}
-		b := newBuilder(gan.Config, false, nil)
+		b := newBuilder(gan.Config, gan.arena, false, nil)
 		s.out = g.build(b, b.Input("z", s.noise), b.classesInput(s.classes))
 		s.m = b.Machine(s.out)
 		if err := b.Err(); err != nil {
@@ -275,7 +280,7 @@ func (gan *GAN) Judge(images, classes []float32) ([]float32, error) {
 		if c.Classes > 0 {
 			j.classes = tensor.New(tensor.WithShape(n, c.Classes), tensor.Of(tensor.Float32))
 		}
-		b := newBuilder(c, false, nil)
+		b := newBuilder(c, gan.arena, false, nil)
 		j.logits = gan.D.build(b, b.Input("x", j.images), b.classesInput(j.classes))
 		j.m = b.Machine(j.logits)
 		if err := b.Err(); err != nil {

@@ -186,7 +186,7 @@ func TestProjectionGradient(t *testing.T) {
 	if err := OneHot(classes.Float32s(), []int{0, 2, 1, 2}, 3); err != nil {
 		t.Fatal(err)
 	}
-	b := newBuilder(cfg, false, nil)
+	b := newBuilder(cfg, nil, false, nil)
 	logits := gan.D.build(b, b.Input("x", images), b.classesInput(classes))
 	loss := b.loss(logits, term{kind: nn.Squared, target: 0.5})
 	wrt := []*Param{gan.D.embed, gan.D.classify}
@@ -256,5 +256,115 @@ func TestStepEveryLayout(t *testing.T) {
 		if slices.Equal(before, gan.G.params[0].Data()) {
 			t.Fatalf("%d×%d: G's first layer did not move", cfg.ImageSize, cfg.ImageSize)
 		}
+	}
+}
+
+// Sharing one arena between the graphs changes nothing computed: a GAN
+// whose every graph owns its buffers and one whose graphs share an arena
+// give bit-identical losses, verdicts, samples and weights, with a
+// sampler and a judge run between the two updates of every iteration (as
+// the trainer's previews and metrics do) and a new, larger graph compiled
+// mid-run, for every objective, augmentation and the conditional GAN.
+func TestArenaChangesNothing(t *testing.T) {
+	lite := func(c Config) Config { c.Width = 32; return c }
+	hinge, augmented, conditional := lite(Seed(28, 1)), lite(Seed(32, 3)), lite(Seed(28, 1))
+	hinge.Loss = LossHinge
+	augmented.Augment = "translation,cutout,color"
+	conditional.Classes = 3
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"seed 28×28", lite(Seed(28, 1))},
+		{"hinge", hinge},
+		{"DiffAugment 32×32", augmented},
+		{"conditional", conditional},
+		{"64×64", func() Config { c := DCGAN64(3); c.Width = 64; return c }()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			type trace struct {
+				losses  []float32
+				samples []float32
+				weights []float32
+			}
+			run := func(shared bool) trace {
+				gan, err := New(tt.cfg, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !shared {
+					gan.arena = nil
+				}
+				const batch = 8
+				step, err := gan.NewStep(batch, 0.9, rand.NewPCG(3, 4))
+				if err != nil {
+					t.Fatal(err)
+				}
+				optG, optD := NewAdam(gan.G.Params(), 2e-3, 0.5, 0.999), NewAdam(gan.D.Params(), 2e-3, 0.5, 0.999)
+				r := rand.New(rand.NewPCG(5, 6))
+				var tr trace
+				noise := make([]float32, 3*tt.cfg.NoiseSize)
+				var classes []float32
+				if tt.cfg.Classes > 0 {
+					classes = make([]float32, 3*tt.cfg.Classes)
+					if err := OneHot(classes, []int{0, 1, 2}, tt.cfg.Classes); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := 0; i < 4; i++ {
+					for k := range step.Real() {
+						step.Real()[k] = float32(r.Float64()*2 - 1)
+					}
+					for k := range step.Noise() {
+						step.Noise()[k] = float32(r.Float64()*2 - 1)
+					}
+					if err := step.SetClasses([]int{0, 1, 2, 0, 1, 2, 0, 1}); err != nil {
+						t.Fatal(err)
+					}
+					g, err := step.UpdateG(optG)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// Other graphs of the arena run between the updates.
+					for k := range noise {
+						noise[k] = float32(r.Float64()*2 - 1)
+					}
+					z, y := noise, classes
+					if i == 2 { // a graph compiled mid-run, at another batch size
+						z, y = append(noise, noise...), append(classes, classes...)
+					}
+					out, err := gan.GenerateWith(gan.G, z, y)
+					if err != nil {
+						t.Fatal(err)
+					}
+					v, err := gan.Judge(out, y)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d, dReal, dFake, err := step.UpdateD(optD)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tr.losses = append(tr.losses, g, d, dReal, dFake)
+					tr.losses = append(tr.losses, v...)
+					tr.samples = append(tr.samples, out...)
+				}
+				for _, p := range append(gan.G.Params(), gan.D.Params()...) {
+					tr.weights = append(tr.weights, p.Data()...)
+				}
+				return tr
+			}
+			own, shared := run(false), run(true)
+			if !slices.Equal(own.losses, shared.losses) {
+				t.Errorf("losses and verdicts differ:\nown    %v\nshared %v", own.losses, shared.losses)
+			}
+			if !slices.Equal(own.samples, shared.samples) {
+				t.Error("samples differ")
+			}
+			if !slices.Equal(own.weights, shared.weights) {
+				t.Error("weights differ")
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/ganstudio/ganstudio/model/graphop"
 	"github.com/ganstudio/ganstudio/model/linear"
 	"github.com/ganstudio/ganstudio/model/nn"
 	G "gorgonia.org/gorgonia"
@@ -18,12 +19,19 @@ import (
 type Builder struct {
 	g     *G.ExprGraph
 	nodes map[*Param]*G.Node
+	arena *graphop.Arena // nil: each op allocates its own buffers
 	err   error
 }
 
-// NewBuilder returns a builder of a new, empty graph.
-func NewBuilder() *Builder {
-	return &Builder{g: G.NewGraph(), nodes: make(map[*Param]*G.Node)}
+// NewBuilder returns a builder of a new, empty graph whose ops allocate
+// their own buffers.
+func NewBuilder() *Builder { return NewBuilderIn(nil) }
+
+// NewBuilderIn returns a builder of a new, empty graph whose ops keep
+// their buffers in a region of arena (see graphop.Arena): the graph must
+// never run at the same time as another graph of the arena.
+func NewBuilderIn(arena *graphop.Arena) *Builder {
+	return &Builder{g: G.NewGraph(), nodes: make(map[*Param]*G.Node), arena: arena}
 }
 
 // Err returns the first error of the calls so far.
@@ -83,7 +91,18 @@ func (b *Builder) Machine(roots ...*G.Node) G.VM {
 	if b.err != nil {
 		return nil
 	}
-	return G.NewTapeMachine(b.g.SubgraphRoots(roots...))
+	sub := b.g.SubgraphRoots(roots...)
+	if b.arena != nil {
+		region := b.arena.Region()
+		placed := make(map[graphop.InRegion]bool)
+		for _, n := range sub.AllNodes() {
+			if op, ok := n.Op().(graphop.InRegion); ok && !placed[op] {
+				op.UseRegion(region)
+				placed[op] = true
+			}
+		}
+	}
+	return G.NewTapeMachine(sub)
 }
 
 // Scalar returns the value of a scalar node (the first value of a tensor
@@ -106,8 +125,8 @@ type builder struct {
 	rng      *rand.PCG // dropout masks; nil when not training
 }
 
-func newBuilder(cfg Config, training bool, rng *rand.PCG) *builder {
-	return &builder{Builder: NewBuilder(), cfg: cfg, training: training, rng: rng}
+func newBuilder(cfg Config, arena *graphop.Arena, training bool, rng *rand.PCG) *builder {
+	return &builder{Builder: NewBuilderIn(arena), cfg: cfg, training: training, rng: rng}
 }
 
 func (b *builder) dense(x *G.Node, w, bias *Param) *G.Node {

@@ -35,7 +35,7 @@ func MaxPool2(x *gorgonia.Node) (*gorgonia.Node, error) {
 type poolOp struct {
 	graphop.Base
 	in     tensor.Shape
-	buf    *tensor.Dense
+	buf    graphop.Output
 	argmax []int32 // index into the input of each output's maximum, from the last run
 }
 
@@ -45,10 +45,7 @@ func (o *poolOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	x := in[0]
-	t, y, err := graphop.OwnedBuffer(&o.buf, o.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
-	}
+	t, y := o.buf.Get(o.OutShape())
 	if len(o.argmax) != len(y) {
 		o.argmax = make([]int32, len(y))
 	}
@@ -90,7 +87,7 @@ type poolGradOp struct {
 	graphop.Base
 	graphop.NonDiff
 	fwd *poolOp
-	buf *tensor.Dense
+	buf graphop.Output
 }
 
 func (o *poolGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
@@ -101,10 +98,7 @@ func (o *poolGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(o.fwd.argmax) != len(in[1]) {
 		return nil, fmt.Errorf("%v: the forward op has not run", o)
 	}
-	t, dx, err := graphop.OwnedBuffer(&o.buf, o.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
-	}
+	t, dx := o.buf.Get(o.OutShape())
 	clear(dx)
 	for i, v := range in[1] {
 		dx[o.fwd.argmax[i]] += v
@@ -187,7 +181,7 @@ type xentGradOp struct {
 	graphop.Base
 	graphop.NonDiff
 	fwd *xentOp
-	buf *tensor.Dense
+	buf graphop.Output
 }
 
 func (o *xentGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
@@ -201,10 +195,7 @@ func (o *xentGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, dx, err := graphop.OwnedBuffer(&o.buf, o.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", o, err)
-	}
+	out, dx := o.buf.Get(o.OutShape())
 	scale := float64(g) / float64(n)
 	for i := 0; i < n; i++ {
 		row, trow := x[i*k:(i+1)*k], t[i*k:(i+1)*k]

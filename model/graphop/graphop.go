@@ -5,8 +5,8 @@
 // An op embeds Base, which fixes its name, arity, type and output shape when
 // it is built and answers the questions gorgonia's compiler asks of every
 // op; backward ops also embed NonDiff. Base.Inputs checks and unpacks the
-// values a run is given, OwnedBuffer reuses an output tensor from run to
-// run, CheckNode validates the nodes given to a layer constructor, and Grad
+// values a run is given, Output reuses an output tensor from run to run
+// (in an Arena's Region, shared with other graphs), CheckNode validates the nodes given to a layer constructor, and Grad
 // is the SymDiff of an op whose first input alone is differentiable.
 package graphop
 

@@ -68,16 +68,53 @@ func TestInputsChecks(t *testing.T) {
 	}
 }
 
-func TestOwnedBufferRestoresShape(t *testing.T) {
-	var buf *tensor.Dense
-	d, data, err := OwnedBuffer(&buf, tensor.Shape{2, 3})
-	if err != nil || len(data) != 6 {
-		t.Fatal(err, len(data))
+func TestOutputRestoresShape(t *testing.T) {
+	var out Output
+	d, data := out.Get(tensor.Shape{2, 3})
+	if len(data) != 6 {
+		t.Fatal(len(data))
 	}
 	data[0] = 7
 	d.Reshape(6) // as a later Reshape op on the recycled register does
-	d2, data2, err := OwnedBuffer(&buf, tensor.Shape{2, 3})
-	if err != nil || d2 != d || data2[0] != 7 || !d2.Shape().Eq(tensor.Shape{2, 3}) {
-		t.Fatalf("buffer not reused with its shape restored: %v %v %v", err, d2.Shape(), data2[0])
+	d2, data2 := out.Get(tensor.Shape{2, 3})
+	if d2 != d || data2[0] != 7 || !d2.Shape().Eq(tensor.Shape{2, 3}) {
+		t.Fatalf("buffer not reused with its shape restored: %v %v", d2.Shape(), data2[0])
+	}
+}
+
+// The regions of an arena overlap from its start: the arena holds the
+// largest region, a buffer keeps its span from run to run, and buffers
+// outside any region have memory of their own.
+func TestArenaRegionsShareMemory(t *testing.T) {
+	a := NewArena()
+	r1, r2 := a.Region(), a.Region()
+	var x, y, z Buffer
+	x.Reserve(r1, 100)
+	y.Reserve(r1, 50)
+	z.Reserve(r2, 20)
+	if r1.Size() != 112+64 || a.Size() != r1.Size() {
+		t.Fatalf("region sizes %d, arena %d: want 176 both (16-value alignment)", r1.Size(), a.Size())
+	}
+	xs, ys, zs := x.Floats(100), y.Floats(50), z.Floats(20)
+	if &zs[0] != &xs[0] {
+		t.Error("the second region does not start where the first does")
+	}
+	if &ys[0] != &a.mem[112] {
+		t.Error("the first region's buffers are not consecutive and aligned")
+	}
+	if cap(xs) != 100 {
+		t.Errorf("a span's capacity %d reaches into the next buffer", cap(xs))
+	}
+	// A larger region compiled later grows the arena; spans move with it.
+	var w Buffer
+	w.Reserve(a.Region(), 1000)
+	if ws, xs2 := w.Floats(1000), x.Floats(100); &ws[0] != &xs2[0] || a.Size() != 1008 {
+		t.Errorf("after growth the regions do not share the new memory (arena %d)", a.Size())
+	}
+	var own Buffer
+	o1 := own.Floats(8)
+	o1[0] = 3
+	if o2 := own.Floats(8); &o2[0] != &o1[0] || o2[0] != 3 {
+		t.Error("a buffer outside any region is not kept from run to run")
 	}
 }

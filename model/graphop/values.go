@@ -45,23 +45,6 @@ func Scalar32(op fmt.Stringer, what string, v gorgonia.Value) (float32, error) {
 	return 0, fmt.Errorf("%v %s: want a float32 scalar, got %T", op, what, v)
 }
 
-// OwnedBuffer returns an op's output tensor *buf with the given shape and
-// its data, allocating it on the first run only. The tape machine recycles
-// registers, so a later gorgonia op (Reshape) may have reshaped the tensor
-// in place: its shape is restored rather than a new one allocated.
-func OwnedBuffer(buf **tensor.Dense, shape tensor.Shape) (*tensor.Dense, []float32, error) {
-	d := *buf
-	if d == nil || len(d.Float32s()) != shape.TotalSize() {
-		d = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(tensor.Float32))
-		*buf = d
-	} else if !d.Shape().Eq(shape) {
-		if err := d.Reshape(shape...); err != nil {
-			return nil, nil, fmt.Errorf("restoring output shape %v: %w", shape, err)
-		}
-	}
-	return d, d.Float32s(), nil
-}
-
 // CheckNode validates a node given to a layer constructor, so that misuse
 // is an error when the graph is built rather than a panic or a wrong result
 // when it runs: present, in a graph, float32, and a non-empty tensor with

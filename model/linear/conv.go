@@ -34,18 +34,26 @@ func (s convShape) kernelLen() int            { return s.c * s.g.Rows() }
 // image side im2col'd, one GEMM w × in into the channel-major tmp, then
 // back to NCHW adding the bias. Adjoint: in is the channel side
 // channel-major, one GEMM wᵀ × in into the columns tmp, then col2im onto
-// the bias. tmp is allocated on first use.
-func (s convShape) pass(adjoint bool, w, in, bias []float32, tmp *[]float32, out []float32) {
+// the bias. tmp holds the GEMM's result (tmpLen(adjoint) values).
+func (s convShape) pass(adjoint bool, w, in, bias []float32, tmp *graphop.Buffer, out []float32) {
 	ld, rows := s.g.Cols(s.n), s.g.Rows()
+	t := tmp.Floats(s.tmpLen(adjoint))
 	if adjoint {
-		*tmp = scratch(*tmp, s.colsLen())
-		kernels.Sgemm(true, false, rows, ld, s.c, 1, w, rows, in, ld, 0, *tmp, ld)
-		kernels.Col2Im(s.g, s.n, *tmp, bias, out)
+		kernels.Sgemm(true, false, rows, ld, s.c, 1, w, rows, in, ld, 0, t, ld)
+		kernels.Col2Im(s.g, s.n, t, bias, out)
 		return
 	}
-	*tmp = scratch(*tmp, s.chanLen())
-	kernels.Sgemm(false, false, s.c, ld, rows, 1, w, rows, in, ld, 0, *tmp, ld)
-	kernels.FromCN(s.n, s.c, s.g.OutH*s.g.OutW, *tmp, bias, out)
+	kernels.Sgemm(false, false, s.c, ld, rows, 1, w, rows, in, ld, 0, t, ld)
+	kernels.FromCN(s.n, s.c, s.g.OutH*s.g.OutW, t, bias, out)
+}
+
+// tmpLen is the length of pass's GEMM result: the columns when adjoint,
+// the channel side otherwise.
+func (s convShape) tmpLen(adjoint bool) int {
+	if adjoint {
+		return s.colsLen()
+	}
+	return s.chanLen()
 }
 
 // kernelGrad writes the weight gradient into out [c, g.Rows()]: the
@@ -63,9 +71,26 @@ type convOp struct {
 	convShape
 	transposed bool
 
-	in   []float32 // the last input as the GEMM reads it; the weight gradient reads it too
-	inOf *float32  // address of the input that in was built from
-	tmp  []float32 // the GEMM's result
+	in    []float32      // the last input as the GEMM reads it; the weight gradient reads it too
+	inOf  *float32       // address of the input that in was built from
+	inBuf graphop.Buffer // in's memory
+	tmp   graphop.Buffer // the GEMM's result
+}
+
+// UseRegion places the output, the GEMM's input and its result in the
+// graph's region.
+func (o *convOp) UseRegion(r *graphop.Region) {
+	o.base.UseRegion(r)
+	o.inBuf.Reserve(r, o.gemmInputLen())
+	o.tmp.Reserve(r, o.tmpLen(o.transposed))
+}
+
+// gemmInputLen is the length of the input as the GEMM reads it.
+func (o *convOp) gemmInputLen() int {
+	if o.transposed {
+		return o.chanLen()
+	}
+	return o.colsLen()
 }
 
 func newConvOp(name string, s convShape, hasBias, transposed bool) *convOp {
@@ -116,11 +141,10 @@ func (o *convOp) gemmInput(x []float32) []float32 {
 	if o.inOf == &x[0] {
 		return o.in
 	}
+	o.in = o.inBuf.Floats(o.gemmInputLen())
 	if o.transposed {
-		o.in = scratch(o.in, o.chanLen())
 		kernels.ToCN(o.n, o.c, o.g.OutH*o.g.OutW, x, o.in)
 	} else {
-		o.in = scratch(o.in, o.colsLen())
 		kernels.Im2Col(o.g, o.n, x, o.in)
 	}
 	o.inOf = &x[0]
@@ -158,7 +182,13 @@ func (o *convOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (go
 type convGradXOp struct {
 	base
 	fwd *convOp
-	tmp []float32
+	tmp graphop.Buffer
+}
+
+// UseRegion places the output and the GEMM's result in the graph's region.
+func (o *convGradXOp) UseRegion(r *graphop.Region) {
+	o.base.UseRegion(r)
+	o.tmp.Reserve(r, o.fwd.tmpLen(!o.fwd.transposed))
 }
 
 func newConvGradXOp(f *convOp) *convGradXOp {

@@ -12,7 +12,9 @@
 // on its first run and reuses them on every later run, returning the same
 // *tensor.Dense each time. A node's value is therefore only valid until the
 // next run of its machine, and one graph must not be run by two machines at
-// once. The weight-gradient nodes read the GEMM input of their forward node
+// once. Placed in a region of a graphop.Arena (UseRegion), the buffers are
+// shared with the other graphs of that arena, and a value is valid only
+// until the next run of any of them. The weight-gradient nodes read the GEMM input of their forward node
 // (the im2col columns, or a transposed convolution's channel-major input)
 // instead of rebuilding it; that is sound in a TapeMachine, which runs
 // the forward node earlier in the same run, and is checked cheaply (by the

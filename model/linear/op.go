@@ -14,7 +14,7 @@ import (
 // scaffolding and an output buffer kept from run to run.
 type base struct {
 	graphop.Base
-	out outBuf
+	out graphop.Output
 }
 
 func newBase(name string, shape tensor.Shape, ranks ...int) base {
@@ -22,7 +22,10 @@ func newBase(name string, shape tensor.Shape, ranks ...int) base {
 }
 
 // output returns the op's output tensor and its data.
-func (o *base) output() (*tensor.Dense, []float32) { return o.out.get(o.OutShape()) }
+func (o *base) output() (*tensor.Dense, []float32) { return o.out.Get(o.OutShape()) }
+
+// UseRegion places the output in the graph's region.
+func (o *base) UseRegion(r *graphop.Region) { o.out.Reserve(r, o.OutShape().TotalSize()) }
 
 // layer is the common part of the forward ops: an input, weights and, when
 // hasBias, a bias, all of them differentiable.
@@ -84,34 +87,6 @@ func (o *layer) grads(dx, dw, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 		return nil, err
 	}
 	return gorgonia.Nodes{dx, dw, db}, nil
-}
-
-// outBuf is an op's output tensor, allocated on first use and returned from
-// every later run.
-type outBuf struct {
-	t    *tensor.Dense
-	data []float32
-}
-
-// get returns the output tensor with the given shape. Downstream ops may
-// reshape or transpose a value in place (gorgonia's Reshape does when it is
-// the last reader), so a tampered header is replaced; the data is kept.
-func (b *outBuf) get(shape tensor.Shape) (*tensor.Dense, []float32) {
-	if b.data == nil {
-		b.data = make([]float32, shape.TotalSize())
-	}
-	if b.t == nil || b.t.IsView() || !b.t.Shape().Eq(shape) {
-		b.t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(b.data))
-	}
-	return b.t, b.data
-}
-
-// scratch returns buf if it is already allocated, or a new slice of n values.
-func scratch(buf []float32, n int) []float32 {
-	if buf == nil {
-		return make([]float32, n)
-	}
-	return buf
 }
 
 // checkLayer validates the nodes given to a layer constructor: x and w

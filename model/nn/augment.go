@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/ganstudio/ganstudio/model/graphop"
 )
@@ -99,7 +98,7 @@ type augmentOp struct {
 	n, c, h, w               int
 	params                   []augParams // this run's, read by the backward op
 	drawn                    bool
-	out                      *tensor.Dense
+	out                      graphop.Output
 	tmp                      []float32
 }
 
@@ -135,10 +134,7 @@ func (op *augmentOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, y, err := graphop.OwnedBuffer(&op.out, op.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	out, y := op.out.Get(op.OutShape())
 	if len(op.tmp) != size {
 		op.tmp = make([]float32, size)
 	}
@@ -257,9 +253,15 @@ type augmentGradOp struct {
 	graphop.Base
 	graphop.NonDiff
 	fwd *augmentOp
-	out *tensor.Dense
+	out graphop.Output
 	tmp []float32
 }
+
+// UseRegion places the output in the graph's region.
+func (op *augmentOp) UseRegion(r *graphop.Region) { op.out.Reserve(r, op.OutShape().TotalSize()) }
+
+// UseRegion places the output in the graph's region.
+func (op *augmentGradOp) UseRegion(r *graphop.Region) { op.out.Reserve(r, op.OutShape().TotalSize()) }
 
 func (op *augmentGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	f := op.fwd
@@ -271,10 +273,7 @@ func (op *augmentGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, dx, err := graphop.OwnedBuffer(&op.out, op.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	out, dx := op.out.Get(op.OutShape())
 	if len(op.tmp) != size {
 		op.tmp = make([]float32, size)
 	}

@@ -155,13 +155,22 @@ type bnOp struct {
 	gShape      tensor.Shape
 	bShape      tensor.Shape
 	n, c, hw    int
-	out         *tensor.Dense
+	out         graphop.Output
 	mean        []float32 // per channel, as used by the last forward run
 	invstd      []float32
 	fac         []float32 // fused only: d y/d z per element (slope·mask)
+	facBuf      graphop.Buffer
 	x, y, gamma []float32
 	beta        []float32
 	fwd         func(lo, hi int)
+}
+
+// UseRegion places the output and the fused factors in the graph's region.
+func (op *bnOp) UseRegion(r *graphop.Region) {
+	op.out.Reserve(r, op.xShape.TotalSize())
+	if op.fused {
+		op.facBuf.Reserve(r, op.xShape.TotalSize())
+	}
 }
 
 // channelGrain gives about 16 chunks per run for the dynamic scheduler.
@@ -176,12 +185,9 @@ func (op *bnOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(op.stats.Mean) != op.c || len(op.stats.Var) != op.c {
 		return nil, fmt.Errorf("%v: stats were resized to %d/%d channels, want %d", op, len(op.stats.Mean), len(op.stats.Var), op.c)
 	}
-	out, y, err := graphop.OwnedBuffer(&op.out, op.xShape)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	if op.fused && len(op.fac) != len(x) {
-		op.fac = make([]float32, len(x))
+	out, y := op.out.Get(op.xShape)
+	if op.fused {
+		op.fac = op.facBuf.Floats(len(x))
 	}
 	op.newKey()
 	op.x, op.y, op.gamma, op.beta = x, y, gamma, beta
@@ -325,12 +331,15 @@ type bnGradOp struct {
 	graphop.NonDiff
 	fwd *bnOp
 
-	out           *tensor.Dense
-	dgamma, dbeta *tensor.Dense
+	out           graphop.Output
+	dgamma, dbeta graphop.Output // a value per channel: kept out of regions
 	dg, db        []float32
 	x, g, gy, dx  []float32
 	bwd           func(lo, hi int)
 }
+
+// UseRegion places the input gradient in the graph's region.
+func (op *bnGradOp) UseRegion(r *graphop.Region) { op.out.Reserve(r, op.fwd.xShape.TotalSize()) }
 
 func newBNGradOp(fwd *bnOp) *bnGradOp {
 	xd := fwd.xShape.Dims()
@@ -349,16 +358,9 @@ func (op *bnGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if f.fused && len(f.fac) != len(x) {
 		return nil, fmt.Errorf("%v: the forward op has not run", op)
 	}
-	out, dx, err := graphop.OwnedBuffer(&op.out, f.xShape)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	if _, op.dg, err = graphop.OwnedBuffer(&op.dgamma, f.gShape); err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	if _, op.db, err = graphop.OwnedBuffer(&op.dbeta, f.bShape); err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	out, dx := op.out.Get(f.xShape)
+	_, op.dg = op.dgamma.Get(f.gShape)
+	_, op.db = op.dbeta.Get(f.bShape)
 	op.x, op.g, op.gy, op.dx = x, gamma, gy, dx
 	kernels.ParallelChunks(f.c, f.channelGrain(), op.bwd)
 	op.x, op.g, op.gy, op.dx = nil, nil, nil, nil
@@ -491,13 +493,10 @@ func (op *bnParamGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if op.beta {
 		p = &op.grad.dbeta
 	}
-	if *p == nil {
+	if !p.Ran() {
 		return nil, fmt.Errorf("%v: the input-gradient op has not run", op)
 	}
 	// Restore the shape in case a recycled register reshaped it.
-	d, _, err := graphop.OwnedBuffer(p, op.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	d, _ := p.Get(op.OutShape())
 	return d, nil
 }

@@ -30,7 +30,7 @@ type elementwise struct {
 	// a read of missing values.
 	needs *[]float32
 
-	buf *tensor.Dense
+	buf graphop.Output
 	in  [][]float32 // this run's inputs, held only while it runs
 	out []float32   // the output's data, valid from the first run on
 }
@@ -70,13 +70,13 @@ func (e *elementwise) load(vs []gorgonia.Value) (*tensor.Dense, error) {
 	if e.needs != nil && len(*e.needs) != len(in[0]) {
 		return nil, fmt.Errorf("%v: the forward op has not run", e)
 	}
-	t, out, err := graphop.OwnedBuffer(&e.buf, e.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", e, err)
-	}
+	t, out := e.buf.Get(e.OutShape())
 	e.in, e.out = in, out
 	return t, nil
 }
+
+// UseRegion places the output in the graph's region.
+func (e *elementwise) UseRegion(r *graphop.Region) { e.buf.Reserve(r, e.OutShape().TotalSize()) }
 
 // run is the second half of Do: kernel over the whole output.
 func (e *elementwise) run() {

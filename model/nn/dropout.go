@@ -111,7 +111,14 @@ func (d *dropper) fillMask(m []float32, start int) {
 type dropoutOp struct {
 	dropper
 	elementwise
-	mask []float32 // scale or 0 per element, read by the backward op
+	mask    []float32 // scale or 0 per element, read by the backward op
+	maskBuf graphop.Buffer
+}
+
+// UseRegion places the output and the mask in the graph's region.
+func (op *dropoutOp) UseRegion(r *graphop.Region) {
+	op.elementwise.UseRegion(r)
+	op.maskBuf.Reserve(r, op.OutShape().TotalSize())
 }
 
 // Mask returns the scale-or-zero mask of the last forward run (for tests
@@ -125,9 +132,7 @@ func (op *dropoutOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(op.mask) != len(op.out) {
-		op.mask = make([]float32, len(op.out))
-	}
+	op.mask = op.maskBuf.Floats(len(op.out))
 	op.newKey()
 	op.run()
 	return out, nil

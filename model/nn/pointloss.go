@@ -138,7 +138,7 @@ type pointLossGradOp struct {
 	graphop.Base
 	graphop.NonDiff
 	fwd *pointLossOp
-	out *tensor.Dense
+	out graphop.Output
 }
 
 func newPointLossGradOp(fwd *pointLossOp) *pointLossGradOp {
@@ -155,10 +155,7 @@ func (op *pointLossGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, dx, err := graphop.OwnedBuffer(&op.out, op.OutShape())
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
+	out, dx := op.out.Get(op.OutShape())
 	k := float64(g) / float64(len(in[0]))
 	for i, v := range in[0] {
 		dx[i] = float32(op.fwd.kind.slope(float64(v), float64(op.fwd.target)) * k)

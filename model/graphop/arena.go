@@ -1,0 +1,120 @@
+package graphop
+
+import "gorgonia.org/tensor"
+
+// Arena is memory shared by the graphs of one network that never run at
+// the same time: a GAN's two training graphs, its samplers and judges.
+// Each graph takes its ops' buffers from a Region of its own, and every
+// Region starts at the beginning of the Arena, so that the graphs together
+// need the memory of the largest alone instead of the sum of all.
+//
+// What one graph's run leaves in its buffers does not survive another
+// graph's run: read the results (losses, gradients, images) before running
+// the next graph. An Arena is not safe for concurrent use.
+type Arena struct {
+	mem  []float32
+	need int // the largest region's size
+}
+
+// NewArena returns an empty arena; its memory is allocated by the first
+// run that needs it.
+func NewArena() *Arena { return &Arena{} }
+
+// Size returns the number of float32 values the arena holds for its
+// largest region.
+func (a *Arena) Size() int { return a.need }
+
+// Region returns a new, empty region at the start of the arena, for the
+// buffers of one graph.
+func (a *Arena) Region() *Region { return &Region{arena: a} }
+
+// span returns the arena's values [off, off+n). The memory grows when a
+// larger region was reserved since the last run, which happens only when
+// a graph is compiled, between runs: no value in use is dropped.
+func (a *Arena) span(off, n int) []float32 {
+	if len(a.mem) < a.need {
+		a.mem = nil // let the old memory go before the new is allocated
+		a.mem = make([]float32, a.need)
+	}
+	return a.mem[off : off+n : off+n]
+}
+
+// Region is the buffers of one graph: consecutive spans of its arena.
+type Region struct {
+	arena *Arena
+	size  int
+}
+
+// align keeps every span on a 64-byte boundary of the arena, so that the
+// kernels' vector loads do not straddle cache lines more than their own
+// allocations would.
+const align = 16
+
+// Size returns the number of float32 values reserved in the region.
+func (r *Region) Size() int { return r.size }
+
+// reserve returns the offset of n new values in the region.
+func (r *Region) reserve(n int) int {
+	off := r.size
+	r.size += (n + align - 1) / align * align
+	r.arena.need = max(r.arena.need, r.size)
+	return off
+}
+
+// Buffer is an op's working memory of a fixed length: a span of a region
+// once Reserve has placed it, or else a slice of its own, allocated on
+// first use. The zero Buffer is ready to use.
+type Buffer struct {
+	arena  *Arena
+	off, n int
+	own    []float32
+}
+
+// Reserve places the buffer's n values in r.
+func (b *Buffer) Reserve(r *Region, n int) {
+	b.arena, b.off, b.n, b.own = r.arena, r.reserve(n), n, nil
+}
+
+// Floats returns the buffer's n values. Their contents are what this op
+// last wrote only until another graph of the arena runs.
+func (b *Buffer) Floats(n int) []float32 {
+	if b.arena != nil && n == b.n {
+		return b.arena.span(b.off, n)
+	}
+	if len(b.own) != n {
+		b.own = make([]float32, n)
+	}
+	return b.own
+}
+
+// Output is an op's output tensor over a Buffer, returned from every run.
+// The tape machine recycles registers, so a later gorgonia op (Reshape)
+// may have reshaped the tensor in place, or made it a view: its shape is
+// restored, and a new header is made only when that fails or the memory
+// moved.
+type Output struct {
+	Buffer
+	t *tensor.Dense
+}
+
+// Get returns the output tensor with the given shape and its data.
+func (o *Output) Get(shape tensor.Shape) (*tensor.Dense, []float32) {
+	data := o.Floats(shape.TotalSize())
+	if t := o.t; t != nil && !t.IsView() && len(t.Float32s()) == len(data) && &t.Float32s()[0] == &data[0] {
+		if t.Shape().Eq(shape) || t.Reshape(shape...) == nil {
+			return t, data
+		}
+	}
+	o.t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(data))
+	return o.t, data
+}
+
+// Ran reports whether Get was called: whether the op has run.
+func (o *Output) Ran() bool { return o.t != nil }
+
+// InRegion is an op whose buffers can live in a graph's region. The model
+// builder calls UseRegion once, after the graph is built and before it
+// first runs.
+type InRegion interface {
+	UseRegion(r *Region)
+}
