@@ -11,18 +11,25 @@ import "gorgonia.org/tensor"
 // What one graph's run leaves in its buffers does not survive another
 // graph's run: read the results (losses, gradients, images) before running
 // the next graph. An Arena is not safe for concurrent use.
+//
+// Scratch that an op needs only while it runs (a GEMM's result before it
+// is rearranged) is reserved with ReserveScratch: one span, as long as the
+// longest, serves every such buffer of every graph.
 type Arena struct {
 	mem  []float32
 	need int // the largest region's size
+
+	scratch     []float32
+	scratchNeed int
 }
 
 // NewArena returns an empty arena; its memory is allocated by the first
 // run that needs it.
 func NewArena() *Arena { return &Arena{} }
 
-// Size returns the number of float32 values the arena holds for its
-// largest region.
-func (a *Arena) Size() int { return a.need }
+// Size returns the number of float32 values the arena holds: its largest
+// region and its longest scratch buffer.
+func (a *Arena) Size() int { return a.need + a.scratchNeed }
 
 // Region returns a new, empty region at the start of the arena, for the
 // buffers of one graph.
@@ -37,6 +44,15 @@ func (a *Arena) span(off, n int) []float32 {
 		a.mem = make([]float32, a.need)
 	}
 	return a.mem[off : off+n : off+n]
+}
+
+// scratchSpan returns the first n values of the scratch span.
+func (a *Arena) scratchSpan(n int) []float32 {
+	if len(a.scratch) < a.scratchNeed {
+		a.scratch = nil
+		a.scratch = make([]float32, a.scratchNeed)
+	}
+	return a.scratch[:n:n]
 }
 
 // Region is the buffers of one graph: consecutive spans of its arena.
@@ -65,20 +81,33 @@ func (r *Region) reserve(n int) int {
 // once Reserve has placed it, or else a slice of its own, allocated on
 // first use. The zero Buffer is ready to use.
 type Buffer struct {
-	arena  *Arena
-	off, n int
-	own    []float32
+	arena   *Arena
+	off, n  int
+	scratch bool // in the arena's scratch span
+	own     []float32
 }
 
 // Reserve places the buffer's n values in r.
 func (b *Buffer) Reserve(r *Region, n int) {
-	b.arena, b.off, b.n, b.own = r.arena, r.reserve(n), n, nil
+	*b = Buffer{arena: r.arena, off: r.reserve(n), n: n}
+}
+
+// ReserveScratch places the buffer's n values in the scratch span of r's
+// arena, which every scratch buffer shares: use it only for values that
+// do not outlive one run of the op (one call of Do).
+func (b *Buffer) ReserveScratch(r *Region, n int) {
+	*b = Buffer{arena: r.arena, n: n, scratch: true}
+	r.arena.scratchNeed = max(r.arena.scratchNeed, n)
 }
 
 // Floats returns the buffer's n values. Their contents are what this op
-// last wrote only until another graph of the arena runs.
+// last wrote only until another graph of the arena runs, or for scratch,
+// another op.
 func (b *Buffer) Floats(n int) []float32 {
 	if b.arena != nil && n == b.n {
+		if b.scratch {
+			return b.arena.scratchSpan(n)
+		}
 		return b.arena.span(b.off, n)
 	}
 	if len(b.own) != n {

@@ -111,6 +111,16 @@ func TestArenaRegionsShareMemory(t *testing.T) {
 	if ws, xs2 := w.Floats(1000), x.Floats(100); &ws[0] != &xs2[0] || a.Size() != 1008 {
 		t.Errorf("after growth the regions do not share the new memory (arena %d)", a.Size())
 	}
+	// Scratch of any region shares one span, beside the regions.
+	var s1, s2 Buffer
+	s1.ReserveScratch(r1, 30)
+	s2.ReserveScratch(r2, 300)
+	if a.Size() != 1008+300 || &s1.Floats(30)[0] != &s2.Floats(300)[0] {
+		t.Errorf("scratch buffers do not share one span beside the regions (arena %d)", a.Size())
+	}
+	if &s1.Floats(30)[0] == &x.Floats(100)[0] {
+		t.Error("scratch overlaps a region")
+	}
 	var own Buffer
 	o1 := own.Floats(8)
 	o1[0] = 3

@@ -82,7 +82,7 @@ type convOp struct {
 func (o *convOp) UseRegion(r *graphop.Region) {
 	o.base.UseRegion(r)
 	o.inBuf.Reserve(r, o.gemmInputLen())
-	o.tmp.Reserve(r, o.tmpLen(o.transposed))
+	o.tmp.ReserveScratch(r, o.tmpLen(o.transposed))
 }
 
 // gemmInputLen is the length of the input as the GEMM reads it.
@@ -188,7 +188,7 @@ type convGradXOp struct {
 // UseRegion places the output and the GEMM's result in the graph's region.
 func (o *convGradXOp) UseRegion(r *graphop.Region) {
 	o.base.UseRegion(r)
-	o.tmp.Reserve(r, o.fwd.tmpLen(!o.fwd.transposed))
+	o.tmp.ReserveScratch(r, o.fwd.tmpLen(!o.fwd.transposed))
 }
 
 func newConvGradXOp(f *convOp) *convGradXOp {
