@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/ganstudio/ganstudio/model/graphop"
 	"github.com/ganstudio/ganstudio/model/linear"
@@ -93,16 +94,74 @@ func (b *Builder) Machine(roots ...*G.Node) G.VM {
 	}
 	sub := b.g.SubgraphRoots(roots...)
 	if b.arena != nil {
-		region := b.arena.Region()
-		placed := make(map[graphop.InRegion]bool)
-		for _, n := range sub.AllNodes() {
-			if op, ok := n.Op().(graphop.InRegion); ok && !placed[op] {
-				op.UseRegion(region)
-				placed[op] = true
-			}
+		if err := place(sub, roots, b.arena.Region()); err != nil {
+			b.err = fmt.Errorf("lay out buffers: %w", err)
+			return nil
 		}
 	}
 	return G.NewTapeMachine(sub)
+}
+
+// place gives the ops of g their buffers in region r, sharing memory
+// between buffers whose lifetimes in a run do not overlap. A run executes
+// the nodes in the order the tape machine compiles them (gorgonia's
+// stable topological sort, reversed); an op's buffers live from its step
+// to the last step that reads its value, or a buffer it saved (a
+// Follower), or any value gorgonia's own ops derived from it (which may
+// be computed in place). The roots' values are read after the run.
+func place(g *G.ExprGraph, roots G.Nodes, r *graphop.Region) error {
+	order, err := G.Sort(g)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(order)
+	step := make(map[*G.Node]int, len(order))
+	for i, n := range order {
+		step[n] = i
+	}
+	readers := make(map[*G.Node][]*G.Node)
+	for _, n := range order {
+		for it := g.From(n.ID()); it.Next(); {
+			in := it.Node().(*G.Node)
+			readers[in] = append(readers[in], n)
+		}
+	}
+	end := make([]int, len(order))
+	for _, n := range roots {
+		end[step[n]] = graphop.Forever
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		end[i] = max(end[i], i)
+		for _, m := range readers[n] {
+			if _, ours := m.Op().(graphop.InRegion); ours {
+				end[i] = max(end[i], step[m])
+			} else {
+				end[i] = max(end[i], end[step[m]])
+			}
+		}
+	}
+	owner := make(map[graphop.InRegion]int)
+	for i, n := range order {
+		if op, ok := n.Op().(graphop.InRegion); ok {
+			owner[op] = i
+		}
+	}
+	for i, n := range order {
+		if f, ok := n.Op().(graphop.Follower); ok && f.Follows() != nil {
+			if j, ok := owner[f.Follows()]; ok {
+				end[j] = max(end[j], i)
+			}
+		}
+	}
+	for i, n := range order {
+		if op, ok := n.Op().(graphop.InRegion); ok {
+			r.Live(i, end[i])
+			op.UseRegion(r)
+		}
+	}
+	r.Pack()
+	return nil
 }
 
 // Scalar returns the value of a scalar node (the first value of a tensor

@@ -260,7 +260,7 @@ var hyperparameters = []Hyperparameter{
 		Min: 0, Max: inf, Integer: true, Resumable: true,
 		field: func(c *Config) any { return &c.KeepCheckpoints }},
 	{Key: "metrics_every", Flag: "metrics-every", Label: "Metrics interval", Unit: "steps",
-		Help: "iterations between sample-quality measurements (0: off; MNIST and Fashion-MNIST)",
+		Help: "iterations between sample-quality measurements (0: off)",
 		Min:  0, Max: inf, Integer: true, Resumable: true,
 		field: func(c *Config) any { return &c.MetricsEvery }},
 	{Key: "metrics_samples", Flag: "metrics-samples", Label: "Metrics samples", Help: "samples per quality measurement",

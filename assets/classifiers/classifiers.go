@@ -12,7 +12,8 @@ import (
 var files embed.FS
 
 // Weights returns the shipped weights file of the classifier for dataset
-// ("mnist" or "fashion-mnist"), or an error wrapping fs.ErrNotExist.
+// ("mnist", "fashion-mnist" or "cifar10"), or an error wrapping
+// fs.ErrNotExist.
 func Weights(dataset string) ([]byte, error) {
 	b, err := files.ReadFile(dataset + ".ckpt")
 	if err != nil {

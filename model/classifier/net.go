@@ -430,7 +430,7 @@ func fromFile(f *checkpoint.File) (*Net, error) {
 }
 
 // Shipped returns the classifier that ships with GAN Studio for dataset
-// ("mnist" or "fashion-mnist"). The error wraps fs.ErrNotExist when there
+// ("mnist", "fashion-mnist" or "cifar10"). The error wraps fs.ErrNotExist when there
 // is none.
 func Shipped(dataset string) (*Net, error) {
 	data, err := classifiers.Weights(dataset)

@@ -225,6 +225,9 @@ func newConvGradWOp(f *convOp) *convGradWOp {
 	return &convGradWOp{base: newBase(fmt.Sprintf(name, f), f.kernelShape(), 4, 2, 4), fwd: f}
 }
 
+// Follows returns the forward op, whose GEMM input the gradient reads.
+func (o *convGradWOp) Follows() graphop.InRegion { return o.fwd }
+
 func (o *convGradWOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	f := o.fwd
 	in, err := o.Inputs(vals, []string{"input", "gradient"}, []int{f.inLen(), f.gradLen()})

@@ -338,6 +338,9 @@ type bnGradOp struct {
 	bwd           func(lo, hi int)
 }
 
+// Follows returns the forward op, whose fused factors the gradient reads.
+func (op *bnGradOp) Follows() graphop.InRegion { return op.fwd }
+
 // UseRegion places the input gradient in the graph's region.
 func (op *bnGradOp) UseRegion(r *graphop.Region) { op.out.Reserve(r, op.fwd.xShape.TotalSize()) }
 

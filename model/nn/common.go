@@ -29,6 +29,7 @@ type elementwise struct {
 	// running before the forward op has filled it is an error rather than
 	// a read of missing values.
 	needs *[]float32
+	fwd   graphop.InRegion // the op that owns needs
 
 	buf graphop.Output
 	in  [][]float32 // this run's inputs, held only while it runs
@@ -84,6 +85,9 @@ func (e *elementwise) run() {
 	e.in = nil
 }
 
+// Follows returns the forward op whose buffer the kernel reads, if any.
+func (e *elementwise) Follows() graphop.InRegion { return e.fwd }
+
 // gradOp is an element-wise backward op.
 type gradOp struct {
 	elementwise
@@ -93,9 +97,9 @@ type gradOp struct {
 // newBufGrad returns the backward op of an element-wise op whose derivative
 // comes from one of its buffers, buf (tanh's output, dropout's mask):
 // kernel(buf, dy, dx) over each range.
-func newBufGrad(name string, shape tensor.Shape, buf *[]float32, kernel func(buf, dy, dx []float32)) *gradOp {
+func newBufGrad(name string, shape tensor.Shape, fwd graphop.InRegion, buf *[]float32, kernel func(buf, dy, dx []float32)) *gradOp {
 	op := &gradOp{elementwise: newElementwise(name, shape, elemGrain, "output gradient")}
-	op.needs = buf
+	op.needs, op.fwd = buf, fwd
 	op.kernel = func(lo, hi int) { kernel((*buf)[lo:hi], op.in[0][lo:hi], op.out[lo:hi]) }
 	return op
 }

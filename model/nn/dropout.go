@@ -171,7 +171,7 @@ func (op *dropoutOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gor
 // incoming gradient by fwd's mask: it already holds 1/keep for kept
 // elements.
 func newDropoutGradOp(fwd *dropoutOp) *gradOp {
-	return newBufGrad(fmt.Sprintf("DropoutGrad{keep=%v}", fwd.keep), fwd.OutShape(), &fwd.mask, maskGrad)
+	return newBufGrad(fmt.Sprintf("DropoutGrad{keep=%v}", fwd.keep), fwd.OutShape(), fwd, &fwd.mask, maskGrad)
 }
 
 func maskGrad(m, g, dx []float32) {

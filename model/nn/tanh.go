@@ -36,7 +36,7 @@ func (op *tanhOp) forwardRange(lo, hi int) {
 func (op *tanhOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *tanhOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	return graphop.Grad(op, inputs, grad, newBufGrad("TanhGrad", op.OutShape(), &op.out, tanhGrad), 0)
+	return graphop.Grad(op, inputs, grad, newBufGrad("TanhGrad", op.OutShape(), op, &op.out, tanhGrad), 0)
 }
 
 // tanhGrad is dx = (1 − y·y)·dy with y the forward op's output.
