@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -99,4 +101,49 @@ func evalCmd(ctx context.Context, args []string, out, errb *bytes.Buffer) int {
 
 func classifierCmd(ctx context.Context, args []string, out, errb *bytes.Buffer) int {
 	return classifierCommand(ctx, args, out, errb)
+}
+
+// eval --images on 1,000 CIFAR-10 test images (100 a class, as JPEG
+// files): FCD at least 10× lower than uniform noise's and lower than one
+// repeated image's.
+func TestEvalImagesCIFAR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the colour classifier over 12,000 images")
+	}
+	src := filepath.Join("..", "..", "shared", "datasets", "cifar10-jpeg", "test")
+	classes, err := os.ReadDir(src)
+	if err != nil {
+		t.Skipf("CIFAR-10 JPEG folders not found: %v", err)
+	}
+	dir := t.TempDir()
+	for _, c := range classes {
+		files, err := filepath.Glob(filepath.Join(src, c.Name(), "*.jpg"))
+		if err != nil || len(files) < 100 {
+			t.Fatalf("%s: %d images, %v", c.Name(), len(files), err)
+		}
+		sort.Strings(files)
+		for _, f := range files[:100] {
+			abs, _ := filepath.Abs(f)
+			if err := os.Symlink(abs, filepath.Join(dir, c.Name()+"-"+filepath.Base(f))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fcd := func(args ...string) float64 {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := evalCommand(context.Background(), append(args, "--dataset", "cifar10", "--json"), &out, &errb); code != 0 {
+			t.Fatalf("eval %v: exit %d: %s", args, code, errb.String())
+		}
+		var r struct{ FCD float64 }
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.FCD
+	}
+	real, noise, single := fcd("--images", dir), fcd("--baseline", "noise"), fcd("--baseline", "single-image")
+	t.Logf("FCD: 1,000 test images %.2f, noise %.2f, one image repeated %.2f", real, noise, single)
+	if !(real*10 <= noise) || !(real < single) {
+		t.Errorf("FCD of real images %.2f: want ≤ a tenth of noise's %.2f and below one repeated image's %.2f", real, noise, single)
+	}
 }

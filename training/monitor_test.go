@@ -12,15 +12,9 @@ import (
 	"github.com/ganstudio/ganstudio/training/events"
 )
 
-func TestMetricsDuringTraining(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads the MNIST test set and its classifier features")
-	}
-	data := realMNIST(t)
-	cfg := tinyConfig(t, 100000)
-	cfg.MetricsEvery = 5
-	cfg.MetricsSamples = 200
-	tr := mustNew(t, cfg, data)
+// firstMetrics starts tr, waits for its first measurement and stops it.
+func firstMetrics(t *testing.T, tr *Trainer) *events.Metrics {
+	t.Helper()
 	sub := tr.Subscribe()
 	tr.Start()
 	deadline := time.After(5 * time.Minute)
@@ -40,6 +34,19 @@ func TestMetricsDuringTraining(t *testing.T) {
 	if err := tr.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	return got
+}
+
+func TestMetricsDuringTraining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the MNIST test set and its classifier features")
+	}
+	data := realMNIST(t)
+	cfg := tinyConfig(t, 100000)
+	cfg.MetricsEvery = 5
+	cfg.MetricsSamples = 200
+	tr := mustNew(t, cfg, data)
+	got := firstMetrics(t, tr)
 	if got.Unavailable != "" || got.N != 200 || len(got.Classes) != 10 || got.FCD <= 0 {
 		t.Fatalf("metrics %+v: want 200 samples over 10 classes with a positive FCD", *got)
 	}
@@ -91,25 +98,7 @@ func TestColourRunsAreMeasured(t *testing.T) {
 				t.Skipf("data not available: %v", err)
 			}
 			tr := mustNew(t, cfg, data)
-			sub := tr.Subscribe()
-			tr.Start()
-			deadline := time.After(5 * time.Minute)
-			var got *events.Metrics
-			for got == nil {
-				select {
-				case <-sub.Ready():
-					for _, e := range sub.Drain() {
-						if m, ok := e.(events.Metrics); ok {
-							got = &m
-						}
-					}
-				case <-deadline:
-					t.Fatal("no metrics within 5 minutes")
-				}
-			}
-			if err := tr.Stop(); err != nil {
-				t.Fatal(err)
-			}
+			got := firstMetrics(t, tr)
 			t.Logf("%+v", *got)
 			switch {
 			case got.Unavailable != "":
