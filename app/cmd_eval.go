@@ -22,8 +22,9 @@ import (
 const evalUsage = `usage: ganstudio eval --checkpoint FILE [--n N] [--seed S]     samples of a generator
        ganstudio eval --images DIR [--dataset NAME]              a folder of images
 --dataset (mnist, fashion-mnist or cifar10) and --classes (e.g. horse) pick
-the real images to compare with; a checkpoint's default is its run's data
-(a folder run is compared with its folder, by FCD only).
+the real images to compare with, or --against DIR a folder of pictures (by
+FCD only, with the CIFAR-10 classifier's features); a checkpoint's default
+is its run's data (a folder run is compared with its folder).
        ganstudio eval --baseline NAME [--dataset NAME] [--n N]   a reference image set:
              real-test, real-train, noise, blur1, blur2, single-image, single-class, half-classes
        ganstudio eval --calibrate [--dataset NAME] [--n N] [--checkpoint FILE ...]
@@ -51,6 +52,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	calibrate := fs.Bool("calibrate", false, "print the calibration table")
 	name := fs.String("dataset", "", "data set to compare with: mnist, fashion-mnist or cifar10 (default: the checkpoint's, else mnist)")
 	classes := fs.String("classes", "", "compare with these classes of the data set only, comma-separated (e.g. horse)")
+	against := fs.String("against", "", "compare with this folder of pictures instead of a data set (FCD only)")
 	n := fs.Int("n", 1000, "number of samples (checkpoints and baselines)")
 	seed := fs.Uint64("seed", 1, "noise seed of the samples")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -92,14 +94,19 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return fail(1, err)
 		}
 		gen = g
-		if why := training.MetricsUnavailable(cfg); why != "" && *name == "" {
+		if why := training.MetricsUnavailable(cfg); why != "" && *name == "" && *against == "" {
 			fmt.Fprintln(stdout, why)
 			return 3
 		}
 		real = dataset.Spec{Name: cfg.Data.Name, Path: cfg.Data.Path, Classes: cfg.Data.Classes, Fit: cfg.Data.Fit}
 	}
-	if *name != "" {
+	switch {
+	case *name != "" && *against != "":
+		return fail(2, errors.New("give --dataset or --against, not both"))
+	case *name != "":
 		real = dataset.Spec{Name: *name}
+	case *against != "":
+		real = dataset.Spec{Path: *against}
 	}
 	if real.Name == "" && real.Path == "" {
 		real.Name = "mnist"
@@ -115,7 +122,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(2, errors.New("baselines are drawn from a whole data set's test images: leave out --classes"))
 	}
 	if real.Path != "" && (*baseline != "" || *calibrate) {
-		return fail(2, errors.New("baselines are made from a data set's test images: give --dataset mnist, fashion-mnist or cifar10"))
+		return fail(2, errors.New("baselines are made from a data set's test images: give --dataset mnist, fashion-mnist or cifar10 instead of a folder"))
 	}
 	mon, err := metrics.NewMonitor(ctx, real)
 	if err != nil {

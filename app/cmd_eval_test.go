@@ -25,6 +25,8 @@ func TestEvalAndClassifierRejectBadFlags(t *testing.T) {
 		{"eval unknown baseline", evalCmd, []string{"--baseline", "nope"}, `unknown baseline "nope"`},
 		{"eval missing checkpoint", evalCmd, []string{"--checkpoint", "/no/such.ckpt"}, "/no/such.ckpt"},
 		{"eval stray argument", evalCmd, []string{"--baseline", "noise", "extra"}, "unexpected argument"},
+		{"eval data set and folder", evalCmd, []string{"--images", "x", "--dataset", "mnist", "--against", "y"}, "not both"},
+		{"eval baseline of a folder", evalCmd, []string{"--baseline", "noise", "--against", "y"}, "instead of a folder"},
 		{"classifier no subcommand", classifierCmd, []string{"fly"}, "unknown subcommand"},
 		{"classifier unknown set", classifierCmd, []string{"train", "--dataset", "imagenet"}, "no classifier for data set"},
 		{"classifier no dataset", classifierCmd, []string{"train"}, "--dataset is required"},
