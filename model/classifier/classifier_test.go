@@ -189,31 +189,43 @@ func TestRunRejectsBadInput(t *testing.T) {
 }
 
 // TestRunBatchesAgree checks that the padded last chunk and different
-// batch sizes give the same outputs.
+// batch sizes give the same outputs, for both networks (whose inference
+// graphs share an arena).
 func TestRunBatchesAgree(t *testing.T) {
-	n := New("mnist", make([]string, NumClasses), 3)
-	r := rand.New(rand.NewPCG(2, 2))
-	const count = inferSize + 7
-	x := randSlice(r, count*ImageSize*ImageSize, 1)
-	all, err := n.Run(x, count)
-	if err != nil {
-		t.Fatal(err)
-	}
-	one, err := n.Run(x[(count-1)*ImageSize*ImageSize:], 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for j := 0; j < FeatureSize; j++ {
-		if d := math.Abs(float64(one.Features[j] - all.Features[(count-1)*FeatureSize+j])); d > 1e-4 {
-			t.Fatalf("feature %d of the last image differs by %v between batch sizes", j, d)
-		}
-	}
-	var sum float64
-	for _, p := range all.Probs[:NumClasses] {
-		sum += float64(p)
-	}
-	if math.Abs(sum-1) > 1e-5 {
-		t.Fatalf("probabilities sum to %v", sum)
+	for _, ds := range []string{"mnist", "cifar10"} {
+		t.Run(ds, func(t *testing.T) {
+			n := New(ds, make([]string, NumClasses), 3)
+			r := rand.New(rand.NewPCG(2, 2))
+			count, size, fs := n.arch.inferBatch+7, n.InputSize(), n.FeatureSize()
+			x := randSlice(r, count*size, 1)
+			all, err := n.Run(x, count)
+			if err != nil {
+				t.Fatal(err)
+			}
+			one, err := n.Run(x[(count-1)*size:], 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j := 0; j < fs; j++ {
+				if d := math.Abs(float64(one.Features[j] - all.Features[(count-1)*fs+j])); d > 1e-4 {
+					t.Fatalf("feature %d of the last image differs by %v between batch sizes", j, d)
+				}
+			}
+			again, err := n.Run(x, count)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(again.Features, all.Features) {
+				t.Fatal("a run after another batch size's differs")
+			}
+			var sum float64
+			for _, p := range all.Probs[:NumClasses] {
+				sum += float64(p)
+			}
+			if math.Abs(sum-1) > 1e-5 {
+				t.Fatalf("probabilities sum to %v", sum)
+			}
+		})
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/ganstudio/ganstudio/assets/classifiers"
 	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/model/checkpoint"
+	"github.com/ganstudio/ganstudio/model/graphop"
 	"github.com/ganstudio/ganstudio/model/linear"
 	"github.com/ganstudio/ganstudio/model/nn"
 	G "gorgonia.org/gorgonia"
@@ -50,7 +51,6 @@ const (
 	conv2     = 32
 	hidden1   = 120
 	flatSize  = conv2 * 5 * 5
-	inferSize = 100 // the inference graph's batch; a shorter last chunk is padded
 )
 
 // ColourArch names the colour network, for CIFAR-10's 32×32×3 images:
@@ -69,11 +69,15 @@ type arch struct {
 	name           string
 	size, channels int // the images it takes
 	features       int // the length of its feature vector
+	// inferBatch is the inference graph's batch (a shorter last chunk is
+	// padded): the colour network's 3×3 columns of 100 images would take
+	// 170 MB, of 25 images 43 MB, at the same speed.
+	inferBatch int
 }
 
 var (
-	lenet  = arch{Arch, ImageSize, 1, FeatureSize}
-	colour = arch{ColourArch, 32, 3, 256}
+	lenet  = arch{Arch, ImageSize, 1, FeatureSize, 100}
+	colour = arch{ColourArch, 32, 3, 256, 25}
 )
 
 // archFor is the network of a data set's classifier: the colour one for
@@ -127,6 +131,9 @@ type Net struct {
 
 	mu     sync.Mutex
 	graphs map[int]*inferGraph
+	// arena holds the inference graphs' buffers, which Run's lock keeps
+	// from running at once; nil until the first graph is built.
+	arena *graphop.Arena
 }
 
 // New returns a net with Glorot-uniform initial weights drawn from seed and
@@ -251,7 +258,10 @@ func (n *Net) inferGraph(batch int) (*inferGraph, error) {
 	}
 	a := n.arch
 	ig := &inferGraph{x: tensor.New(tensor.WithShape(batch, a.channels, a.size, a.size), tensor.Of(tensor.Float32))}
-	b := model.NewBuilder()
+	if n.arena == nil {
+		n.arena = graphop.NewArena()
+	}
+	b := model.NewBuilderIn(n.arena)
 	ig.feats, ig.logits = n.build(b, b.Input("x", ig.x), 1, nil, false)
 	ig.m = b.Machine(ig.feats, ig.logits)
 	if err := b.Err(); err != nil {
@@ -284,7 +294,7 @@ func (n *Net) Run(x []float32, count int) (Output, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := Output{Features: make([]float32, 0, count*fs), Probs: make([]float32, 0, count*NumClasses)}
-	batch := min(count, inferSize)
+	batch := min(count, a.inferBatch)
 	ig, err := n.inferGraph(batch)
 	if err != nil {
 		return Output{}, err

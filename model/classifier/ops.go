@@ -39,6 +39,10 @@ type poolOp struct {
 	argmax []int32 // index into the input of each output's maximum, from the last run
 }
 
+// UseRegion places the output in the graph's region (argmax, read by the
+// backward op, stays the op's own: inference graphs alone use regions).
+func (o *poolOp) UseRegion(r *graphop.Region) { o.buf.Reserve(r, o.OutShape().TotalSize()) }
+
 func (o *poolOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	in, err := o.Inputs(vs, []string{"input"}, []int{o.in.TotalSize()})
 	if err != nil {

@@ -164,7 +164,7 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 	n.Info.Epochs = opts.Epochs
 	n.Info.Seed = opts.Seed
 	n.mu.Lock()
-	n.graphs = nil // weights changed in place; graphs stay valid, but start clean
+	n.graphs, n.arena = nil, nil // weights changed in place; graphs stay valid, but start clean
 	n.mu.Unlock()
 	return nil
 }
