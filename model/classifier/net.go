@@ -46,11 +46,11 @@ const (
 	// Arch names the architecture; a weights file of another one is refused.
 	Arch = "lenet5-16-32-120-84"
 
-	format    = "ganstudio-classifier"
-	conv1     = 16
-	conv2     = 32
-	hidden1   = 120
-	flatSize  = conv2 * 5 * 5
+	format   = "ganstudio-classifier"
+	conv1    = 16
+	conv2    = 32
+	hidden1  = 120
+	flatSize = conv2 * 5 * 5
 )
 
 // ColourArch names the colour network, for CIFAR-10's 32×32×3 images:
