@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ganstudio/ganstudio/training"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -181,5 +185,36 @@ func TestResumeWithFlags(t *testing.T) {
 	cfg, _ := os.ReadFile(filepath.Join(dir, "config.json"))
 	if !strings.Contains(string(cfg), `"learn_rate_g": 0.0005`) {
 		t.Errorf("config.json keeps the old learning rate:\n%s", cfg)
+	}
+}
+
+// --class and --classes both set the class filter, before or after
+// --dataset.
+func TestConfigFlagsClassFilter(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--dataset", "cifar10", "--classes", "horse"}, []string{"horse"}},
+		{[]string{"--classes", "horse,deer", "--dataset", "cifar10"}, []string{"horse", "deer"}},
+		{[]string{"--dataset", "cifar10", "--class", "7"}, []string{"7"}},
+		{[]string{"--dataset", "cifar10"}, nil},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("train", flag.ContinueOnError)
+		preset, apply := configFlags(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := training.Preset(*preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := apply(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cfg.Data.Classes, tt.want) || cfg.Data.Name != "cifar10" {
+			t.Errorf("%v: data %+v, want cifar10 classes %v", tt.args, cfg.Data, tt.want)
+		}
 	}
 }

@@ -31,6 +31,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		fit       = fs.String("fit", "", "a folder's pictures that are not square: crop (their centre square, the default) or pad (whole, with black bars)")
 		cond      = fs.Bool("conditional", false, "train a class-conditional GAN on the data set's labels (sample --class K then draws class K)")
 	)
+	fs.StringVar(class, "classes", "", "the same as --class")
 	// Every numeric hyperparameter has the flag its table entry names.
 	ints, floats := map[string]*int{}, map[string]*float64{}
 	for _, h := range training.Hyperparameters() {
@@ -48,7 +49,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.Data = dataset.SpecFor(*data)
 				c.Data.Classes = splitList(*class)
 				c.Model.ImageSize, c.Model.Channels = training.ShapeFor(c.Data, c.Model.ImageSize)
-			case "class":
+			case "class", "classes":
 				c.Data.Classes = splitList(*class)
 			case "seed":
 				c.Seed = *seed
