@@ -68,6 +68,7 @@ print(f"{preset}: median ours {med([a['ms_per_iter_median'] for a in ours]):.1f}
       f"peer {med([b['ms_iter_median'] for b in peer]):.1f} ms ({med([b.get('gflops', 0) for b in peer]):.0f} GFLOP/s); "
       f"ratio median {med(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
 print(f"{preset}: ours alloc/iter {med([a['bytes_alloc_per_iter'] for a in ours]):.0f} B, peak RSS {max(a['peak_rss_mb'] for a in ours):.0f} MB, "
-      f"preview {med([a['preview_grid_ms_median'] for a in ours]):.1f} ms; peer preview {med([b['preview25_ms_median'] for b in peer]):.1f} ms")
+      f"preview {med([a['preview_grid_ms_median'] for a in ours]):.1f} ms; peer preview "
+      + (f"{med([b['preview25_ms_median'] for b in peer]):.1f} ms" if all('preview25_ms_median' in b for b in peer) else "not timed"))
 PY
 done

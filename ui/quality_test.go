@@ -123,6 +123,7 @@ func TestFolderRunShowsFCDOnly(t *testing.T) {
 	h.ui(func() {
 		h.s.cfg.Data = dataset.Spec{Path: folder}
 		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = training.ShapeFor(h.s.cfg.Data, h.s.cfg.Model.ImageSize)
+		h.s.setupChanged() // as the data set picker does
 	})
 	h.ui(func() {
 		if txt := h.s.quality.info.Text; !strings.Contains(txt, "folder's pictures") {

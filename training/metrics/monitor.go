@@ -297,5 +297,5 @@ func (r Result) String() string {
 		return fmt.Sprintf("FCD %.2f  (features only; %d samples, %s)", r.FCD, r.N, r.Elapsed.Round(time.Millisecond))
 	}
 	return fmt.Sprintf("FCD %.2f  score %.2f  classes %d/%d  precision %.3f  recall %.3f  (%d samples, %s)",
-		r.FCD, r.Score, r.Covered, len(r.Histogram), r.Precision, r.Recall, r.N, r.Elapsed.Round(time.Millisecond))
+		r.FCD, r.Score, r.Covered, r.RealClasses, r.Precision, r.Recall, r.N, r.Elapsed.Round(time.Millisecond))
 }
