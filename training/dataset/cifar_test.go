@@ -334,6 +334,19 @@ func TestCIFARFromJPEGFolders(t *testing.T) {
 	if horses.Len() != 1 || horses.Label(0) != 7 {
 		t.Fatalf("test horses: %d images, first label %d; want 1 of label 7", horses.Len(), horses.Label(0))
 	}
+	for _, want := range []struct{ size, channels int }{{0, 0}, {64, 3}, {28, 1}} {
+		d, err := Open(t.Context(), Spec{Name: "cifar10", Split: "test", Size: want.size, Channels: want.channels}, offline(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		size, channels := d.Shape()
+		if want.size == 0 {
+			want.size, want.channels = 32, 3
+		}
+		if size != want.size || channels != want.channels {
+			t.Errorf("asked for %d×%d×%d: got %d×%d×%d", want.size, want.size, want.channels, size, size, channels)
+		}
+	}
 	os.RemoveAll(filepath.Join(root, "train", "truck"))
 	if _, err := Open(t.Context(), Spec{Name: "cifar10"}, offline(t)); err == nil || !strings.Contains(err.Error(), "class folders") {
 		t.Fatalf("a copy without trucks: %v, want an error naming the class folders", err)

@@ -474,8 +474,16 @@ func openCIFARJPEG(ctx context.Context, ks *knownSet, spec Spec, root string, wh
 	if split == "" {
 		split = "train"
 	}
+	// The pictures are CIFAR's 32×32 colour unless the network asks for
+	// another shape (a 64×64 DCGAN on CIFAR-10 scaled up).
 	sub := spec
-	sub.Name, sub.Path, sub.Split, sub.Size, sub.Channels = "", filepath.Join(root, split), "", cifarSide, 3
+	sub.Name, sub.Path, sub.Split = "", filepath.Join(root, split), ""
+	if sub.Size == 0 {
+		sub.Size = cifarSide
+	}
+	if sub.Channels == 0 {
+		sub.Channels = 3
+	}
 	d, err := openFolder(ctx, sub)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: the download failed (%v) and the JPEG copy %s cannot be read: %w", ks.name, why, root, err)
