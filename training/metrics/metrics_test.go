@@ -483,6 +483,12 @@ func TestWatch(t *testing.T) {
 			t.Errorf("step %d, %d classes: warnings %q, want a warning: %v", i, s.covered, got, s.warn)
 		}
 	}
+	one := NewWatch(0.1)
+	for i, covered := range []int{1, 0, 1, 0} {
+		if got := one.Metrics(100*i, Result{Histogram: make([]int, 10), Covered: covered, RealClasses: 1}); len(got) > 0 {
+			t.Errorf("a one-class run warned of collapse: %q", got)
+		}
+	}
 	if math.Abs(w.LossFloor-0.3251) > 1e-3 {
 		t.Errorf("loss floor with smoothing 0.1 = %v, want 0.325", w.LossFloor)
 	}

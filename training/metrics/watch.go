@@ -42,6 +42,12 @@ func (w *Watch) Metrics(step int, r Result) []string {
 	if classes == 0 {
 		classes = len(r.Histogram)
 	}
+	if classes < 2 {
+		// A run on one class (CIFAR's horses) has no modes to lose: its
+		// coverage dropping to 0 says the samples look less like the
+		// class, which FCD shows better.
+		return nil
+	}
 	if r.Covered > w.bestCovered {
 		w.bestCovered, w.bestStep = r.Covered, step
 	}
