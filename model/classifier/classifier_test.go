@@ -275,8 +275,8 @@ func TestSaveLoad(t *testing.T) {
 	if _, err := Load(bad); err == nil {
 		t.Error("Load accepted garbage")
 	}
-	if _, err := Shipped("cifar10"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Shipped(cifar10): %v", err)
+	if _, err := Shipped("svhn"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Shipped(svhn): %v", err)
 	}
 }
 
