@@ -94,8 +94,8 @@ func TestMetricsEventShowsCurveAndHistogram(t *testing.T) {
 	})
 }
 
-// writeFolder writes n small grey PNGs into a new folder: a data set
-// GAN Studio has no classifier for.
+// writeFolder writes n small grey PNGs into a new folder: a data set of
+// the user's own, which gets FCD only.
 func writeFolder(t *testing.T, n int) string {
 	dir := t.TempDir()
 	for i := range n {
