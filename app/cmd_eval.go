@@ -21,14 +21,14 @@ import (
 
 const evalUsage = `usage: ganstudio eval --checkpoint FILE [--n N] [--seed S]     samples of a generator
        ganstudio eval --images DIR [--dataset NAME]              a folder of images
---dataset (mnist, fashion-mnist or cifar10) and --classes (e.g. horse) pick
-the real images to compare with, or --against DIR a folder of pictures (by
-FCD only, with the CIFAR-10 classifier's features); a checkpoint's default
-is its run's data (a folder run is compared with its folder).
        ganstudio eval --baseline NAME [--dataset NAME] [--n N]   a reference image set:
              real-test, real-train, noise, blur1, blur2, single-image, single-class, half-classes
        ganstudio eval --calibrate [--dataset NAME] [--n N] [--checkpoint FILE ...]
              a Markdown table of every baseline (and checkpoint)
+--dataset (mnist, fashion-mnist or cifar10) and --classes (e.g. horse) pick
+the real images to compare with, or --against DIR a folder of pictures (by
+FCD only, with the CIFAR-10 classifier's features); a checkpoint's default
+is its run's data (a folder run is compared with its folder).
 --json prints the metrics as JSON. --save DIR also writes the images each
 result was measured on as PNG files (a subfolder per row with --calibrate),
 so that another evaluator can score exactly the same images.`
@@ -83,6 +83,12 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(2, errors.New("one --checkpoint at a time (several only with --calibrate)"))
 	case *n < 2*metrics.K+2 || *n > 50000:
 		return fail(2, fmt.Errorf("--n %d is out of range: use %d to 50000", *n, 2*metrics.K+2))
+	case *name != "" && *against != "":
+		return fail(2, errors.New("give --dataset or --against, not both"))
+	case *classes != "" && (*baseline != "" || *calibrate):
+		return fail(2, errors.New("baselines are drawn from a whole data set's test images: leave out --classes"))
+	case *against != "" && (*baseline != "" || *calibrate):
+		return fail(2, errors.New("baselines are made from a data set's test images: give --dataset mnist, fashion-mnist or cifar10 instead of a folder"))
 	}
 
 	// Pick the real images: the checkpoint's run's when there is one.
@@ -101,8 +107,6 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		real = dataset.Spec{Name: cfg.Data.Name, Path: cfg.Data.Path, Classes: cfg.Data.Classes, Fit: cfg.Data.Fit}
 	}
 	switch {
-	case *name != "" && *against != "":
-		return fail(2, errors.New("give --dataset or --against, not both"))
 	case *name != "":
 		real = dataset.Spec{Name: *name}
 	case *against != "":
@@ -118,19 +122,13 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stdout, metrics.NoClassifierMessage(real.Name))
 		return 3
 	}
-	if *classes != "" && (*baseline != "" || *calibrate) {
-		return fail(2, errors.New("baselines are drawn from a whole data set's test images: leave out --classes"))
-	}
-	if real.Path != "" && (*baseline != "" || *calibrate) {
-		return fail(2, errors.New("baselines are made from a data set's test images: give --dataset mnist, fashion-mnist or cifar10 instead of a folder"))
-	}
 	mon, err := metrics.NewMonitor(ctx, real)
 	if err != nil {
 		return fail(1, err)
 	}
-	canon := describeData(real)
+	realName := describeData(real)
 	if real.Path == "" {
-		canon = describeData(dataset.Spec{Name: mon.Dataset(), Classes: real.Classes})
+		realName = describeData(dataset.Spec{Name: mon.Dataset(), Classes: real.Classes})
 	}
 	net := mon.Reference().Classifier()
 
@@ -140,11 +138,11 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				Label   string `json:"label"`
 				Dataset string `json:"dataset"`
 				metrics.Result
-			}{label, canon, r}, "", "  ")
+			}{label, realName, r}, "", "  ")
 			fmt.Fprintln(stdout, string(b))
 			return
 		}
-		printResult(stdout, label, canon, r)
+		printResult(stdout, label, realName, r)
 	}
 
 	switch {

@@ -571,9 +571,6 @@ func TestFolderReference(t *testing.T) {
 		}
 	}
 	m, err := NewMonitor(context.Background(), dataset.Spec{Path: dir})
-	if errors.Is(err, ErrNoClassifier) {
-		t.Skipf("no colour classifier shipped yet: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
