@@ -131,7 +131,9 @@ func (h *harness) startTiny(every int) {
 // metricsSamples samples every metricsEvery steps (0: off).
 func (h *harness) startTinyMetrics(every, metricsEvery, metricsSamples int) {
 	h.t.Helper()
-	for k, v := range map[string]string{"model.width": "8", "model.noise_size": "8", "batch_size": "16", "epochs": "100", "sample_every": strconv.Itoa(every)} {
+	// Epochs without end: a folder of 40 pictures is 2 steps an epoch, and
+	// the run must outlast the classifier's loading; every test stops it.
+	for k, v := range map[string]string{"model.width": "8", "model.noise_size": "8", "batch_size": "16", "epochs": "100000", "sample_every": strconv.Itoa(every)} {
 		h.set(k, v)
 	}
 	h.ui(func() { h.s.cfg.MetricsEvery, h.s.cfg.MetricsSamples = metricsEvery, metricsSamples })
