@@ -214,7 +214,7 @@ func TestContinueFollowsResumeRules(t *testing.T) {
 		t.Fatalf("config.json after Continue with 200 epochs (%v):\n%s", err, cfg)
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "log.txt"))
-	if !strings.Contains(string(log), "changed epochs 100 → 200") {
+	if !strings.Contains(string(log), "changed epochs 100000 → 200") {
 		t.Fatalf("log.txt does not record the change:\n%s", log)
 	}
 }
