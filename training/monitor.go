@@ -31,11 +31,12 @@ type monitor struct {
 	mon  *metrics.Monitor // nil when the data set has no classifier
 	file *os.File         // metrics.csv
 
-	mu     sync.Mutex // guards watch, mon and busy
-	watch  *metrics.Watch
-	busy   bool
-	wg     sync.WaitGroup
-	cancel context.CancelFunc // stops a classifier still loading when the run ends
+	mu       sync.Mutex // guards watch, mon, busy and measured
+	watch    *metrics.Watch
+	busy     bool
+	measured int // the step of the newest measurement written
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc // stops a classifier still loading when the run ends
 }
 
 // startMonitor prepares the run's monitor; a data set without a
@@ -49,12 +50,12 @@ func (t *Trainer) startMonitor() *monitor {
 		t.bus.Publish(events.Metrics{Unavailable: why})
 		return m
 	}
-	f, err := openMetricsFile(filepath.Join(t.files.dir, MetricsFile), t.StepsDone())
+	f, kept, err := openMetricsFile(filepath.Join(t.files.dir, MetricsFile), t.StepsDone())
 	if err != nil {
 		t.warn(t.StepsDone(), err)
 		return m
 	}
-	m.file = f
+	m.file, m.measured = f, kept
 	real := t.cfg.Data
 	// Loading the test set and its features takes seconds: do it in the
 	// background like every evaluation.
@@ -117,6 +118,9 @@ func (m *monitor) evaluate(step int) {
 	if w.Flush(); w.Error() != nil {
 		m.t.warn(step, fmt.Errorf("write %s: %w", m.file.Name(), w.Error()))
 	}
+	m.mu.Lock()
+	m.measured = max(m.measured, step)
+	m.mu.Unlock()
 	m.t.bus.Publish(events.Metrics{Step: step, N: res.N, FCD: res.FCD, Score: res.Score,
 		Precision: res.Precision, Recall: res.Recall, Covered: res.Covered, Classes: res.Classes, Histogram: res.Histogram,
 		RealClasses: res.RealClasses, FeaturesOnly: res.FeaturesOnly})
@@ -126,6 +130,24 @@ func (m *monitor) evaluate(step int) {
 	for _, w := range warnings {
 		m.t.notice(step, w)
 	}
+}
+
+// final measures the generator a finished run ends with, unless the
+// newest measurement is of that step: the last number of a run is the one
+// its user reports, and a short run (a small folder) may end before its
+// first measurement is due or its classifier has loaded. Unlike Stop, a
+// run that finishes waits for the classifier: seconds, once.
+func (m *monitor) final(step int) {
+	m.wg.Wait() // the classifier's loading and the evaluation in flight
+	m.mu.Lock()
+	if m.mon == nil || m.t.cfg.MetricsEvery == 0 || m.measured >= step {
+		m.mu.Unlock()
+		return
+	}
+	m.busy = true
+	m.wg.Add(1)
+	m.mu.Unlock()
+	m.evaluate(step)
 }
 
 // close waits for the evaluation in flight and closes metrics.csv. A
@@ -140,37 +162,39 @@ func (m *monitor) close() {
 }
 
 // openMetricsFile opens metrics.csv for appending, keeping only the rows of
-// steps up to fromStep (a resumed run measures the rest again). Rows
-// written by a version with other columns are moved to today's, by name.
-func openMetricsFile(path string, fromStep int) (*os.File, error) {
+// steps up to fromStep (a resumed run measures the rest again), and returns
+// the newest step kept (0: none). Rows written by a version with other
+// columns are moved to today's, by name.
+func openMetricsFile(path string, fromStep int) (f *os.File, newest int, err error) {
 	header := metrics.CSVHeader()
 	var keep [][]string
-	if f, err := os.Open(path); err == nil {
-		r := csv.NewReader(f)
+	if old, err := os.Open(path); err == nil {
+		r := csv.NewReader(old)
 		r.FieldsPerRecord = -1
 		rows, _ := r.ReadAll()
-		f.Close()
+		old.Close()
 		for i, row := range rows {
 			if i == 0 || len(row) != len(rows[0]) {
 				continue
 			}
 			if s, err := strconv.Atoi(row[0]); err == nil && s <= fromStep {
 				keep = append(keep, reorder(row, rows[0], header))
+				newest = max(newest, s)
 			}
 		}
 	}
-	f, err := os.Create(path)
+	f, err = os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		return nil, 0, fmt.Errorf("create %s: %w", path, err)
 	}
 	w := csv.NewWriter(f)
 	w.Write(header)
 	w.WriteAll(keep)
 	if err := w.Error(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, 0, fmt.Errorf("write %s: %w", path, err)
 	}
-	return f, nil
+	return f, newest, nil
 }
 
 // reorder returns row, whose columns are named by from, with the columns

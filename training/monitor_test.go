@@ -67,6 +67,42 @@ func TestMetricsDuringTraining(t *testing.T) {
 	}
 }
 
+// A run that finishes is measured at its last step, once, even when no
+// measurement was due there or the run ended before the first was.
+func TestFinishedRunIsMeasuredAtTheEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the MNIST test set and its classifier features")
+	}
+	data := realMNIST(t)
+	tests := []struct {
+		name         string
+		steps, every int
+	}{
+		{"ends before the first is due", 3, 1000},
+		{"due at the last step too", 6, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tinyConfig(t, tt.steps)
+			cfg.MetricsEvery, cfg.MetricsSamples = tt.every, 50
+			tr := mustNew(t, cfg, data)
+			runToEnd(t, tr)
+			rows, err := ReadMetrics(tr.RunDir(), MetricsClasses(cfg))
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("metrics.csv: %v, %d rows", err, len(rows))
+			}
+			if last := rows[len(rows)-1]; last.Step != tt.steps || last.N != 50 {
+				t.Errorf("newest row is step %d of %d samples, want step %d of 50", last.Step, last.N, tt.steps)
+			}
+			for i := 1; i < len(rows); i++ {
+				if rows[i].Step <= rows[i-1].Step {
+					t.Errorf("rows at steps %d then %d", rows[i-1].Step, rows[i].Step)
+				}
+			}
+		})
+	}
+}
+
 // TestColourRunsAreMeasured trains a little on CIFAR horses, as a class
 // of CIFAR-10 and as a folder of pictures: the first is measured against
 // the test set's horses (coverage out of 1 class), the second by FCD

@@ -390,6 +390,9 @@ func (t *Trainer) train() error {
 			lastSave = time.Now()
 		}
 	}
+	if t.StepsDone() >= total {
+		mon.final(t.StepsDone())
+	}
 	t.finishSave(true)
 	if t.lastSaved() != t.StepsDone() {
 		t.saveOrPause()
