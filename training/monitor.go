@@ -140,7 +140,7 @@ func (m *monitor) evaluate(step int) {
 func (m *monitor) final(step int) {
 	m.wg.Wait() // the classifier's loading and the evaluation in flight
 	m.mu.Lock()
-	if m.mon == nil || m.t.cfg.MetricsEvery == 0 || m.measured >= step {
+	if m.mon == nil || m.measured >= step {
 		m.mu.Unlock()
 		return
 	}
