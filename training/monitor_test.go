@@ -99,6 +99,18 @@ func TestFinishedRunIsMeasuredAtTheEnd(t *testing.T) {
 					t.Errorf("rows at steps %d then %d", rows[i-1].Step, rows[i].Step)
 				}
 			}
+			// Opened again at its end, the run has its last measurement
+			// already and must not write it twice.
+			again, err := Resume(tr.RunDir(), data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runToEnd(t, again)
+			// ReadMetrics keeps one row a step: count the file's own.
+			b, err := os.ReadFile(filepath.Join(tr.RunDir(), MetricsFile))
+			if n := strings.Count(string(b), "\n") - 1; err != nil || n != len(rows) {
+				t.Errorf("resumed at its end, metrics.csv has %d rows (%v), want the %d it had", n, err, len(rows))
+			}
 		})
 	}
 }
