@@ -39,9 +39,9 @@ test-long:
 test-purego:
 	CGO_ENABLED=0 $(GO) test -tags purego -short -timeout 10m ./model/kernels/... ./model/linear/... ./model/nn/... ./model/checkpoint/...
 
-# The bit-exactness tests again under every OpenBLAS kernel family this CPU
-# runs, and under the pure-Go BLAS (the environment's own choice is what the
-# runs above use).
+# The bit-exactness tests again under every oneDNN instruction-set family
+# this CPU runs, under OpenBLAS (the openblas build tag) and under the
+# pure-Go BLAS (the environment's own choice is what the runs above use).
 test-kernels:
 	./scripts/test-kernels.sh
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs what GAN Studio needs on Debian/Ubuntu and is missing: OpenBLAS,
-# a C compiler for cgo, the X11/GL headers Fyne builds against, Xvfb and
+# Installs what GAN Studio needs on Debian/Ubuntu and is missing: oneDNN
+# (its matrix products; OpenBLAS for the openblas build tag), a C compiler
+# for cgo, the X11/GL headers Fyne builds against, Xvfb and
 # friends for the headless window test, and Debian's Fashion-MNIST copy.
 #
 # `install-deps.sh interop` installs instead what the interoperability
@@ -8,7 +9,7 @@
 # Debian, Node.js, and ONNX Runtime for Node from npm.
 set -eu
 cd "$(dirname "$0")/.."
-pkgs="gcc pkg-config libopenblas-dev libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+pkgs="gcc pkg-config libdnnl-dev libopenblas-dev libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 libxinerama-dev libxi-dev libxxf86vm-dev xvfb xdotool imagemagick dataset-fashion-mnist"
 if [ "${1:-}" = interop ]; then
 	pkgs="python3-torch python3-onnx"
