@@ -21,6 +21,9 @@ func BenchmarkSgemm(b *testing.B) {
 		{"conv fwd 256x3136x1152", false, false, 256, 3136, 1152},
 		{"conv dx 1152x3136x256", true, false, 1152, 3136, 256},
 		{"conv dw 256x1152x3136", false, true, 256, 1152, 3136},
+		// D's first layer and G's last: k or m is tiny.
+		{"conv1 fwd 128x12544x9", false, false, 128, 12544, 9},
+		{"to image fwd 9x12544x128", true, false, 9, 12544, 128},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			a, bb, out := randSlice(rng, c.m*c.k), randSlice(rng, c.k*c.n), make([]float32, c.m*c.n)
@@ -66,9 +69,9 @@ func BenchmarkIm2ColCol2Im(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmAB alternates OpenBLAS's own threads (blas2) with one
-// OpenBLAS thread per call split over the Go pool (split), so that both
-// see the same machine load.
+// BenchmarkSgemmAB alternates the BLAS's own threads (blas2) with one
+// BLAS thread per call split over the Go pool (split), so that both see the
+// same machine load.
 func BenchmarkSgemmAB(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	defer SetBLASThreads(1)
