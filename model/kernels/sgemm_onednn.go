@@ -54,14 +54,17 @@ func Backend() string {
 }
 
 // dnnl_sgemm allocates its packing buffers (1 to 1.5 MB) with
-// posix_memalign on every call, and glibc before 2.38 cannot reuse the
-// holes that aligned allocations leave: its arenas grow by about 0.4 MB per
-// seed iteration while under 3 MB is ever in use, 50 to 60 MB of resident
-// memory within a few hundred iterations. Every trimEvery products (about
-// two seed iterations) malloc_trim hands the free pages back; the pages the
-// next products use fault in again, under 1% of the time.
+// posix_memalign on every call, and glibc 2.36 (Debian 12) does not reuse
+// the holes that aligned allocations leave: its arenas grew by about 0.4 MB
+// per seed iteration while under 3 MB was ever in use, 50 to 60 MB of
+// resident memory within a few hundred iterations. Every trimEvery products
+// (about two seed iterations) malloc_trim hands the free pages back; the
+// pages the next products use fault in again, which cost no measurable time
+// (docs/PERFORMANCE.md).
 const trimEvery = 512
 
+// sgemmCalls counts products process-wide, as the arenas it trims are
+// process-wide.
 var sgemmCalls atomic.Uint32
 
 // blasThreads is how many threads one product runs on: 1 while Sgemm splits
