@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -28,6 +27,8 @@ type benchResult struct {
 	Batch         int     `json:"batch"`
 	Steps         int     `json:"steps"`
 	Data          string  `json:"data"`
+	Classes       int     `json:"classes"`   // a conditional network's; 0: unconditional
+	EMADecay      float64 `json:"ema_decay"` // the averaged G's decay; 0: none
 	MsPerIter     float64 `json:"ms_per_iter_median"`
 	MsMin         float64 `json:"ms_per_iter_min"`
 	MsMax         float64 `json:"ms_per_iter_max"`
@@ -59,9 +60,11 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, `usage: ganstudio bench [--preset P] [--steps N] [--warmup W] [--json]
                        [--cpuprofile FILE] [--memprofile FILE]
 
-Times training iterations (a G update then a D update, one batch) of the
-preset's network and prints the median ms per iteration, images/s, GFLOP/s,
-bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
+Times the iterations "ganstudio train" runs on the preset (a G update, a
+D update and, with EMA, the average's, on one batch of the data set; a
+conditional preset's with its classes) and prints the median ms per
+iteration, images/s, GFLOP/s, bytes allocated per iteration, peak RSS and
+the time of a 5×5 preview grid.`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -86,8 +89,8 @@ bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
 		fmt.Fprintln(stdout, string(b))
 		return 0
 	}
-	fmt.Fprintf(stdout, "preset %s (width %d, batch %d, %s data), %d iterations after %d warm-up, %s, GOMAXPROCS %d\n",
-		res.Preset, res.Width, res.Batch, res.Data, res.Steps, *warmup, res.Backend, res.GOMAXPROCS)
+	fmt.Fprintf(stdout, "preset %s (width %d, batch %d, %s, %s data), %d iterations after %d warm-up, %s, GOMAXPROCS %d\n",
+		res.Preset, res.Width, res.Batch, res.variant(), res.Data, res.Steps, *warmup, res.Backend, res.GOMAXPROCS)
 	fmt.Fprintf(stdout, "ms/iteration   %.1f median (min %.1f, max %.1f)\n", res.MsPerIter, res.MsMin, res.MsMax)
 	fmt.Fprintf(stdout, "images/s       %.1f\n", res.ImagesPerSec)
 	fmt.Fprintf(stdout, "GFLOP/s        %.1f (%.2f GFLOP per iteration, the peer's model: 2·MACs forward, twice that backward)\n", res.GFLOPPerSec, res.GFLOPPerIter)
@@ -97,6 +100,19 @@ bytes allocated per iteration, peak RSS and the time of a 5×5 preview grid.`)
 	return 0
 }
 
+// variant says whether the network timed is conditional and keeps an
+// averaged G: "conditional 10 classes, EMA 0.999".
+func (r *benchResult) variant() string {
+	v := "unconditional"
+	if r.Classes > 0 {
+		v = fmt.Sprintf("conditional %d classes", r.Classes)
+	}
+	if r.EMADecay > 0 {
+		return v + fmt.Sprintf(", EMA %g", r.EMADecay)
+	}
+	return v + ", no EMA"
+}
+
 // benchOptions is what bench's flags ask of runBench.
 type benchOptions struct {
 	steps, warmup, previews int
@@ -104,59 +120,36 @@ type benchOptions struct {
 	cpuProfile, memProfile  string // files to write, or ""
 }
 
+// openBench prepares the training iterations bench times: the trainer's
+// own, on the preset's data set or, with randomData, on uniform noise.
+func openBench(cfg training.Config, randomData bool) (*training.Bench, error) {
+	if randomData {
+		return training.NewBench(cfg, training.RandomData(cfg))
+	}
+	data, err := training.OpenData(context.Background(), cfg, dataset.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%w (or run with --random-data)", err)
+	}
+	return training.NewBench(cfg, data)
+}
+
 func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 	steps, warmup, previews := o.steps, o.warmup, o.previews
+	b, err := openBench(cfg, o.randomData)
+	if err != nil {
+		return nil, err
+	}
+	cfg = b.Config() // with a conditional run's classes
 	m, batch := cfg.Model, cfg.BatchSize
-	gan, err := model.New(m, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	rng := rand.NewPCG(cfg.Seed, 0x747261696e)
-	step, err := gan.NewStep(batch, float32(1-cfg.LabelSmoothing), rng)
-	if err != nil {
-		return nil, err
-	}
-	optG := model.NewAdam(gan.G.Params(), cfg.LearnRateG, cfg.Beta1, cfg.Beta2)
-	optD := model.NewAdam(gan.D.Params(), cfg.LearnRateD, cfg.Beta1, cfg.Beta2)
-
 	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: steps,
-		Backend: kernels.Backend(), GOMAXPROCS: runtime.GOMAXPROCS(0), Data: "random"}
-	var data *dataset.Dataset
-	if !o.randomData {
-		data, err = training.OpenData(context.Background(), cfg, dataset.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("%w (or run with --random-data)", err)
-		}
-		res.Data = data.Name()
-	}
-	r := rand.New(rand.NewPCG(cfg.Seed, 1))
-	indices := make([]int, batch)
-	real := step.Real()
-	iterate := func(i int) error {
-		// The batch as the trainer reads it: random images, fresh noise.
-		if data != nil {
-			for k := range indices {
-				indices[k] = r.IntN(data.Len())
-			}
-			if err := data.Fill(real, indices); err != nil {
-				return err
-			}
-		} else if i == 0 {
-			for k := range real {
-				real[k] = float32(r.Float64()*2 - 1)
-			}
-		}
-		for k, noise := 0, step.Noise(); k < len(noise); k++ {
-			noise[k] = float32(r.Float64()*2 - 1)
-		}
-		if _, err := step.UpdateG(optG); err != nil {
-			return err
-		}
-		_, _, _, err := step.UpdateD(optD)
+		Classes: m.Classes, EMADecay: cfg.EMADecay, Data: b.Data().Name(),
+		Backend: kernels.Backend(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	iterate := func() error {
+		_, err := b.Iterate()
 		return err
 	}
 	for i := 0; i < warmup; i++ {
-		if err := iterate(i); err != nil {
+		if err := iterate(); err != nil {
 			return nil, err
 		}
 	}
@@ -176,7 +169,7 @@ func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 	runtime.ReadMemStats(&before)
 	for i := range times {
 		t0 := time.Now()
-		if err := iterate(warmup + i); err != nil {
+		if err := iterate(); err != nil {
 			return nil, err
 		}
 		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
@@ -199,20 +192,14 @@ func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 	res.GFLOPPerIter = iterationFLOPs(m, batch) / 1e9
 	res.GFLOPPerSec = res.GFLOPPerIter / (res.MsPerIter / 1000)
 
-	// The preview: 25 samples from fixed noise in inference mode, turned
-	// into the 5×5 grid the window shows.
-	noise := make([]float32, 25*m.NoiseSize)
-	for k := range noise {
-		noise[k] = float32(r.Float64()*2 - 1)
-	}
+	// The preview: the run's 25 samples in inference mode, turned into
+	// the 5×5 grid the window shows.
 	pt := make([]float64, max(previews, 1))
 	for i := range pt {
 		t0 := time.Now()
-		out, err := gan.Generate(noise)
-		if err != nil {
+		if _, err := b.Preview(); err != nil {
 			return nil, err
 		}
-		_ = training.GridImage(training.ToImages(out, 25, m.Channels, m.ImageSize), 5)
 		pt[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	sort.Float64s(pt)
@@ -250,14 +237,31 @@ func median(sorted []float64) float64 {
 // that nobody needs (D's first layer in the D step, G's dense layer on z).
 // One iteration runs G forward twice, D forward three times, D backward
 // three times and G backward once: 4·G + 9·D − 2·D.conv1 − G.dense.
+//
+// A conditional network (m.Classes K > 0) counts its conditioning layers
+// too: G's dense layer takes the one-hot class beside z (K more inputs),
+// and D's projection adds the class embedding y·E ([n,K]×[K,F], F = 4·4·w
+// D's features) and its dot product with the features (F per image).
+// y needs no gradient, so each of D's three backward passes costs the
+// embedding once, not twice: − 3·D.embed. Elementwise work (activations,
+// BatchNorm, Adam, the averaged G's update) is not counted, as the peer
+// does not count it.
 func iterationFLOPs(m model.Config, batch int) float64 {
 	w, c, s, n := float64(m.Width), float64(m.Channels), m.ImageSize, float64(batch)
+	k, f := float64(m.Classes), 16*w
+	gDense := 2 * n * (float64(m.NoiseSize) + k) * f
+	dClassify := 2 * n * f
+	var dEmbed, dProject float64
+	if m.Classes > 0 {
+		dEmbed = 2 * n * k * f
+		dProject = dEmbed + 2*n*f
+	}
+	var gFwd, dFwd, dConv1 float64
 	if s == 64 {
 		// Every layer a 4×4 kernel: G's transposed convolutions on their
 		// input grids 4, 8, 16, 32; D's convolutions on their output grids
 		// 32, 16, 8, 4.
-		gDense := 2 * n * float64(m.NoiseSize) * 16 * w
-		gFwd, dFwd := gDense, 2*n*16*w
+		gFwd = gDense
 		for i, side := range []float64{4, 8, 16, 32} {
 			in := w / float64(int(1)<<i)
 			out := in / 2
@@ -266,30 +270,29 @@ func iterationFLOPs(m model.Config, batch int) float64 {
 			}
 			gFwd += 2 * n * in * side * side * out * 16
 		}
-		dConv1 := 2 * n * (w / 8) * 32 * 32 * c * 16
-		dFwd += dConv1
+		dConv1 = 2 * n * (w / 8) * 32 * 32 * c * 16
+		dFwd = dConv1 + dClassify + dProject
 		for i, side := range []float64{16, 8, 4} {
 			out := w / float64(int(1)<<(2-i))
 			dFwd += 2 * n * out * side * side * (out / 2) * 16
 		}
-		return 4*gFwd + 9*dFwd - 2*dConv1 - gDense
+	} else {
+		s1 := 7.0 // G's first transposed convolution: 4×4 → 7×7 (CIFAR 8×8)
+		if s == 32 {
+			s1 = 8
+		}
+		h2 := float64(s / 2)
+		gFwd = gDense +
+			2*n*w*16*(w/2)*16 + // 4×4 kernel over the 4×4 input
+			2*n*(w/2)*s1*s1*(w/4)*9 +
+			2*n*(w/4)*h2*h2*c*9
+		dConv1 = 2 * n * (w / 4) * h2 * h2 * c * 9
+		dFwd = dConv1 +
+			2*n*(w/2)*s1*s1*(w/4)*9 +
+			2*n*w*16*(w/2)*9 +
+			dClassify + dProject
 	}
-	s1 := 7.0 // G's first transposed convolution: 4×4 → 7×7 (CIFAR 8×8)
-	if s == 32 {
-		s1 = 8
-	}
-	h2 := float64(s / 2)
-	gDense := 2 * n * float64(m.NoiseSize) * 16 * w
-	gFwd := gDense +
-		2*n*w*16*(w/2)*16 + // 4×4 kernel over the 4×4 input
-		2*n*(w/2)*s1*s1*(w/4)*9 +
-		2*n*(w/4)*h2*h2*c*9
-	dConv1 := 2 * n * (w / 4) * h2 * h2 * c * 9
-	dFwd := dConv1 +
-		2*n*(w/2)*s1*s1*(w/4)*9 +
-		2*n*w*16*(w/2)*9 +
-		2*n*16*w
-	return 4*gFwd + 9*dFwd - 2*dConv1 - gDense
+	return 4*gFwd + 9*dFwd - 2*dConv1 - gDense - 3*dEmbed
 }
 
 // procStatusMB reads a kB field of /proc/self/status, in MB; 0 if absent.

@@ -70,10 +70,7 @@ func New(cfg Config, data *dataset.Dataset, runDir string) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // its own stream: the preview noise does not shift the batches
-	for i := range t.previewNoise {
-		t.previewNoise[i] = float32(rng.Float64()*2 - 1)
-	}
+	t.drawPreviewNoise()
 	if t.files, err = createRunFiles(runDir, t.cfg, 0); err != nil {
 		return nil, err
 	}
@@ -120,6 +117,14 @@ func newTrainer(cfg Config, data *dataset.Dataset) (*Trainer, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// drawPreviewNoise draws the fixed noise of a new run's preview grids.
+func (t *Trainer) drawPreviewNoise() {
+	rng := rand.New(rand.NewPCG(t.cfg.Seed, 0x707265)) // its own stream: the preview noise does not shift the batches
+	for i := range t.previewNoise {
+		t.previewNoise[i] = float32(rng.Float64()*2 - 1)
+	}
 }
 
 // conditionOn fills in a conditional run's classes from its data set: a
@@ -333,27 +338,16 @@ func (t *Trainer) train() error {
 		// at once and kept with the run's other grids.
 		t.publishGrid(0)
 	}
-	var order []int
-	orderEpoch := -1
+	order := batchOrder{epoch: -1}
 	for t.StepsDone() < total {
 		lrG, lrD, stepped, ok := t.waitTurn()
 		if !ok {
 			break
 		}
 		begin := time.Now()
-		epoch, i := t.done/perEpoch, t.done%perEpoch
-		if epoch != orderEpoch {
-			order, orderEpoch = t.data.Permutation(t.cfg.Seed, epoch), epoch
-		}
-		idx := order[i*batch : (i+1)*batch]
-		if err := t.data.Fill(t.step.Real(), idx); err != nil {
-			return fmt.Errorf("step %d: read batch: %w", t.done+1, err)
-		}
-		for k, j := range idx {
-			t.batchLabels[k] = t.data.Label(j)
-		}
-		if err := t.step.SetClasses(t.batchLabels); err != nil {
-			return fmt.Errorf("step %d: %w", t.done+1, err)
+		epoch, err := t.readBatch(&order)
+		if err != nil {
+			return err
 		}
 		s, err := t.iterate(lrG, lrD)
 		if err != nil {
@@ -398,6 +392,34 @@ func (t *Trainer) train() error {
 		t.saveOrPause()
 	}
 	return nil
+}
+
+// batchOrder is the order an epoch's images are read in.
+type batchOrder struct {
+	epoch   int // the epoch of indices; −1 before the first
+	indices []int
+}
+
+// readBatch puts the real images of the next iteration, and their
+// classes, into the step: the next batch of the epoch's shuffle (o keeps
+// it from one call to the next). It returns the epoch, counted from 0.
+func (t *Trainer) readBatch(o *batchOrder) (epoch int, err error) {
+	perEpoch, batch := t.stepsPerEpoch(), t.cfg.BatchSize
+	epoch, i := t.done/perEpoch, t.done%perEpoch
+	if epoch != o.epoch {
+		o.indices, o.epoch = t.data.Permutation(t.cfg.Seed, epoch), epoch
+	}
+	idx := o.indices[i*batch : (i+1)*batch]
+	if err := t.data.Fill(t.step.Real(), idx); err != nil {
+		return epoch, fmt.Errorf("step %d: read batch: %w", t.done+1, err)
+	}
+	for k, j := range idx {
+		t.batchLabels[k] = t.data.Label(j)
+	}
+	if err := t.step.SetClasses(t.batchLabels); err != nil {
+		return epoch, fmt.Errorf("step %d: %w", t.done+1, err)
+	}
+	return epoch, nil
 }
 
 // saveOrPause writes a checkpoint. When that fails (a full disk, a folder
