@@ -36,6 +36,10 @@ type Config struct {
 	// one-hot class beside z, and D a projection of its features onto
 	// the class's embedding (Miyato & Koyama 2018).
 	Classes int `json:"classes,omitempty"`
+	// SpectralNorm divides every weight of D by its largest singular
+	// value (Miyato et al. 2018; see SpectralNorm), in place of D's
+	// BatchNorm.
+	SpectralNorm bool `json:"spectral_norm,omitempty"`
 }
 
 // DCGAN64 returns Radford et al.'s 64×64 DCGAN as PyTorch's

@@ -48,6 +48,7 @@ type Step struct {
 	realData   []float32
 	gParams    []*Param
 	dParams    []*Param
+	d          *Discriminator
 	gMachine   G.VM
 	gLoss      *G.Node
 	gGrads     []*G.Node
@@ -71,6 +72,7 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 		real:    tensor.New(tensor.WithShape(batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize), tensor.Of(tensor.Float32)),
 		gParams: gan.G.Params(),
 		dParams: gan.D.Params(),
+		d:       gan.D,
 		loss:    cfg.Loss,
 	}
 	s.noiseData, s.realData = s.noise.Float32s(), s.real.Float32s()
@@ -81,7 +83,7 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 
 	// G's graph: how far D is from calling G's fakes real. D sees every
 	// image through the augmentation, if any, in both graphs.
-	b := newBuilder(cfg, gan.arena, true, rng)
+	b := gan.newBuilder(true, rng)
 	y := b.classesInput(s.classes)
 	fake := gan.G.build(b, b.Input("z", s.noise), y)
 	s.gLoss = b.loss(gan.D.build(b, b.augment(fake), y), forG)
@@ -92,14 +94,14 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 	}
 
 	// D's graph: real images against fresh fakes from the same noise.
-	b = newBuilder(cfg, gan.arena, true, rng)
+	b = gan.newBuilder(true, rng)
 	// A conditional GAN's fakes are of the real batch's classes.
 	y = b.classesInput(s.classes)
 	fake = gan.G.build(b, b.Input("z", s.noise), y)
 	s.realLogits = gan.D.build(b, b.augment(b.Input("x", s.real)), y)
 	s.fakeLogits = gan.D.build(b, b.augment(fake), y)
 	s.dLoss = b.add(b.loss(s.realLogits, onReal), b.loss(s.fakeLogits, onFake))
-	s.dGrads = b.Grads(s.dLoss, s.dParams)
+	s.dGrads = b.Grads(s.dLoss, gan.D.trained())
 	s.dMachine = b.Machine(append(G.Nodes{s.dLoss, s.realLogits, s.fakeLogits}, s.dGrads...)...)
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("build discriminator step: %w", err)
@@ -160,7 +162,10 @@ func (s *Step) UpdateD(opt *Adam) (loss, dReal, dFake float32, err error) {
 	}
 	verdict := s.loss.verdict
 	loss, dReal, dFake = Scalar(s.dLoss), meanOf(s.realLogits, verdict), meanOf(s.fakeLogits, verdict)
-	opt.Update(s.dParams, s.gradients(s.dGrads))
+	grads := s.gradients(s.dGrads)
+	s.d.backward(grads)
+	opt.Update(s.dParams, grads)
+	s.d.refresh()
 	return loss, dReal, dFake, nil
 }
 
@@ -231,7 +236,7 @@ func (gan *GAN) GenerateWith(g *Generator, noise, classes []float32) ([]float32,
 		if k > 0 {
 			s.classes = tensor.New(tensor.WithShape(n, k), tensor.Of(tensor.Float32))
 		}
-		b := newBuilder(gan.Config, gan.arena, false, nil)
+		b := gan.newBuilder(false, nil)
 		s.out = g.build(b, b.Input("z", s.noise), b.classesInput(s.classes))
 		s.m = b.Machine(s.out)
 		if err := b.Err(); err != nil {
@@ -280,7 +285,7 @@ func (gan *GAN) Judge(images, classes []float32) ([]float32, error) {
 		if c.Classes > 0 {
 			j.classes = tensor.New(tensor.WithShape(n, c.Classes), tensor.Of(tensor.Float32))
 		}
-		b := newBuilder(c, gan.arena, false, nil)
+		b := gan.newBuilder(false, nil)
 		j.logits = gan.D.build(b, b.Input("x", j.images), b.classesInput(j.classes))
 		j.m = b.Machine(j.logits)
 		if err := b.Err(); err != nil {

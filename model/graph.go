@@ -180,20 +180,26 @@ func Scalar(n *G.Node) float32 {
 type builder struct {
 	*Builder
 	cfg      Config
-	training bool      // batch statistics and dropout, or running statistics and none
-	rng      *rand.PCG // dropout masks; nil when not training
+	d        *Discriminator // whose spectrally normalised weights the graph reads as W/σ
+	training bool           // batch statistics and dropout, or running statistics and none
+	rng      *rand.PCG      // dropout masks; nil when not training
 }
 
-func newBuilder(cfg Config, arena *graphop.Arena, training bool, rng *rand.PCG) *builder {
-	return &builder{Builder: NewBuilderIn(arena), cfg: cfg, training: training, rng: rng}
+// newBuilder returns a builder of one of gan's graphs.
+func (gan *GAN) newBuilder(training bool, rng *rand.PCG) *builder {
+	return &builder{Builder: NewBuilderIn(gan.arena), cfg: gan.Config, d: gan.D, training: training, rng: rng}
 }
+
+// weight is the node of the weight w as the layers read it: W/σ for a
+// spectrally normalised one.
+func (b *builder) weight(w *Param) *G.Node { return b.Node(b.d.seen(w)) }
 
 func (b *builder) dense(x *G.Node, w, bias *Param) *G.Node {
-	return b.Do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.Node(w), b.Node(bias)) })
+	return b.Do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.weight(w), b.Node(bias)) })
 }
 
 func (b *builder) conv(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
-	return b.Do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.Node(w), b.Node(bias), stride, pad) })
+	return b.Do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.weight(w), b.Node(bias), stride, pad) })
 }
 
 func (b *builder) convT(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
@@ -241,6 +247,16 @@ func (b *builder) actDrop(x *G.Node) *G.Node {
 	return b.Do("dropout", func() (*G.Node, error) { return nn.Dropout(x, b.cfg.KeepProb, b.rng) })
 }
 
+// hiddenTail is what follows a hidden convolution of D: the seed's
+// BatchNorm, LeakyReLU and dropout, or without BatchNorm (bn nil, a
+// spectrally normalised D) LeakyReLU and dropout.
+func (b *builder) hiddenTail(x *G.Node, bn *BatchNorm) *G.Node {
+	if bn == nil {
+		return b.actDrop(x)
+	}
+	return b.normActDrop(x, bn)
+}
+
 // augment passes x through the configuration's DiffAugment policy, drawing
 // from the builder's rng (training graphs only; none: x itself).
 func (b *builder) augment(x *G.Node) *G.Node {
@@ -273,7 +289,7 @@ func (b *builder) concat(z, y *G.Node) *G.Node {
 // the one-hot y [n, K] from embed [K, F]; [n, 1].
 func (b *builder) project(x, y *G.Node, embed *Param) *G.Node {
 	return b.Do("projection", func() (*G.Node, error) {
-		e, err := G.Mul(y, b.Node(embed)) // [n, F]
+		e, err := G.Mul(y, b.weight(embed)) // [n, F]
 		if err != nil {
 			return nil, err
 		}

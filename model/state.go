@@ -29,6 +29,10 @@ func (gan *GAN) Snapshot(optG, optD *Adam) []checkpoint.Tensor {
 			add(bn.Name+"/running_var", []int{len(bn.Stats.Var)}, bn.Stats.Var)
 		}
 	}
+	for _, sn := range gan.D.spectral {
+		add(sn.W.Name+spectralU, []int{len(sn.U)}, sn.U)
+		add(sn.W.Name+spectralV, []int{len(sn.V)}, sn.V)
+	}
 	if gan.Avg != nil {
 		for _, p := range gan.Avg.params {
 			add(averaged+p.Name, p.T.Shape().Clone(), p.Data())
@@ -43,6 +47,13 @@ func (gan *GAN) Snapshot(optG, optD *Adam) []checkpoint.Tensor {
 
 // averaged prefixes the averaged generator's tensors in checkpoints.
 const averaged = "avg/"
+
+// spectralU and spectralV follow a spectrally normalised weight's name in
+// checkpoints: its singular vector estimates u and v.
+const (
+	spectralU = "/sn_u"
+	spectralV = "/sn_v"
+)
 
 // Restore loads what Snapshot saved into gan and the optimisers. Every
 // tensor must be present with the shape gan's configuration gives it (the
@@ -91,6 +102,15 @@ func (gan *GAN) Restore(tensors []checkpoint.Tensor, optG, optD *Adam) error {
 			}
 		}
 	}
+	for _, sn := range gan.D.spectral {
+		if err := load(sn.W.Name+spectralU, sn.U); err != nil {
+			return err
+		}
+		if err := load(sn.W.Name+spectralV, sn.V); err != nil {
+			return err
+		}
+	}
+	gan.D.refresh()
 	if gan.Avg != nil {
 		for _, p := range gan.Avg.params {
 			if err := load(averaged+p.Name, p.Data()); err != nil {

@@ -119,6 +119,9 @@ func TestResumeIsExact(t *testing.T) {
 		{"least squares, EMA", func(c *Config) { c.Model.Loss, c.EMADecay = model.LossLS, 0.9 }},
 		{"DiffAugment", func(c *Config) { c.Model.Augment = "translation,cutout,color" }},
 		{"conditional", func(c *Config) { c.Conditional = true }},
+		{"spectral norm, conditional, hinge", func(c *Config) {
+			c.Model.SpectralNorm, c.Conditional, c.Model.Loss = true, true, model.LossHinge
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const half = 20
