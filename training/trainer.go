@@ -555,6 +555,9 @@ func (t *Trainer) iterate(lrG, lrD float64) (events.Step, error) {
 	}
 	t.optG.LearnRate, t.optD.LearnRate = lrG, lrD
 
+	// ---- spectral norm (SN runs): one power iteration re-estimates σ of D's weights ----
+	t.gan.D.Normalize()
+
 	// ---- update G: make D call the fakes real ----
 	gLoss, err := t.step.UpdateG(t.optG)
 	if err != nil {
