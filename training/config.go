@@ -96,6 +96,32 @@ func Presets() []string {
 	return names
 }
 
+// PresetPurpose says in a few words what a built-in preset is for, as
+// the window offers it ("CIFAR-10, class-conditional, stable"); the
+// preset's own name for an unknown one.
+func PresetPurpose(name string) string {
+	if p, ok := presetPurposes[name]; ok {
+		return p
+	}
+	return name
+}
+
+var presetPurposes = map[string]string{
+	"seed-mnist":                     "MNIST, the 2017 tutorial's DCGAN",
+	"lite-mnist":                     "MNIST, quick (a quarter of the tutorial's width)",
+	"lite-mnist-conditional":         "MNIST, class-conditional",
+	"lite-mnist-ttur":                "MNIST, two time-scale learning rates",
+	"lite-fashion-mnist":             "Fashion-MNIST, quick",
+	"lite-fashion-mnist-conditional": "Fashion-MNIST, class-conditional",
+	"seed-cifar-horses":              "CIFAR-10 horses, the tutorial's colour DCGAN",
+	"cifar10-stable":                 "CIFAR-10, stable",
+	"cifar10-conditional-stable":     "CIFAR-10, class-conditional, stable",
+	"folder-stable":                  "Your pictures at 32×32, stable",
+	"folder64-stable":                "Your pictures at 64×64, stable",
+	"dcgan64-cifar10":                "CIFAR-10 at 64×64, examples/dcgan's recipe",
+	"dcgan64-folder":                 "Your pictures at 64×64, the tutorial's recipe",
+}
+
 // ShapeFor is the image layout of the network that trains on a data set:
 // a built-in data set's own (MNIST and Fashion-MNIST 28×28 grey, CIFAR-10
 // 32×32 colour), and for a folder of images the seed's 32×32 colour. A

@@ -5,6 +5,7 @@ import (
 	"image"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -71,6 +72,30 @@ func lossOf(label string) model.Loss {
 	return model.LossBCE
 }
 
+// presetLabel is how the window offers a preset: by what it is for (the
+// README's preset table gives each one's name for the command line).
+func presetLabel(name string) string { return training.PresetPurpose(name) }
+
+// presetLabels are the built-in presets' labels in alphabetical order.
+func presetLabels() []string {
+	var out []string
+	for _, name := range training.Presets() {
+		out = append(out, presetLabel(name))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// presetNamed is the name of the preset offered as label.
+func presetNamed(label string) string {
+	for _, name := range training.Presets() {
+		if presetLabel(name) == label {
+			return name
+		}
+	}
+	return label
+}
+
 // setupView is the left panel: preset, data set with a strip of real
 // images, and the hyperparameters.
 type setupView struct {
@@ -82,6 +107,7 @@ type setupView struct {
 	loss        *widget.Select
 	augment     *widget.CheckGroup
 	conditional *widget.Check
+	spectral    *widget.Check
 	classChecks *widget.CheckGroup // the open "several classes" dialog's
 	folder      *widget.Label
 	fit         *widget.RadioGroup // how a folder's non-square pictures become square
@@ -99,11 +125,11 @@ type setupView struct {
 func newSetupView(s *Studio) *setupView {
 	v := &setupView{s: s, entries: map[string]*widget.Entry{}, sliders: map[string]*widget.Slider{}}
 
-	v.preset = widget.NewSelect(training.Presets(), func(name string) {
+	v.preset = widget.NewSelect(presetLabels(), func(label string) {
 		if v.filling {
 			return
 		}
-		cfg, err := training.Preset(name)
+		cfg, err := training.Preset(presetNamed(label))
 		if err != nil {
 			v.showError(err)
 			return
@@ -162,6 +188,13 @@ func newSetupView(s *Studio) *setupView {
 		s.cfg.Conditional = on
 		v.customised()
 	})
+	v.spectral = widget.NewCheck("Spectral normalisation in D (in place of its BatchNorm)", func(on bool) {
+		if v.filling {
+			return
+		}
+		s.cfg.Model.SpectralNorm = on
+		v.customised()
+	})
 	v.folder = widget.NewLabel("")
 	v.folder.Wrapping = fyne.TextWrapBreak
 	v.fit = widget.NewRadioGroup([]string{fitCropLabel, fitPadLabel}, func(choice string) {
@@ -207,6 +240,7 @@ func newSetupView(s *Studio) *setupView {
 		widget.NewLabel("DiffAugment: D sees real and fake images through"),
 		v.augment,
 		v.conditional,
+		v.spectral,
 		form,
 		hint("Bold values can change while training runs: release the slider, or press Enter in the box, to apply. The others are locked until it stops."),
 	)
@@ -219,7 +253,7 @@ func (v *setupView) fill() {
 	defer func() { v.filling = false }()
 	c := &v.s.cfg
 	if c.Preset != "" {
-		v.preset.SetSelected(c.Preset)
+		v.preset.SetSelected(presetLabel(c.Preset))
 	} else {
 		v.preset.ClearSelected()
 	}
@@ -234,6 +268,7 @@ func (v *setupView) fill() {
 	}
 	v.augment.SetSelected(on)
 	v.conditional.SetChecked(c.Conditional)
+	v.spectral.SetChecked(c.Model.SpectralNorm)
 	v.showDataControls()
 	for _, p := range params {
 		v.showParam(p)
@@ -495,7 +530,7 @@ func (v *setupView) showError(err error) {
 
 // lock disables what cannot change during a run; the learning rates stay.
 func (v *setupView) lock(running bool) {
-	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss, v.augment, v.conditional} {
+	for _, w := range []fyne.Disableable{v.preset, v.data, v.loss, v.augment, v.conditional, v.spectral} {
 		if running {
 			w.Disable()
 		} else {

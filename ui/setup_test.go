@@ -132,7 +132,7 @@ func TestPresetFillsControls(t *testing.T) {
 			want, _ := training.Preset(name)
 			// Disturb a control first, so that the preset must refill it.
 			h.set("model.width", "12")
-			h.ui(func() { h.s.setup.preset.SetSelected(name) })
+			h.ui(func() { h.s.setup.preset.SetSelected(presetLabel(name)) })
 			h.ui(func() {
 				for _, p := range params {
 					if got, w := h.s.setup.entries[p.key].Text, p.get(&want); got != w {
@@ -142,12 +142,33 @@ func TestPresetFillsControls(t *testing.T) {
 				if got, w := h.s.setup.data.Selected, choiceFor(want.Data); got != w {
 					t.Errorf("data set shows %q, want %q", got, w)
 				}
+				if got := h.s.setup.spectral.Checked; got != want.Model.SpectralNorm {
+					t.Errorf("spectral normalisation shows %v, the preset has %v", got, want.Model.SpectralNorm)
+				}
+				if got := h.s.setup.preset.Selected; got != training.PresetPurpose(name) {
+					t.Errorf("preset shows %q, want %q", got, training.PresetPurpose(name))
+				}
 				if h.s.cfg.Model != want.Model || h.s.cfg.BatchSize != want.BatchSize {
 					t.Errorf("config not taken from the preset: %+v", h.s.cfg)
 				}
 			})
 		})
 	}
+}
+
+// The spectral normalisation check sets the run's D and makes the set-up
+// a custom one.
+func TestSpectralNormCheck(t *testing.T) {
+	h := newHarness(t, "seed-cifar-horses")
+	h.ui(func() { test.Tap(h.s.setup.spectral) })
+	h.ui(func() {
+		if !h.s.cfg.Model.SpectralNorm {
+			t.Error("checking spectral normalisation left the config without it")
+		}
+		if h.s.cfg.Preset != "" || h.s.setup.preset.Selected != "" {
+			t.Errorf("a changed preset still shows as %q", h.s.setup.preset.Selected)
+		}
+	})
 }
 
 func TestInvalidEntryShowsMessage(t *testing.T) {
