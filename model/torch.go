@@ -135,12 +135,26 @@ func (gan *GAN) TorchModules(optG, optD *Adam) []TorchModule {
 				safetensors.Float32(prefix+"running_var", c, bn.Stats.Var),
 				safetensors.Int64(prefix+"num_batches_tracked", []int{}, []int64{int64(steps)}))
 		}
+		if net.module == TorchDiscriminator {
+			for _, sn := range gan.D.spectral {
+				prefix := spectralPrefix(sn)
+				mod.Tensors = append(mod.Tensors,
+					safetensors.Float32(prefix+"sn_u", []int{len(sn.U)}, sn.U),
+					safetensors.Float32(prefix+"sn_v", []int{len(sn.V)}, sn.V))
+			}
+		}
 		out = append(out, mod)
 		if net.opt != nil {
 			out = append(out, opt)
 		}
 	}
 	return out
+}
+
+// spectralPrefix is the state-dict prefix of a spectrally normalised
+// layer's buffers: the twin's "conv1.sn_u" beside "conv1.weight".
+func spectralPrefix(sn *SpectralNorm) string {
+	return strings.TrimSuffix(torchName(sn.W.Name), "weight")
 }
 
 // LoadTorch sets gan's weights, statistics and the optimisers' moments
@@ -211,5 +225,15 @@ func (gan *GAN) LoadTorch(mods []TorchModule, optG, optD *Adam) error {
 			}
 		}
 	}
+	for _, sn := range gan.D.spectral {
+		prefix := spectralPrefix(sn)
+		if err := load(TorchDiscriminator, prefix+"sn_u", []int{len(sn.U)}, sn.U, false); err != nil {
+			return err
+		}
+		if err := load(TorchDiscriminator, prefix+"sn_v", []int{len(sn.V)}, sn.V, false); err != nil {
+			return err
+		}
+	}
+	gan.D.refresh()
 	return nil
 }

@@ -18,6 +18,7 @@ func TestExportResumesExactly(t *testing.T) {
 	}{
 		{"seed", func(*Config) {}},
 		{"conditional, EMA", func(c *Config) { c.Conditional, c.EMADecay = true, 0.99 }},
+		{"spectral norm, conditional", func(c *Config) { c.Model.SpectralNorm, c.Conditional = true, true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, 10)

@@ -52,6 +52,9 @@ func TestTorchTwinContinuesExactly(t *testing.T) {
 		{"seed", func(*Config) {}},
 		{"hinge, EMA, conditional", func(c *Config) { c.Model.Loss, c.EMADecay, c.Conditional = "hinge", 0.99, true }},
 		{"least squares", func(c *Config) { c.Model.Loss = "ls" }},
+		{"spectral norm, hinge, EMA, conditional", func(c *Config) {
+			c.Model.SpectralNorm, c.Model.Loss, c.EMADecay, c.Conditional = true, "hinge", 0.99, true
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, 50)
@@ -66,7 +69,13 @@ func TestTorchTwinContinuesExactly(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		m    model.Config
-	}{{"CIFAR layout", model.Seed(32, 3)}, {"DCGAN 64×64", model.DCGAN64(3)}} {
+	}{
+		{"CIFAR layout", model.Seed(32, 3)},
+		{"DCGAN 64×64", model.DCGAN64(3)},
+		{"CIFAR layout, spectral norm", model.Config{ImageSize: 32, Channels: 3, NoiseSize: 100, Width: 32, Alpha: 0.1, KeepProb: 1,
+			BNDecay: 0.99, BNEps: 0.001, Loss: model.LossHinge, SpectralNorm: true}},
+		{"DCGAN 64×64, spectral norm", func() model.Config { m := model.DCGAN64(3); m.SpectralNorm = true; return m }()},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			size := tc.m.ImageSize
 			folder := pictureFolder(t, size, 40)

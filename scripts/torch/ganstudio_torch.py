@@ -182,12 +182,60 @@ def same_pads(size, k, stride):
     return total // 2, total - total // 2
 
 
-class Conv(nn.Conv2d):
+class SpectralNorm:
+    """Spectral normalisation as GAN Studio runs it (model/spectral.go):
+    the layer reads W/σ with σ = uᵀWv, W seen as [dim 0, the rest]; u and
+    v are constants of an iteration (so the gradient flows through σ, as in
+    Miyato et al.'s code), and one power iteration at the start of each
+    training iteration moves them. They are buffers, sn_u and sn_v, saved
+    with the weights. torch.nn.utils.spectral_norm would iterate on every
+    forward, three times an iteration here."""
+
+    def init_spectral(self, on):
+        self.spectral = on
+        if on:
+            rows = self.weight.shape[0]
+            self.register_buffer("sn_u", torch.zeros(rows))
+            self.register_buffer("sn_v", torch.zeros(self.weight[0].numel()))
+
+    def normalized(self):
+        if not self.spectral:
+            return self.weight
+        w = self.weight
+        return w / torch.dot(self.sn_u, w.flatten(1) @ self.sn_v)
+
+    @torch.no_grad()
+    def power_iteration(self):
+        w = self.weight.flatten(1)
+        self.sn_v.copy_(F.normalize(w.t() @ self.sn_u, dim=0, eps=1e-12))
+        self.sn_u.copy_(F.normalize(w @ self.sn_v, dim=0, eps=1e-12))
+
+
+class Conv(nn.Conv2d, SpectralNorm):
     """A convolution with TensorFlow's 'same' padding."""
+
+    def __init__(self, cin, cout, k, stride, bias=True, spectral=False):
+        super().__init__(cin, cout, k, stride, bias=bias)
+        self.init_spectral(spectral)
 
     def forward(self, x):
         (t, b), (l, r) = same_pads(x.shape[2], self.kernel_size[0], self.stride[0]), same_pads(x.shape[3], self.kernel_size[1], self.stride[1])
-        return F.conv2d(F.pad(x, (l, r, t, b)), self.weight, self.bias, self.stride)
+        return F.conv2d(F.pad(x, (l, r, t, b)), self.normalized(), self.bias, self.stride)
+
+
+class Linear(nn.Linear, SpectralNorm):
+    def __init__(self, cin, cout, spectral=False):
+        super().__init__(cin, cout)
+        self.init_spectral(spectral)
+
+    def forward(self, x):
+        return F.linear(x, self.normalized(), self.bias)
+
+
+class Embedding(nn.Embedding, SpectralNorm):
+    def __init__(self, k, f, spectral=False):
+        super().__init__(k, f)
+        self.init_spectral(spectral)
 
 
 class ConvT(nn.ConvTranspose2d):
@@ -267,24 +315,28 @@ class Discriminator(nn.Module):
     def __init__(self, m):
         super().__init__()
         w, k, bn = m["width"], m.get("classes", 0), dict(eps=m["batchnorm_epsilon"], momentum=1 - m["batchnorm_decay"])
+        sn = bool(m.get("spectral_norm"))
+        # A spectrally normalised D has a bias where the seed's has BatchNorm.
+        hidden = lambda cin, cout, kk: (Conv(cin, cout, kk, 2, bias=sn, spectral=sn),  # noqa: E731
+                                        nn.Identity() if sn else BatchNorm(cout, **bn))
         self.m = m
-        self.embed = None
         if m["image_size"] == 64:  # Radford et al.'s discriminator
-            self.conv1 = Conv(m["channels"], w // 8, 4, 2)
-            self.conv2, self.bn2 = Conv(w // 8, w // 4, 4, 2, bias=False), BatchNorm(w // 4, **bn)
-            self.conv3, self.bn3 = Conv(w // 4, w // 2, 4, 2, bias=False), BatchNorm(w // 2, **bn)
-            self.conv4, self.bn4 = Conv(w // 2, w, 4, 2, bias=False), BatchNorm(w, **bn)
-            self.classify = nn.Linear(16 * w, 1)
-            if k:
-                self.embed = nn.Embedding(k, 16 * w)
-            return
-        self.conv1 = Conv(m["channels"], w // 4, 3, 2)
-        self.conv2 = Conv(w // 4, w // 2, 3, 2, bias=False)
-        self.bn2 = BatchNorm(w // 2, **bn)
-        self.conv3 = Conv(w // 2, w, 3, 2, bias=False)
-        self.bn3 = BatchNorm(w, **bn)
-        self.classify = nn.Linear(16 * w, 1)
-        self.embed = nn.Embedding(k, 16 * w) if k else None
+            self.conv1 = Conv(m["channels"], w // 8, 4, 2, spectral=sn)
+            self.conv2, self.bn2 = hidden(w // 8, w // 4, 4)
+            self.conv3, self.bn3 = hidden(w // 4, w // 2, 4)
+            self.conv4, self.bn4 = hidden(w // 2, w, 4)
+        else:
+            self.conv1 = Conv(m["channels"], w // 4, 3, 2, spectral=sn)
+            self.conv2, self.bn2 = hidden(w // 4, w // 2, 3)
+            self.conv3, self.bn3 = hidden(w // 2, w, 3)
+        self.classify = Linear(16 * w, 1, spectral=sn)
+        self.embed = Embedding(k, 16 * w, spectral=sn) if k else None
+
+    def power_iteration(self):
+        """One power iteration of every spectrally normalised layer."""
+        for mod in self.modules():
+            if isinstance(mod, SpectralNorm) and mod.spectral:
+                mod.power_iteration()
 
     def forward(self, img, y, drop):
         act = lambda x: drop(F.leaky_relu(x, self.m["leaky_relu_alpha"]), self.training)  # noqa: E731
@@ -297,7 +349,7 @@ class Discriminator(nn.Module):
         logit = self.classify(x)                          # [n, 1]
         if y is None:
             return logit
-        return logit + (x * (y @ self.embed.weight)).sum(1, keepdim=True)  # + ⟨embed(y), features⟩
+        return logit + (x * (y @ self.embed.normalized())).sum(1, keepdim=True)  # + ⟨embed(y), features⟩
 
 
 # ---------------------------------------------------------------- objective and optimiser
@@ -382,6 +434,8 @@ class Run:
         """One iteration, as GAN Studio's trainer runs it. Returns (D loss, G loss)."""
         self.G.train()
         self.D.train()
+        # ---- spectral norm (SN runs): one power iteration re-estimates σ of D's weights ----
+        self.D.power_iteration()
         # ---- update G: make D call the fakes real ----
         self.G.zero_grad(set_to_none=True)
         g_loss = self.for_g(self.D(self.G(z, y, drop), y, drop))
