@@ -478,7 +478,7 @@ func TestWatch(t *testing.T) {
 		warn    bool
 	}{{6, false}, {10, false}, {9, false}, {7, true}, {6, false}, {10, false}, {4, true}}
 	for i, s := range steps {
-		got := w.Metrics(100*i, hist(s.covered))
+		got := w.Metrics(DefaultCollapse.Warmup+100*i, hist(s.covered))
 		if (len(got) > 0) != s.warn {
 			t.Errorf("step %d, %d classes: warnings %q, want a warning: %v", i, s.covered, got, s.warn)
 		}

@@ -16,11 +16,11 @@ type Watch struct {
 	// smoothing s, real images cost at least the entropy of 1−s.
 	LossFloor float64
 
-	bestCovered, bestStep int
-	collapsing            bool
-	ema                   float64
-	emaSteps              int
-	vanishing             bool
+	coverage   []Coverage // every measurement so far
+	collapsing bool
+	ema        float64
+	emaSteps   int
+	vanishing  bool
 }
 
 // NewWatch returns a watch for a run whose D targets real images with
@@ -35,35 +35,21 @@ func NewWatch(smoothing float32) *Watch {
 }
 
 // Metrics looks at the metrics of step and returns the warnings that
-// start now (none most of the time).
+// start now (none most of the time). Mode collapse is judged by
+// DefaultCollapse on every measurement so far.
 func (w *Watch) Metrics(step int, r Result) []string {
-	var out []string
 	classes := r.RealClasses
 	if classes == 0 {
 		classes = len(r.Histogram)
 	}
-	if classes < 2 {
-		// A run on one class (CIFAR's horses) has no modes to lose: its
-		// coverage dropping to 0 says the samples look less like the
-		// class, which FCD shows better.
-		return nil
+	w.coverage = append(w.coverage, Coverage{Step: step, Covered: r.Covered})
+	v := DefaultCollapse.Judge(w.coverage, classes)
+	was := w.collapsing
+	w.collapsing = v.Collapsed
+	if v.Collapsed && !was {
+		return []string{v.Message()}
 	}
-	if r.Covered > w.bestCovered {
-		w.bestCovered, w.bestStep = r.Covered, step
-	}
-	// Coverage that fell by two or more classes from its best, or that
-	// was good and is now half or less, is a collapse.
-	drop := w.bestCovered-r.Covered >= 2 || (w.bestCovered >= classes/2 && r.Covered <= classes/2 && r.Covered < w.bestCovered)
-	switch {
-	case drop && !w.collapsing:
-		w.collapsing = true
-		out = append(out, fmt.Sprintf(
-			"Likely mode collapse: the samples now cover only %d of %d classes (%d at step %d). The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
-			r.Covered, classes, w.bestCovered, w.bestStep))
-	case !drop && w.collapsing && r.Covered >= w.bestCovered-1:
-		w.collapsing = false
-	}
-	return out
+	return nil
 }
 
 // Losses looks at D's loss of one step (smoothed over about 50 steps

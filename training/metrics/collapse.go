@@ -1,0 +1,98 @@
+package metrics
+
+import "fmt"
+
+// Coverage is one measurement of how many classes a run's samples cover.
+type Coverage struct {
+	Step, Covered int
+}
+
+// CollapseRule judges mode collapse from a run's coverage so far. It is a
+// pure function of the measurements, so the warning a run gave can be
+// found again from its metrics.csv (docs/METRICS.md has the table of how
+// often it fires, and `go run ./training/metrics/warntable RUN...` makes
+// it).
+//
+// Early measurements are noise: a generator that draws blobs at step 60
+// covers six classes one time and five the next. So the run's coverage is
+// judged against its own best after a warm-up, never against its first
+// measurements, and a drop must be large enough and last.
+type CollapseRule struct {
+	// Warmup is the step before which measurements neither set the best
+	// nor warn.
+	Warmup int
+	// Drop is how many classes below the best count as a collapse for a
+	// run of ten classes; runs of fewer classes need Drop·classes/10,
+	// but at least one.
+	Drop int
+	// Persist is how many consecutive measurements the drop must hold.
+	Persist int
+}
+
+// DefaultCollapse is the rule the trainer's warnings and the window use.
+var DefaultCollapse = CollapseRule{Warmup: 300, Drop: 2, Persist: 1}
+
+// Collapse is a rule's verdict at a run's newest measurement.
+type Collapse struct {
+	Collapsed bool
+	Now       Coverage // the newest measurement
+	Best      Coverage // the best after the warm-up, up to Now
+	Classes   int
+}
+
+// Judge returns the verdict at the newest of points (in step order) for
+// a run whose real images hold classes classes. A run of one class has
+// no modes to lose (its coverage falling says the samples look less like
+// the class, which FCD shows better) and never collapses.
+func (r CollapseRule) Judge(points []Coverage, classes int) Collapse {
+	v := Collapse{Classes: classes}
+	if len(points) == 0 {
+		return v
+	}
+	v.Now = points[len(points)-1]
+	if classes < 2 {
+		return v
+	}
+	drop := max(1, (r.Drop*classes+5)/10)
+	persist := max(1, r.Persist)
+	run := 0 // consecutive measurements below the best by drop or more
+	found := false
+	for _, p := range points {
+		if p.Step < r.Warmup {
+			continue
+		}
+		if !found || p.Covered > v.Best.Covered {
+			v.Best, found = p, true
+		}
+		if v.Best.Covered-p.Covered >= drop {
+			run++
+		} else {
+			run = 0
+		}
+	}
+	v.Collapsed = run >= persist
+	return v
+}
+
+// Message is the warning for a collapsed verdict, in plain words.
+func (v Collapse) Message() string {
+	return fmt.Sprintf(
+		"Likely mode collapse: the samples now cover only %d of %d classes (%d at step %d). The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
+		v.Now.Covered, v.Classes, v.Best.Covered, v.Best.Step)
+}
+
+// Warnings replays the rule over a run's measurements as they came and
+// returns the steps at which a collapse warning started: the warnings
+// the run gave (or would give under r).
+func (r CollapseRule) Warnings(points []Coverage, classes int) []Collapse {
+	var out []Collapse
+	was := false
+	for i := range points {
+		v := r.Judge(points[:i+1], classes)
+		if v.Collapsed && !was {
+			out = append(out, v)
+		}
+		was = v.Collapsed
+	}
+	return out
+}
