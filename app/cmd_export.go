@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ganstudio/ganstudio/training"
 )
@@ -16,6 +17,8 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "safetensors: a new folder; onnx: a .onnx file")
 	batch := fs.Int("batch", 0, "onnx: a fixed batch size, or 0 for a dynamic batch dimension")
 	trained := fs.Bool("trained", false, "onnx: the generator as trained, not its moving average (EMA runs)")
+	data := fs.Bool("data", true, "safetensors: also write data.safetensors, the training images as the network sees them, for the PyTorch twin (--data=false: without)")
+	folder := fs.String("dataset", "", "safetensors: take data.safetensors from this folder of pictures instead of the run's data set (a larger folder on the machine that continues the run)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -31,12 +34,21 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 	case *batch < 0:
 		return fail(2, "--batch %d: use 0 (dynamic) or a positive batch size", *batch)
 	}
+	if *format != "safetensors" && flagSet(fs, "data", "dataset") {
+		return fail(2, "--data and --dataset are for --format safetensors")
+	}
 	switch *format {
 	case "safetensors":
-		if err := training.ExportTorch(*ckpt, *out); err != nil {
+		if *folder != "" && !*data {
+			return fail(2, "--dataset %s is for the data file: leave out --data=false", *folder)
+		}
+		if err := training.ExportTorchWith(*ckpt, *out, training.ExportOptions{Data: *data, Folder: *folder}); err != nil {
+			if *data && !strings.Contains(err.Error(), "not empty") {
+				return fail(1, "%v (--data=false exports without the training images)", err)
+			}
 			return fail(1, "%v", err)
 		}
-		fmt.Fprintf(stdout, "exported %s to %s (continue it with scripts/torch/ganstudio_torch.py train --checkpoint %s)\n", *ckpt, *out, *out)
+		fmt.Fprintf(stdout, "exported %s to %s (continue it with scripts/torch/ganstudio_torch.py train --checkpoint %s --steps N --out RUN)\n", *ckpt, *out, *out)
 	case "onnx":
 		if err := training.ExportONNX(*ckpt, *out, *batch, *trained); err != nil {
 			return fail(1, "%v", err)
@@ -46,4 +58,15 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 		return fail(2, "--format %q is unknown: use safetensors or onnx", *format)
 	}
 	return 0
+}
+
+// flagSet reports whether any of the named flags was given.
+func flagSet(fs *flag.FlagSet, names ...string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			set = set || f.Name == n
+		}
+	})
+	return set
 }

@@ -1,6 +1,7 @@
 package training
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/ganstudio/ganstudio/model/atomicfile"
 	"github.com/ganstudio/ganstudio/model/checkpoint"
 	"github.com/ganstudio/ganstudio/model/safetensors"
+	"github.com/ganstudio/ganstudio/training/events"
 )
 
 // An export folder holds a run's state for other tools: config.json (see
@@ -42,6 +44,12 @@ type exportMeta struct {
 	// Tensors says where everything is, for people reading the folder.
 	Tensors   map[string]string `json:"tensors"`
 	TrainedBy string            `json:"trained_by,omitempty"`
+	// DataFile describes data.safetensors, the training images as the
+	// network sees them (see DataFileInfo); nil when the export has none.
+	DataFile *DataFileInfo `json:"data_file,omitempty"`
+	// History says what the folder holds of the run's past, in a run
+	// folder's layout: losses.csv and grids/ up to Step ("" : none).
+	History string `json:"history,omitempty"`
 }
 
 // IsExport reports whether path is an export folder: one with a
@@ -63,12 +71,32 @@ func ReadCheckpoint(path string) (*checkpoint.File, error) {
 	return f, err
 }
 
+// ExportOptions says what an export carries besides the networks, the
+// optimisers and the run's history.
+type ExportOptions struct {
+	// Data writes data.safetensors: the training images as the network
+	// sees them (see DataFileInfo), from the run's data set or Folder.
+	Data bool
+	// Folder, with Data, takes the images from this folder of pictures
+	// instead of the run's data set: a larger folder on the machine that
+	// continues the run.
+	Folder string
+}
+
 // ExportTorch writes the checkpoint at src (a file, an export folder or a
 // run folder's newest checkpoint) to
-// the folder dir in PyTorch's conventions (see model.TorchModules). The
-// folder appears whole or not at all; an existing one is refused unless
-// empty.
-func ExportTorch(src, dir string) error {
+// the folder dir in PyTorch's conventions (see model.TorchModules), with
+// the run's losses.csv and grids up to the checkpoint's step when src
+// belongs to a run folder. The folder appears whole or not at all; an
+// existing one is refused unless empty.
+func ExportTorch(src, dir string) error { return ExportTorchWith(src, dir, ExportOptions{}) }
+
+// ExportTorchWith is ExportTorch with the training images too, as opts
+// asks.
+func ExportTorchWith(src, dir string, opts ExportOptions) error {
+	if opts.Folder != "" && !opts.Data {
+		return fmt.Errorf("export: a folder of pictures (%s) is for the data file: ask for the data too", opts.Folder)
+	}
 	r, err := loadCheckpoint(src)
 	if err != nil {
 		return err
@@ -108,6 +136,27 @@ func ExportTorch(src, dir string) error {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
+	if opts.Data {
+		data, spec, err := openExportData(cfg, opts.Folder)
+		if err != nil {
+			return err
+		}
+		info, err := writeDataFile(filepath.Join(tmp, dataFileName), data, spec)
+		if err != nil {
+			return err
+		}
+		meta.DataFile = &info
+		meta.Tensors["data"] = "the training images as the network sees them: images (uint8 [N, C, S, S], v/127.5 − 1 in training), labels (int64 [N], −1: none); class names under data_file"
+	}
+	if r.runDir != "" {
+		ok, err := copyHistory(r.runDir, tmp, st.Step)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if ok {
+			meta.History = fmt.Sprintf("losses.csv and grids/ of %s up to step %d, in a run folder's layout", r.runDir, st.Step)
+		}
+	}
 	js, err := json.MarshalIndent(meta, "", " ")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -127,6 +176,7 @@ func ExportTorch(src, dir string) error {
 // restored is a checkpoint's networks and optimisers, loaded.
 type restored struct {
 	file       *checkpoint.File
+	runDir     string // the run folder the checkpoint belongs to, "" for none
 	cfg        Config
 	st         state
 	gan        *model.GAN
@@ -136,7 +186,7 @@ type restored struct {
 // loadCheckpoint reads and loads the checkpoint at src (a file, an export
 // folder or a run folder's newest).
 func loadCheckpoint(src string) (restored, error) {
-	f, src, _, err := findCheckpoint(src)
+	f, src, runDir, err := findCheckpoint(src)
 	if err != nil {
 		return restored{}, err
 	}
@@ -157,7 +207,7 @@ func loadCheckpoint(src string) (restored, error) {
 		return restored{}, fmt.Errorf("%s: %w", src, err)
 	}
 	optG.Steps, optD.Steps = st.AdamStepsG, st.AdamStepsD
-	return restored{f, cfg, st, gan, optG, optD}, nil
+	return restored{f, runDir, cfg, st, gan, optG, optD}, nil
 }
 
 func newOptimizers(gan *model.GAN, cfg Config) (optG, optD *model.Adam) {
@@ -221,6 +271,48 @@ func readExport(dir string) (*checkpoint.File, error) {
 	}
 	tensors := append(gan.Snapshot(optG, optD), checkpoint.Tensor{Name: previewNoiseTensor, Shape: []int{PreviewSamples, cfg.Model.NoiseSize}, Data: meta.PreviewNoise})
 	return &checkpoint.File{Config: cj, State: sj, Tensors: tensors}, nil
+}
+
+// copyHistory copies the losses and preview grids of the run folder
+// runDir up to step into dir, in a run folder's layout; false when the run
+// has none.
+func copyHistory(runDir, dir string, step int) (bool, error) {
+	steps, err := readLosses(filepath.Join(runDir, lossesFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var keep []events.Step
+	for _, s := range steps {
+		if s.Step <= step {
+			keep = append(keep, s)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteLosses(&b, keep); err != nil {
+		return false, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, lossesFile), b.Bytes(), 0o644); err != nil {
+		return false, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, gridsDir), 0o755); err != nil {
+		return false, err
+	}
+	for _, g := range GridFiles(runDir) {
+		if g.Step > step {
+			continue
+		}
+		png, err := os.ReadFile(g.Path)
+		if err != nil {
+			return false, err
+		}
+		if err := os.WriteFile(GridPath(dir, g.Step), png, 0o644); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // ExportONNX writes the generator of the checkpoint at src (a file, an

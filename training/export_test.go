@@ -1,10 +1,25 @@
 package training
 
 import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ganstudio/ganstudio/model"
+	"github.com/ganstudio/ganstudio/model/safetensors"
+	"github.com/ganstudio/ganstudio/training/dataset"
 )
 
 // A run resumed from its export folder continues exactly as one resumed
@@ -84,4 +99,147 @@ func TestExportRefuses(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(full, "keep.txt")); err != nil || string(b) != "mine" {
 		t.Fatal("a refused export touched the folder's files")
 	}
+}
+
+// pictureFolder writes n colourful size×size PNGs into a new folder.
+func pictureFolder(t *testing.T, size, n int) string { return pictureFolderOf(t, size, size, n) }
+
+// pictureFolderOf writes n colourful w×h PNGs into a new folder.
+func pictureFolderOf(t *testing.T, w, h, n int) string {
+	folder := t.TempDir()
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range n {
+		img := image.NewNRGBA(image.Rect(0, 0, w, h))
+		c := color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}
+		for y := range h {
+			for x := range w {
+				img.SetNRGBA(x, y, color.NRGBA{c.R + uint8(4*x), c.G + uint8(4*y), c.B, 255})
+			}
+		}
+		f, err := os.Create(filepath.Join(folder, fmt.Sprintf("%02d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, img)
+		f.Close()
+	}
+	return folder
+}
+
+// cifarJPEG is CIFAR-10's training set as labelled JPEG folders, the
+// team's copy beside the checkout (../shared/datasets).
+func cifarJPEG(t *testing.T) string {
+	_, here, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(here), "..", "..", "shared", "datasets", "cifar10-jpeg", "train")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no CIFAR-10 JPEG folders: %v", err)
+	}
+	return dir
+}
+
+// The data file of an export holds what dataset.Open yields, bit for bit:
+// the same bytes in the same order, which map to the same values in
+// [−1, 1], with the labels and the class names.
+func TestTorchExportDataFile(t *testing.T) {
+	cases := []struct {
+		name  string
+		set   func(*Config)
+		short bool
+	}{
+		{"MNIST, class filter", func(c *Config) { c.Data.Classes = []string{"3", "8"} }, true},
+		{"colour folder, cropped and scaled", func(c *Config) {
+			c.Model = tinyColour(32)
+			c.Data = dataset.Spec{Path: pictureFolderOf(t, 48, 36, 20)}
+		}, true},
+		{"CIFAR-10 horses from the JPEG folders, 64×64", func(c *Config) {
+			c.Model = tinyColour(64)
+			c.Data = dataset.Spec{Path: cifarJPEG(t), Classes: []string{"horse"}}
+		}, false},
+		{"conditional CIFAR-10, two classes", func(c *Config) {
+			c.Model = tinyColour(32)
+			c.Data = dataset.Spec{Path: cifarJPEG(t), Classes: []string{"ship", "horse"}}
+			c.Conditional = true
+		}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && !tc.short {
+				t.Skip("decodes thousands of JPEGs")
+			}
+			cfg := tinyConfig(t, 2)
+			tc.set(&cfg)
+			data, err := OpenData(context.Background(), cfg, dataset.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "run")
+			runToEnd(t, mustNewIn(t, cfg, data, dir))
+			export := filepath.Join(t.TempDir(), "export")
+			if err := ExportTorchWith(dir, export, ExportOptions{Data: true}); err != nil {
+				t.Fatal(err)
+			}
+			checkDataFile(t, export, data)
+		})
+	}
+}
+
+// checkDataFile checks an export's data.safetensors against data.
+func checkDataFile(t *testing.T, export string, data *dataset.Dataset) {
+	t.Helper()
+	tensors, meta, err := safetensors.ReadFile(filepath.Join(export, dataFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, ch := data.Shape()
+	n := data.Len()
+	if len(tensors) != 2 || tensors[0].Name != "images" || tensors[0].DType != safetensors.U8 ||
+		!slices.Equal(tensors[0].Shape, []int{n, ch, size, size}) || tensors[1].Name != "labels" || !slices.Equal(tensors[1].Shape, []int{n}) {
+		t.Fatalf("data file holds %v", tensors)
+	}
+	pix := tensors[0].Data
+	// The values training sees: Fill's, and the file's bytes mapped as
+	// Fill maps them (the twin maps them in the same float32 steps).
+	want := make([]float32, len(pix))
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	if err := data.Fill(want, all); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range pix {
+		if got := float32(b)/127.5 - 1; math.Float32bits(got) != math.Float32bits(want[i]) || got != dataset.ToUnit(b) {
+			t.Fatalf("value %d (image %d): the file's byte %d is %v, dataset.Open's value %v", i, i/(ch*size*size), b, got, want[i])
+		}
+	}
+	for i := range n {
+		if got := int64(binary.LittleEndian.Uint64(tensors[1].Data[8*i:])); got != int64(data.Label(i)) {
+			t.Fatalf("label %d: file %d, data set %d", i, got, data.Label(i))
+		}
+	}
+	var classes []string
+	json.Unmarshal([]byte(meta["classes"]), &classes)
+	var cj struct {
+		DataFile DataFileInfo `json:"data_file"`
+	}
+	js, _ := os.ReadFile(filepath.Join(export, exportConfig))
+	if err := json.Unmarshal(js, &cj); err != nil {
+		t.Fatal(err)
+	}
+	if meta["format"] != dataFileFormat || !slices.Equal(classes, data.Classes()) || !slices.Equal(cj.DataFile.Classes, data.Classes()) ||
+		cj.DataFile.Images != n || cj.DataFile.Size != size || cj.DataFile.Channels != ch {
+		t.Fatalf("data file metadata %v, config.json's data_file %+v; data set %d images of %d×%d×%d, classes %v", meta, cj.DataFile, n, size, size, ch, data.Classes())
+	}
+	t.Logf("%d images of %d×%d×%d, %d classes: equal bit for bit", n, size, size, ch, len(data.Classes()))
+}
+
+// tinyColour is the network for a colour folder at size 32 (the seed's
+// CIFAR layout) or 64 (DCGAN's), narrow enough for a test.
+func tinyColour(size int) model.Config {
+	m := model.Seed(32, 3)
+	if size == 64 {
+		m = model.DCGAN64(3)
+	}
+	m.Width = 16
+	return m
 }

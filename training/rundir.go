@@ -226,8 +226,7 @@ func ReadRun(dir string) (*Run, error) {
 		return nil, fmt.Errorf("open run %s: %w", dir, err)
 	}
 	r.Grids = GridFiles(dir)
-	cks, _ := stepFiles(filepath.Join(dir, checkpointsDir), ".ckpt")
-	for _, c := range cks {
+	for _, c := range runCheckpoints(dir) {
 		r.Checkpoints = append(r.Checkpoints, c.path)
 	}
 	return r, nil
@@ -390,10 +389,11 @@ func GridFiles(dir string) []GridFile {
 }
 
 // CheckpointStep reads the step from a checkpoint's file name
-// (step-N.ckpt); false for a name of another form.
+// (step-N.ckpt, or step-N for an export folder); false for a name of
+// another form.
 func CheckpointStep(path string) (int, bool) {
 	name := filepath.Base(path)
-	if !strings.HasPrefix(name, "step-") || !strings.HasSuffix(name, ".ckpt") {
+	if !strings.HasPrefix(name, "step-") || (!strings.HasSuffix(name, ".ckpt") && strings.Contains(name, ".")) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "step-"), ".ckpt"))

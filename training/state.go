@@ -219,7 +219,7 @@ func findCheckpoint(path string) (f *checkpoint.File, ckpt, runDir string, err e
 	}
 	if IsExport(path) {
 		f, err := readExport(path)
-		return f, path, "", err
+		return f, path, exportRunDir(path), err
 	}
 	if !info.IsDir() {
 		if f, err = checkpoint.Read(path); err != nil {
@@ -231,12 +231,12 @@ func findCheckpoint(path string) (f *checkpoint.File, ckpt, runDir string, err e
 		}
 		return f, path, "", nil
 	}
-	files, _ := stepFiles(filepath.Join(path, checkpointsDir), ".ckpt")
+	files := runCheckpoints(path)
 	// The newest file that verifies wins: a crash can leave the last one
 	// damaged only if the disk lied about fsync, but we do not bet on it.
 	var firstErr error
 	for i := len(files) - 1; i >= 0; i-- {
-		f, err := checkpoint.Read(files[i].path)
+		f, err := readCheckpointAt(files[i].path)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err

@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 	"github.com/ganstudio/ganstudio/model"
 	"github.com/ganstudio/ganstudio/model/safetensors"
 	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/training/events"
 )
 
 // These tests run the PyTorch twin (scripts/torch) on GAN Studio's
@@ -40,91 +39,95 @@ func twin(t *testing.T, args ...string) []byte {
 	return out
 }
 
-// Train 50 steps, export, and let the twin run step 51 on the same batch
-// with GAN Studio's noise and dropout masks: its losses must be Go's.
-// Then G's outputs for the same noise must agree.
+// Train 50 steps (30 for the colour runs), export with the data, and let
+// the twin run the next step on the same batch with GAN Studio's noise,
+// dropout masks and augmentations: its losses must be Go's, and the batch
+// it reads from the export's data file must be Go's batch, bit for bit.
+// Then G's outputs for the same noise must agree. Some cases also train
+// on in the twin and come back (see twinRoundTrip).
 func TestTorchTwinContinuesExactly(t *testing.T) {
 	data := realMNIST(t)
 	for _, tc := range []struct {
-		name string
-		set  func(*Config)
+		name  string
+		set   func(*Config)
+		train bool
 	}{
-		{"seed", func(*Config) {}},
-		{"hinge, EMA, conditional", func(c *Config) { c.Model.Loss, c.EMADecay, c.Conditional = "hinge", 0.99, true }},
-		{"least squares", func(c *Config) { c.Model.Loss = "ls" }},
+		{"seed", func(*Config) {}, true},
+		{"hinge, EMA, conditional", func(c *Config) { c.Model.Loss, c.EMADecay, c.Conditional = "hinge", 0.99, true }, false},
+		{"least squares", func(c *Config) { c.Model.Loss = "ls" }, false},
 		{"spectral norm, hinge, EMA, conditional", func(c *Config) {
 			c.Model.SpectralNorm, c.Model.Loss, c.EMADecay, c.Conditional = true, "hinge", 0.99, true
-		}},
+		}, false},
+		{"DiffAugment, conditional, TTUR", func(c *Config) {
+			c.Model.Augment, c.Conditional, c.LearnRateG = "translation,cutout,color", true, c.LearnRateD/4
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, 50)
 			cfg.Model.Width = 64
 			cfg.BatchSize = 32
 			tc.set(&cfg)
-			checkTwin(t, cfg, data)
+			checkTwin(t, cfg, data, tc.train)
 		})
 	}
 	// The CIFAR layout's other paddings, and the 64×64 DCGAN, on folders
-	// of colour pictures.
+	// of colour pictures and on CIFAR-10's JPEG folders.
+	hingeEMA := model.Seed(32, 3)
+	hingeEMA.Loss = model.LossHinge
+	folder64, _ := Preset("dcgan64-folder")
 	for _, tc := range []struct {
-		name string
-		m    model.Config
+		name  string
+		m     model.Config
+		set   func(*Config)
+		train bool
 	}{
-		{"CIFAR layout", model.Seed(32, 3)},
-		{"DCGAN 64×64", model.DCGAN64(3)},
+		{"CIFAR layout", model.Seed(32, 3), nil, false},
+		{"DCGAN 64×64", model.DCGAN64(3), nil, false},
 		{"CIFAR layout, spectral norm", model.Config{ImageSize: 32, Channels: 3, NoiseSize: 100, Width: 32, Alpha: 0.1, KeepProb: 1,
-			BNDecay: 0.99, BNEps: 0.001, Loss: model.LossHinge, SpectralNorm: true}},
-		{"DCGAN 64×64, spectral norm", func() model.Config { m := model.DCGAN64(3); m.SpectralNorm = true; return m }()},
+			BNDecay: 0.99, BNEps: 0.001, Loss: model.LossHinge, SpectralNorm: true}, nil, false},
+		{"DCGAN 64×64, spectral norm", func() model.Config { m := model.DCGAN64(3); m.SpectralNorm = true; return m }(), nil, false},
+		{"dcgan64-folder, DiffAugment translation, cutout, color", folder64.Model, func(c *Config) {
+			c.Model.Augment, c.Steps = "translation,cutout,color", 30
+		}, true},
+		{"conditional CIFAR-10 (JPEG folders, ship and horse)", model.Seed(32, 3), func(c *Config) {
+			c.Data, c.Conditional, c.Steps = dataset.Spec{Path: cifarJPEG(t), Classes: []string{"ship", "horse"}}, true, 30
+		}, true},
+		{"hinge, EMA, 32×32", hingeEMA, func(c *Config) { c.EMADecay, c.Steps = 0.99, 30 }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			size := tc.m.ImageSize
-			folder := pictureFolder(t, size, 40)
-			pictures, err := dataset.Open(context.Background(), dataset.Spec{Path: folder, Size: size, Channels: 3}, dataset.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			cfg := tinyConfig(t, 10)
 			cfg.Model = tc.m
 			cfg.Model.Width = 32
-			cfg.Data = dataset.Spec{Path: folder}
-			checkTwin(t, cfg, pictures)
+			cfg.Data = dataset.Spec{Path: pictureFolder(t, size, 40)}
+			if tc.set != nil {
+				tc.set(&cfg)
+			}
+			pictures, err := OpenData(context.Background(), cfg, dataset.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTwin(t, cfg, pictures, tc.train)
 		})
 	}
 }
 
-// pictureFolder writes n colourful size×size PNGs into a new folder.
-func pictureFolder(t *testing.T, size, n int) string {
-	folder := t.TempDir()
-	r := rand.New(rand.NewPCG(5, 6))
-	for i := range n {
-		img := image.NewNRGBA(image.Rect(0, 0, size, size))
-		c := color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}
-		for y := range size {
-			for x := range size {
-				img.SetNRGBA(x, y, color.NRGBA{c.R + uint8(4*x), c.G + uint8(4*y), c.B, 255})
-			}
-		}
-		f, err := os.Create(filepath.Join(folder, fmt.Sprintf("%02d.png", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		png.Encode(f, img)
-		f.Close()
-	}
-	return folder
-}
-
-// checkTwin trains cfg's steps, exports, and lets the twin run the next
-// step on the same batch with GAN Studio's noise and dropout masks: its
-// losses must be Go's. Then G's outputs for the same noise must agree.
-func checkTwin(t *testing.T, cfg Config, data *dataset.Dataset) {
+// checkTwin trains cfg's steps, exports with the data, and lets the twin
+// run the next step on the same batch with GAN Studio's noise, dropout
+// masks and augmentations: its losses must be Go's, and so must the batch
+// it reads itself. Then G's outputs for the same noise must agree. With
+// train, the twin also trains on and the run comes back (twinRoundTrip).
+func checkTwin(t *testing.T, cfg Config, data *dataset.Dataset, train bool) {
 	steps := cfg.Steps
 	dir := filepath.Join(t.TempDir(), "run")
 	runToEnd(t, mustNewIn(t, cfg, data, dir))
 	ckpt := filepath.Join(dir, "checkpoints", fmt.Sprintf("step-%07d.ckpt", steps))
 	export := filepath.Join(t.TempDir(), "export")
-	if err := ExportTorch(ckpt, export); err != nil {
+	if err := ExportTorchWith(ckpt, export, ExportOptions{Data: true}); err != nil {
 		t.Fatal(err)
+	}
+	if train {
+		twinRoundTrip(t, cfg, data, ckpt, export)
 	}
 
 	// The next step in Go, from the same checkpoint.
@@ -155,6 +158,9 @@ func checkTwin(t *testing.T, cfg Config, data *dataset.Dataset) {
 		DLoss        float64  `json:"d_loss"`
 		GLoss        float64  `json:"g_loss"`
 		NoiseMaxDiff *float64 `json:"noise_max_diff"`
+		BatchMaxDiff *float64 `json:"batch_max_diff"`
+		LabelsEqual  *bool    `json:"labels_equal"`
+		RNG          []byte   `json:"rng"`
 	}
 	out := twin(t, "replay", "--checkpoint", export, "--inputs", in)
 	if err := json.Unmarshal(out, &got); err != nil {
@@ -162,6 +168,17 @@ func checkTwin(t *testing.T, cfg Config, data *dataset.Dataset) {
 	}
 	if got.NoiseMaxDiff == nil || *got.NoiseMaxDiff != 0 {
 		t.Errorf("the twin's noise from the exported random state differs from Go's by %v", got.NoiseMaxDiff)
+	}
+	if got.BatchMaxDiff == nil || *got.BatchMaxDiff != 0 {
+		t.Errorf("the batch the twin reads from the export's data file differs from Go's by %v", got.BatchMaxDiff)
+	}
+	if cfg.Conditional && (got.LabelsEqual == nil || !*got.LabelsEqual) {
+		t.Errorf("the twin's labels of the batch are not Go's (%v)", got.LabelsEqual)
+	}
+	// Every random number of the step drawn, and no more: the twin's
+	// generator ends where Go's does.
+	if rng, err := tr.rng.MarshalBinary(); err != nil || string(rng) != string(got.RNG) {
+		t.Errorf("after the step the twin's random state is %x, GAN Studio's %x (%v)", got.RNG, rng, err)
 	}
 	want := last[0]
 	for _, l := range []struct {
@@ -215,4 +232,136 @@ func checkTwin(t *testing.T, cfg Config, data *dataset.Dataset) {
 		t.Errorf("G's outputs for the same noise differ by up to %.2g between the twin and GAN Studio (want ≤ 1e-5)", worst)
 	}
 	t.Logf("G's outputs: largest difference %.2g", worst)
+}
+
+// twinRoundTrip takes the run at ckpt (exported to export) out and back:
+// the twin trains 3 steps on one process with the run's own random
+// numbers, into a run folder that starts with GAN Studio's losses and
+// grids; its losses are what GAN Studio's next 3 steps are, its grid is
+// what GAN Studio draws from its checkpoint, and GAN Studio resumes the
+// twin's run folder for 3 more steps that again equal a run that never
+// left, with one unbroken losses.csv.
+func twinRoundTrip(t *testing.T, cfg Config, data *dataset.Dataset, ckpt, export string) {
+	const out, back = 3, 3
+	steps := cfg.Steps
+	// GAN Studio's own continuation, from a copy of the checkpoint.
+	lone := filepath.Join(t.TempDir(), "lone.ckpt")
+	if b, err := os.ReadFile(ckpt); err != nil || os.WriteFile(lone, b, 0o644) != nil {
+		t.Fatal(err)
+	}
+	ref, err := ResumeInto(lone, filepath.Join(t.TempDir(), "ref"), data, func(c *Config) error { c.Steps = steps + out + back; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := runToEnd(t, ref)
+	orig, err := readLosses(filepath.Join(RunDirOf(ckpt), lossesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	run := filepath.Join(t.TempDir(), "twin")
+	twin(t, "train", "--checkpoint", export, "--steps", fmt.Sprint(out), "--out", run, "--threads", "1", "--log-every", "1")
+	r, err := ReadRun(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Checkpoints) != 1 || filepath.Base(r.Checkpoints[0]) != fmt.Sprintf("step-%07d", steps+out) {
+		t.Fatalf("the twin's run folder lists checkpoints %v", r.Checkpoints)
+	}
+	if len(r.Steps) != steps+out {
+		t.Fatalf("the twin's losses.csv has %d rows, want %d (GAN Studio's %d, then %d)", len(r.Steps), steps+out, steps, out)
+	}
+	for i, s := range r.Steps {
+		if i < steps && s != orig[i] {
+			t.Fatalf("row %d of the twin's losses.csv is %+v, GAN Studio's %+v", i+1, s, orig[i])
+		}
+	}
+	sameLosses(t, "twin", r.Steps[steps:], want[:out])
+	if len(r.Grids) == 0 || r.Grids[len(r.Grids)-1].Step != steps+out || r.Grids[0].Step != 0 {
+		t.Fatalf("the twin's run folder has grids %v, want GAN Studio's from step 0, then step %d", r.Grids, steps+out)
+	}
+	gen, _, err := LoadGenerator(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := gen.Grid(TrainingNoise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(r.Grids[len(r.Grids)-1].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if worst := imageDiff(img, p.Image); worst > 1 {
+		t.Errorf("the twin's grid at step %d differs from GAN Studio's drawing of its checkpoint by up to %d levels", steps+out, worst)
+	}
+
+	// Back in GAN Studio: the twin's run folder continues.
+	tr, err := ResumeInto(run, "", data, func(c *Config) error { c.Steps = steps + out + back; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.RunDir() != run {
+		t.Fatalf("GAN Studio resumed the twin's run in %s, not in its folder %s", tr.RunDir(), run)
+	}
+	runToEnd(t, tr)
+	r, err = ReadRun(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range r.Steps {
+		if s.Step != i+1 {
+			t.Fatalf("losses.csv after coming back: row %d is step %d (steps %d…%d): a gap or a repeat", i+1, s.Step, r.Steps[0].Step, r.Steps[len(r.Steps)-1].Step)
+		}
+	}
+	if len(r.Steps) != steps+out+back {
+		t.Fatalf("losses.csv after coming back has %d rows, want %d", len(r.Steps), steps+out+back)
+	}
+	sameLosses(t, "back in GAN Studio", r.Steps[steps+out:], want[out:])
+}
+
+// sameLosses compares losses and verdicts step by step to 1e-3 relative.
+func sameLosses(t *testing.T, who string, got, want []events.Step) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d steps, want %d", who, len(got), len(want))
+	}
+	worst := 0.0
+	for i := range got {
+		if got[i].Step != want[i].Step {
+			t.Fatalf("%s: step %d where GAN Studio has %d", who, got[i].Step, want[i].Step)
+		}
+		for _, v := range [][2]float32{{got[i].DLoss, want[i].DLoss}, {got[i].GLoss, want[i].GLoss}, {got[i].DReal, want[i].DReal}, {got[i].DFake, want[i].DFake}} {
+			rel := math.Abs(float64(v[0]-v[1])) / max(math.Abs(float64(v[1])), 1e-2)
+			worst = max(worst, rel)
+			if !(rel <= 1e-3) {
+				t.Errorf("%s, step %d: %+v, GAN Studio's %+v", who, got[i].Step, got[i], want[i])
+				break
+			}
+		}
+	}
+	t.Logf("%s, steps %d–%d: losses and verdicts within %.2g of GAN Studio's (relative)", who, got[0].Step, got[len(got)-1].Step, worst)
+}
+
+// imageDiff is the largest difference of a colour channel between a and b.
+func imageDiff(a, b image.Image) int {
+	if a.Bounds() != b.Bounds() {
+		return 256
+	}
+	worst := 0
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			for _, d := range []int{int(r1>>8) - int(r2>>8), int(g1>>8) - int(g2>>8), int(b1>>8) - int(b2>>8)} {
+				worst = max(worst, d, -d)
+			}
+		}
+	}
+	return worst
 }

@@ -24,16 +24,17 @@ type DType string
 
 // The element types this package converts to float32 (F16, BF16 and F64
 // too, as other tools write them) and writes (F32, and I64 for counters
-// such as BatchNorm's num_batches_tracked).
+// such as BatchNorm's num_batches_tracked, and U8 for images as bytes).
 const (
 	F32  DType = "F32"
 	F64  DType = "F64"
 	F16  DType = "F16"
 	BF16 DType = "BF16"
 	I64  DType = "I64"
+	U8   DType = "U8"
 )
 
-var sizes = map[DType]int{F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8}
+var sizes = map[DType]int{F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, U8: 1}
 
 // Tensor is one named tensor, its values little-endian in Data.
 type Tensor struct {
@@ -61,11 +62,17 @@ func Int64(name string, shape []int, v []int64) Tensor {
 	return Tensor{Name: name, DType: I64, Shape: shape, Data: b}
 }
 
+// Uint8 returns a tensor of the bytes v with the given shape (v is
+// shared, not copied).
+func Uint8(name string, shape []int, v []byte) Tensor {
+	return Tensor{Name: name, DType: U8, Shape: shape, Data: v}
+}
+
 // Float32s returns the tensor's values as float32, converting from F64,
 // F16 and BF16 (rounding to nearest, as PyTorch's .float() does).
 func (t Tensor) Float32s() ([]float32, error) {
 	size, ok := sizes[t.DType]
-	if !ok || t.DType == I64 {
+	if !ok || t.DType == I64 || t.DType == U8 {
 		return nil, fmt.Errorf("tensor %s is %s: only F32, F64, F16 and BF16 tensors hold weights", t.Name, t.DType)
 	}
 	out := make([]float32, len(t.Data)/size)
@@ -197,7 +204,7 @@ func Decode(data []byte) (tensors []Tensor, metadata map[string]string, err erro
 		}
 		size, ok := sizes[e.DType]
 		if !ok {
-			return nil, nil, fmt.Errorf("tensor %s has dtype %q: GAN Studio reads F32, F64, F16, BF16 and I64 (convert it with tensor.float() before saving)", name, e.DType)
+			return nil, nil, fmt.Errorf("tensor %s has dtype %q: GAN Studio reads F32, F64, F16, BF16, I64 and U8 (convert it with tensor.float() before saving)", name, e.DType)
 		}
 		n, ok := elements(e.Shape)
 		begin, end := e.Offsets[0], e.Offsets[1]

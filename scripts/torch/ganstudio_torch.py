@@ -3,32 +3,52 @@
 
     ganstudio export --checkpoint C --format safetensors --out DIR
 
-on one process or many, and write checkpoints that GAN Studio opens again.
+on one process or many, on CPUs or GPUs, and bring it back to GAN Studio.
 
     scripts/torch/ganstudio_torch.py train --checkpoint DIR --steps 1000 --out RUN
     torchrun --nproc_per_node 2 scripts/torch/ganstudio_torch.py train --checkpoint DIR --steps 1000 --out RUN
+    torchrun --nproc_per_node 8 scripts/torch/ganstudio_torch.py train --device cuda --checkpoint DIR --steps 1000 --out RUN
 
 An export folder holds config.json (GAN Studio's run configuration, the
-step, the optimiser step counts, the run's random state) and one
-safetensors file per state dict: generator, discriminator, generator_ema
-(EMA runs), optimizer_g, optimizer_d. The twin builds the same networks
-from config.json (TensorFlow's 'same' padding, BatchNorm with the biased
-batch variance and decay, the seed's LeakyReLU-dropout tails), trains with
-the same objective (bce, hinge or ls, label smoothing), TensorFlow's Adam
-and the same data (MNIST or Fashion-MNIST idx files), and writes
-RUN/step-NNNNNNN/ in the export's layout.
+step, the optimiser step counts, the run's random state, the preview
+noise), one safetensors file per state dict (generator, discriminator,
+generator_ema for EMA runs, optimizer_g, optimizer_d), data.safetensors
+(the training images as the network sees them, uint8, in GAN Studio's
+order, with their labels) and the run's losses.csv and grids/ so far. The
+twin builds the same networks from config.json (TensorFlow's 'same'
+padding, BatchNorm with the biased batch variance and decay, the seed's
+LeakyReLU-dropout tails, the 64×64 DCGAN, projection conditioning,
+spectral normalisation), trains with the same objective (bce, hinge or ls,
+label smoothing), DiffAugment, TensorFlow's Adam, TTUR rates and the
+averaged generator, on the same images in the same order.
+
+RUN is a run folder in GAN Studio's layout: config.json, losses.csv (the
+run's rows so far, then the twin's), grids/step-NNNNNNN.png (the same),
+log.txt, and checkpoints/step-NNNNNNN/ in the export's layout. GAN
+Studio's window opens it (Open run folder), `ganstudio sample`, `eval`
+and `export` read it, and `ganstudio train --resume RUN` continues it in
+GAN Studio with the curves unbroken.
+
+Random numbers (--rng): `go`, the default, draws the noise, the dropout
+masks and the augmentations from the run's own generator (Go's PCG) as GAN
+Studio does, and hands the advanced state back, so that on one process the
+twin continues the very run GAN Studio would have trained; `torch` draws
+them from PyTorch's generators (faster on GPUs) and leaves the run's
+state as exported.
 
 Several processes (torchrun; gloo on CPU, nccl on GPUs) split each batch
 of config.json's batch size between them and average their gradients
 before every update, which is what DistributedDataParallel does. D is
 called on real and fake images separately in one step (each half has its
 own BatchNorm statistics, as in GAN Studio), which DDP's hooks do not
-allow, so the averaging is written out with all_reduce.
+allow, so the averaging is written out with all_reduce. Each process's
+BatchNorm sees its share of the batch, as under DDP: that is the one
+difference from GAN Studio's step.
 
 Two more commands exist for checking the twin against GAN Studio:
 `replay` runs one iteration on a given batch with GAN Studio's own random
-numbers (noise and dropout masks drawn as the Go engine draws them) and
-prints both losses; `generate` runs G in inference mode on given noise.
+numbers and prints both losses; `generate` runs G in inference mode on
+given noise.
 
 Run with Debian's interpreter (/usr/bin/python3), which has python3-torch.
 """
@@ -38,10 +58,13 @@ import gzip
 import json
 import math
 import os
+import shutil
 import struct
 import subprocess
 import sys
 import tempfile
+import time
+import zlib
 
 import numpy as np
 import torch
@@ -51,17 +74,18 @@ import torch.nn.functional as F
 
 # ---------------------------------------------------------------- safetensors
 
-NP_TYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64}
+NP_TYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64, "U8": np.uint8}
 
 
-def load_safetensors(path):
-    """Returns the tensors of a safetensors file as a dict, in file order."""
+def read_safetensors(path):
+    """Returns the tensors of a safetensors file as numpy arrays, in file
+    order, and its metadata."""
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8:8 + n])
-    header.pop("__metadata__", None)
-    body = data[8 + n:]
+    meta = header.pop("__metadata__", None) or {}
+    body = memoryview(data)[8 + n:]
     out = {}
     for name, e in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
         begin, end = e["data_offsets"]
@@ -72,8 +96,13 @@ def load_safetensors(path):
             arr = np.frombuffer(body[begin:end], dtype=np.dtype(NP_TYPES[e["dtype"]]).newbyteorder("<"))
         else:
             raise SystemExit(f"{path}: tensor {name} has dtype {e['dtype']}, which the twin does not read")
-        out[name] = torch.from_numpy(arr.copy().reshape(e["shape"]))
-    return out
+        out[name] = arr.reshape(e["shape"])
+    return out, meta
+
+
+def load_safetensors(path):
+    """Returns the tensors of a safetensors file as a dict, in file order."""
+    return {k: torch.from_numpy(v.copy()) for k, v in read_safetensors(path)[0].items()}
 
 
 def save_safetensors(path, tensors, metadata=None):
@@ -112,9 +141,13 @@ PCG_INC = (6364136223846793005 << 64) | 1442695040888963407
 
 class GoPCG:
     """Go's math/rand/v2 PCG (128-bit LCG, DXSM output): the generator a
-    GAN Studio run draws its noise and dropout keys from."""
+    GAN Studio run draws its noise, dropout keys and augmentations from,
+    and (seeded by run and epoch) its data order."""
 
-    def __init__(self, state: bytes):
+    def __init__(self, state: bytes = None, seed=None):
+        if seed is not None:  # rand.NewPCG(hi, lo)
+            self.s = ((seed[0] & M64) << 64) | (seed[1] & M64)
+            return
         if len(state) != 20 or state[:4] != b"pcg:":
             raise SystemExit("config.json: rng is not a Go PCG state")
         hi, lo = struct.unpack(">QQ", state[4:])
@@ -134,6 +167,27 @@ class GoPCG:
     def uniform(self, n):
         """The seed's noise, n values in [-1, 1) as GAN Studio draws them."""
         return np.array([(self.uint64() >> 11) / (1 << 53) * 2 - 1 for _ in range(n)], dtype=np.float64).astype(np.float32)
+
+    def bounded(self, n):
+        """A uniform value in [0, n) by Lemire's method, as the data set's
+        shuffle draws it (training/dataset: boundedRand)."""
+        while True:
+            p = self.uint64() * n
+            hi, lo = p >> 64, p & M64
+            if lo < n and lo < (-n & M64) % n:
+                continue
+            return hi
+
+
+def go_permutation(n, seed, epoch):
+    """The order GAN Studio reads a data set of n images in during an
+    epoch (Dataset.Permutation): Fisher–Yates driven by PCG(seed, epoch ^ golden)."""
+    rng = GoPCG(seed=(seed, (epoch & M64) ^ 0x9E3779B97F4A7C15))
+    p = list(range(n))
+    for i in range(n - 1, 0, -1):
+        j = rng.bounded(i + 1)
+        p[i], p[j] = p[j], p[i]
+    return np.array(p, dtype=np.int64)
 
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -156,20 +210,114 @@ def go_dropout_mask(key, n, keep):
     return np.where(bits[:n] < thr, np.float32(1) / keep32, np.float32(0)).astype(np.float32)
 
 
-class Dropout:
-    """The dropout of one iteration: PyTorch's own, or with `pcg` GAN
-    Studio's exact masks, one key drawn per dropout layer run."""
+AUGMENTATIONS = ["color", "translation", "cutout"]  # the order GAN Studio applies them in
 
-    def __init__(self, keep, pcg=None):
-        self.keep, self.pcg = keep, pcg
+
+def parse_augment(policy):
+    """DiffAugment's policy as GAN Studio reads it (nn.ParseAugmentations)."""
+    out = []
+    for name in (policy or "").split(","):
+        a = name.strip().lower()
+        if not a:
+            continue
+        if a not in AUGMENTATIONS:
+            raise SystemExit(f"augmentation {name!r} is unknown to the twin: it knows {', '.join(AUGMENTATIONS)}")
+        if a not in out:
+            out.append(a)
+    return sorted(out, key=AUGMENTATIONS.index)
+
+
+class Draws:
+    """The random numbers of training, drawn as GAN Studio draws them
+    (pcg: the run's Go PCG) or from PyTorch's generators (pcg None).
+
+    Every process draws for the whole batch, in GAN Studio's order (the
+    noise; then, as the graphs run, one dropout key per dropout layer run
+    and each augmentation's parameters per image), and keeps the rows of
+    its share, so that the stream stays the run's whatever the number of
+    processes. Called as drop(x, training), it is dropout."""
+
+    def __init__(self, keep, pcg=None, batch=None, rows=None, device="cpu"):
+        self.keep, self.pcg, self.batch, self.rows, self.device = keep, pcg, batch, rows, device
+
+    def noise(self, nz):
+        if self.pcg is None:
+            return torch.rand(len(self.rows), nz, device=self.device) * 2 - 1
+        z = self.pcg.uniform(self.batch * nz).reshape(self.batch, nz)[self.rows]
+        return torch.from_numpy(np.ascontiguousarray(z)).to(self.device)
 
     def __call__(self, x, training):
         if not training or self.keep >= 1:
             return x
         if self.pcg is None:
             return F.dropout(x, 1 - self.keep, True)
-        mask = go_dropout_mask(self.pcg.uint64(), x.numel(), self.keep)
-        return x * torch.from_numpy(mask).view_as(x)
+        per = x.numel() // x.shape[0]
+        mask = go_dropout_mask(self.pcg.uint64(), self.batch * per, self.keep).reshape(self.batch, per)[self.rows]
+        return x * torch.from_numpy(np.ascontiguousarray(mask)).to(x.device).view_as(x)
+
+    def augment_params(self, policy, h, w):
+        """Each image's parameters of one DiffAugment run (nn.augmentOp.draw):
+        per image, brightness, saturation and contrast, then the shift, then
+        the cutout's centre."""
+        n = self.batch
+        if self.pcg is None:
+            n = len(self.rows)
+            g = {}
+            u = lambda lo, hi: lo + (hi - lo) * torch.rand(n)  # noqa: E731
+            g["bright"], g["sat"], g["contrast"] = u(-0.5, 0.5), u(0.0, 2.0), u(0.5, 1.5)
+            sy, sx = int(h / 8 + 0.5), int(w / 8 + 0.5)
+            g["dy"], g["dx"] = torch.randint(-sy, sy + 1, (n,)), torch.randint(-sx, sx + 1, (n,))
+            g["cy"], g["cx"] = torch.randint(0, h + 1, (n,)), torch.randint(0, w + 1, (n,))
+            return g
+        u = lambda lo, hi: np.float32(lo + (hi - lo) * (self.pcg.uint64() >> 11) / (1 << 53))  # noqa: E731
+        intn = lambda k: self.pcg.uint64() % k  # noqa: E731
+        sy, sx = int(h / 8 + 0.5), int(w / 8 + 0.5)
+        p = {k: [] for k in ("bright", "sat", "contrast", "dy", "dx", "cy", "cx")}
+        for _ in range(n):
+            b, s, c, dy, dx, cy, cx = np.float32(0), np.float32(1), np.float32(1), 0, 0, 0, 0
+            if "color" in policy:
+                b, s, c = u(-0.5, 0.5), u(0, 2), u(0.5, 1.5)
+            if "translation" in policy:
+                dy, dx = intn(2 * sy + 1) - sy, intn(2 * sx + 1) - sx
+            if "cutout" in policy:
+                cy, cx = intn(h + 1), intn(w + 1)
+            for k, v in zip(p, (b, s, c, dy, dx, cy, cx)):
+                p[k].append(v)
+        rows = np.asarray(self.rows)
+        return {k: torch.from_numpy(np.asarray(v, dtype=np.float32 if k in ("bright", "sat", "contrast") else np.int64)[rows]) for k, v in p.items()}
+
+
+def diff_augment(x, policy, p):
+    """DiffAugment as GAN Studio applies it (model/nn/augment.go), with
+    each image's parameters p: colour (brightness, saturation, contrast),
+    then the shift with zeros where there is no pixel, then the cutout
+    square of half the image's side. Every step is differentiable."""
+    if not policy:
+        return x
+    n, c, h, w = x.shape
+    dev = x.device
+    col = lambda v: v.to(dev)[:, None, None, None]  # noqa: E731
+    if "color" in policy:
+        x = x + col(p["bright"])
+        m = x.mean(1, keepdim=True)
+        x = (x - m) * col(p["sat"]) + m
+        mu = x.mean((1, 2, 3), keepdim=True)
+        x = (x - mu) * col(p["contrast"]) + mu
+    if "translation" in policy:
+        sy, sx = int(h / 8 + 0.5), int(w / 8 + 0.5)
+        xp = F.pad(x, (sx, sx, sy, sy))
+        iy = torch.arange(h, device=dev)[None, :] + p["dy"].to(dev)[:, None] + sy  # [n, h]
+        ix = torch.arange(w, device=dev)[None, :] + p["dx"].to(dev)[:, None] + sx  # [n, w]
+        x = xp[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
+               iy[:, None, :, None], ix[:, None, None, :]]
+    if "cutout" in policy:
+        sh, sw = int(h / 2 + 0.5), int(w / 2 + 0.5)
+        cy, cx = p["cy"].to(dev), p["cx"].to(dev)
+        ys, xs = torch.arange(h, device=dev)[None, :], torch.arange(w, device=dev)[None, :]
+        iny = (ys >= (cy - sh // 2).clamp(min=0)[:, None]) & (ys < (cy + sh // 2).clamp(max=h)[:, None])  # [n, h]
+        inx = (xs >= (cx - sw // 2).clamp(min=0)[:, None]) & (xs < (cx + sw // 2).clamp(max=w)[:, None])  # [n, w]
+        x = x * (~(iny[:, :, None] & inx[:, None, :]))[:, None].to(x.dtype)
+    return x
 
 
 # ---------------------------------------------------------------- the networks
@@ -396,19 +544,49 @@ class TFAdam:
 
 # ---------------------------------------------------------------- a run
 
+# The keys of GAN Studio's configuration (training/config.go, model/config.go)
+# and what the twin does with each: every one is read, or named here as what
+# the twin leaves to GAN Studio. A key not listed is refused.
+MODEL_KEYS = {"image_size", "channels", "noise_size", "width", "leaky_relu_alpha", "dropout_keep_prob",
+              "batchnorm_decay", "batchnorm_epsilon", "loss", "augment", "classes", "spectral_norm"}
+RUN_KEYS = {"preset", "model", "data", "batch_size", "epochs", "steps", "learn_rate_g", "learn_rate_d", "beta1",
+            "beta2", "label_smoothing", "ema_decay", "conditional", "class_names", "train_classes", "sample_every",
+            "checkpoint_every", "keep_checkpoints", "on_diverge", "seed",
+            # GAN Studio's alone: the twin measures no sample quality and saves by step, not by the clock.
+            "metrics_every", "metrics_samples", "autosave_seconds"}
+LOSSES = {"", "bce", "hinge", "ls"}
+PREVIEW_SAMPLES = 25
+
+
+def check_config(cfg):
+    """Refuses, in one line, a configuration the twin cannot train as GAN Studio would."""
+    for k in cfg:
+        if k not in RUN_KEYS:
+            raise SystemExit(f"config.json: setting {k!r} is one the twin does not know: continue this run in GAN Studio")
+    for k in cfg["model"]:
+        if k not in MODEL_KEYS:
+            raise SystemExit(f"config.json: model setting {k!r} is one the twin does not know: continue this run in GAN Studio")
+    m = cfg["model"]
+    if (m.get("loss") or "") not in LOSSES:
+        raise SystemExit(f"config.json: objective {m['loss']!r} is one the twin does not implement (it has bce, hinge and ls)")
+    if m["image_size"] not in (28, 32, 64) or m["channels"] not in (1, 3):
+        raise SystemExit(f"config.json: {m['image_size']}×{m['image_size']}×{m['channels']} images: the twin builds 28, 32 and 64 pixels, grey or colour")
+    parse_augment(m.get("augment"))
+
 
 class Run:
     """An exported run: configuration, networks, optimisers."""
 
     def __init__(self, folder):
+        self.folder = folder
         with open(os.path.join(folder, "config.json")) as f:
             self.meta = json.load(f)
         if self.meta.get("format") != "ganstudio-torch":
             raise SystemExit(f"{folder}/config.json is not a GAN Studio export (format {self.meta.get('format')!r})")
         self.cfg = self.meta["config"]
+        check_config(self.cfg)
         m = self.cfg["model"]
-        if m.get("augment"):
-            raise SystemExit(f"this run uses DiffAugment ({m['augment']}), which the twin does not implement: continue it in GAN Studio")
+        self.augment = parse_augment(m.get("augment"))
         load = lambda name: load_safetensors(os.path.join(folder, name + ".safetensors"))  # noqa: E731
         self.G, self.D = Generator(m), Discriminator(m)
         self.G.load_state_dict(load("generator"))
@@ -423,30 +601,51 @@ class Run:
         self.opt_d = TFAdam(self.D, c["learn_rate_d"], c["beta1"], c["beta2"], load("optimizer_d"), self.meta["adam_steps_d"])
         self.step = self.meta["step"]
         self.classes = m.get("classes", 0)
-        self.on_real, self.on_fake, self.for_g = loss_terms(m.get("loss") or "bce", 1 - c["label_smoothing"])
+        self.kind = m.get("loss") or "bce"
+        self.on_real, self.on_fake, self.for_g = loss_terms(self.kind, 1 - c["label_smoothing"])
+
+    def to(self, device):
+        for net in (self.G, self.D, self.ema):
+            if net is not None:
+                net.to(device)
+        for opt in (self.opt_g, self.opt_d):
+            for d in (opt.m, opt.v):
+                for k in d:
+                    d[k] = d[k].to(device)
 
     def onehot(self, labels):
         if not self.classes:
             return None
         return F.one_hot(labels, self.classes).float()
 
-    def iterate(self, real, z, y, drop, world=1):
-        """One iteration, as GAN Studio's trainer runs it. Returns (D loss, G loss)."""
+    def verdict(self, logits):
+        """D's logits as the [0, 1] score GAN Studio's curves show (Loss.verdict)."""
+        if self.kind == "ls":
+            return logits.clamp(0, 1)
+        return torch.sigmoid(logits)
+
+    def iterate(self, real, z, y, draws, world=1):
+        """One iteration, as GAN Studio's trainer runs it. Returns (D loss,
+        G loss, mean D(x), mean D(G(z))) of this process's share."""
         self.G.train()
         self.D.train()
+        h, w = real.shape[2], real.shape[3]
+        aug = lambda x: diff_augment(x, self.augment, draws.augment_params(self.augment, h, w)) if self.augment else x  # noqa: E731
         # ---- spectral norm (SN runs): one power iteration re-estimates σ of D's weights ----
         self.D.power_iteration()
-        # ---- update G: make D call the fakes real ----
+        # ---- update G: make D call the fakes real (D sees them augmented) ----
         self.G.zero_grad(set_to_none=True)
-        g_loss = self.for_g(self.D(self.G(z, y, drop), y, drop))
+        g_loss = self.for_g(self.D(aug(self.G(z, y, draws)), y, draws))
         g_loss.backward()
         average_gradients(self.G, world)
         self.opt_g.step()
         # ---- update D: tell the real batch from fresh fakes of the same noise ----
         self.D.zero_grad(set_to_none=True)
         with torch.no_grad():
-            fake = self.G(z, y, drop)
-        d_loss = self.on_real(self.D(real, y, drop)) + self.on_fake(self.D(fake, y, drop))
+            fake = self.G(z, y, draws)
+        real_logits = self.D(aug(real), y, draws)
+        fake_logits = self.D(aug(fake), y, draws)
+        d_loss = self.on_real(real_logits) + self.on_fake(fake_logits)
         d_loss.backward()
         average_gradients(self.D, world)
         self.opt_d.step()
@@ -460,9 +659,28 @@ class Run:
                 for name, buf in self.ema.named_buffers():
                     if name.endswith(("running_mean", "running_var")):
                         buf.mul_(d).add_(dict(self.G.named_buffers())[name], alpha=1 - d)
-        return d_loss.item(), g_loss.item()
+        with torch.no_grad():
+            return d_loss.item(), g_loss.item(), self.verdict(real_logits).mean().item(), self.verdict(fake_logits).mean().item()
 
-    def save(self, folder, processes):
+    def preview(self, device):
+        """The run's preview grid (training.Generator.Grid): the averaged G
+        (EMA runs) in inference mode on the run's fixed preview noise, a
+        conditional run's row r of the r-th class trained on."""
+        m = self.cfg["model"]
+        g = self.ema if self.ema is not None else self.G
+        was = g.training
+        g.eval()
+        z = torch.tensor(self.meta["preview_noise"], dtype=torch.float32, device=device).view(PREVIEW_SAMPLES, m["noise_size"])
+        y = None
+        if self.classes:
+            trained = self.cfg.get("train_classes") or list(range(self.classes))
+            y = self.onehot(torch.tensor([trained[(i // 5) % len(trained)] for i in range(PREVIEW_SAMPLES)], device=device))
+        with torch.no_grad():
+            out = g(z, y, Draws(1)).cpu().numpy()
+        g.train(was)
+        return grid_image(out, 5)
+
+    def save(self, folder, processes, rng=None, data_file=None):
         os.makedirs(folder, exist_ok=True)
         for name, sd in (("generator", self.G.state_dict()), ("discriminator", self.D.state_dict()),
                          ("optimizer_g", self.opt_g.state()), ("optimizer_d", self.opt_d.state())):
@@ -471,6 +689,13 @@ class Run:
             save_safetensors(os.path.join(folder, "generator_ema.safetensors"), self.ema.state_dict())
         meta = dict(self.meta, step=self.step, adam_steps_g=self.opt_g.steps, adam_steps_d=self.opt_d.steps,
                     trained_by=f"PyTorch twin {torch.__version__}, {processes} process(es)")
+        for k in ("history", "data_file"):
+            meta.pop(k, None)
+        meta["tensors"] = {k: v for k, v in meta.get("tensors", {}).items() if k != "data"}
+        if rng is not None:
+            meta["rng"] = base64.b64encode(rng).decode()
+        if data_file is not None:
+            meta["data_file"] = data_file
         write_atomic(os.path.join(folder, "config.json"), json.dumps(meta, indent=1).encode())
 
 
@@ -482,6 +707,42 @@ def average_gradients(module, world):
         if p.grad is not None:
             dist.all_reduce(p.grad)
             p.grad /= world
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def to_bytes(x):
+    """Images in [-1, 1] as bytes, (x+1)/2·255 rounded (training.toByte)."""
+    v = (x.astype(np.float32) + np.float32(1)) / np.float32(2) * np.float32(255)
+    out = np.floor(v + np.float32(0.5))
+    out = np.where(v >= 255, 255, out)
+    out = np.where(v > 0, out, 0)  # also NaN
+    return out.astype(np.uint8)
+
+
+def grid_image(images, cols):
+    """Images [n, c, s, s] in [-1, 1] laid out in rows of cols with a
+    one-pixel gap on dark grey (training.GridImage): [H, W, 3] bytes."""
+    n, c, s, _ = images.shape
+    rows = (n + cols - 1) // cols
+    grid = np.full((rows * (s + 1) - 1, cols * (s + 1) - 1, 3), 0x30, dtype=np.uint8)
+    px = to_bytes(images)
+    for i in range(n):
+        y0, x0 = (i // cols) * (s + 1), (i % cols) * (s + 1)
+        grid[y0:y0 + s, x0:x0 + s] = np.repeat(px[i], 3, 0).transpose(1, 2, 0) if c == 1 else px[i].transpose(1, 2, 0)
+    return grid
+
+
+def png_bytes(rgb):
+    """An 8-bit RGB PNG of rgb [H, W, 3]."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
 
 
 # ---------------------------------------------------------------- data
@@ -497,17 +758,30 @@ def go_modcache():
 FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def data_folder(spec, given):
-    """Where the idx files of a data set are: --data, the run's own path,
-    or where GAN Studio finds them offline."""
-    name = spec.get("Name", "")
-    if given or spec.get("Path"):
-        return given or spec["Path"]
-    if name == "mnist":
-        return os.path.join(go_modcache(), "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data")
-    if name == "fashion-mnist":
-        return "/usr/share/datasets/fashion-mnist"
-    raise SystemExit(f"data set {name!r}: the twin reads MNIST and Fashion-MNIST idx files; continue other runs in GAN Studio")
+class Data:
+    """The training images as bytes [N, C, S, S] in GAN Studio's order,
+    their labels (-1: none), the class names, and where they came from."""
+
+    def __init__(self, images, labels, classes, source):
+        self.images, self.labels, self.classes, self.source = images, labels, classes, source
+
+    def batch(self, idx, device):
+        """Images idx in [-1, 1] as GAN Studio's Fill maps them (v/127.5 − 1) and their labels."""
+        x = LUT[self.images[idx]]
+        return torch.from_numpy(x).to(device), torch.from_numpy(self.labels[idx]).to(device)
+
+
+LUT = np.arange(256, dtype=np.float32) / np.float32(127.5) - np.float32(1)
+
+
+def read_data_file(path, why):
+    """A data.safetensors written by `ganstudio export`."""
+    t, meta = read_safetensors(path)
+    if meta.get("format") != "ganstudio-data" or "images" not in t or t["images"].dtype != np.uint8 or t["images"].ndim != 4:
+        raise SystemExit(f"{path} is not a GAN Studio data file (write one with ganstudio export)")
+    images = t["images"]
+    labels = t["labels"].astype(np.int64) if "labels" in t else np.full(len(images), -1, dtype=np.int64)
+    return Data(images, labels, json.loads(meta.get("classes") or "null") or [], f"{path} ({why}; {meta.get('source', '')})")
 
 
 def read_idx(folder, stem):
@@ -516,12 +790,12 @@ def read_idx(folder, stem):
         if os.path.exists(path):
             with (gzip.open if name.endswith(".gz") else open)(path, "rb") as f:
                 return f.read()
-    raise SystemExit(f"{folder}: no {stem}[.gz]; give the data set's folder with --data")
+    raise SystemExit(f"{folder}: no {stem}[.gz]; give the data set's folder or data file with --data")
 
 
-def load_data(spec, folder):
-    """The training images in [-1, 1] and their labels, as GAN Studio reads
-    them: TF's held-out images first removed, then the class filter."""
+def read_idx_data(spec, folder):
+    """MNIST or Fashion-MNIST from idx files, as GAN Studio reads them:
+    TF's held-out images first removed, then the class filter."""
     img = read_idx(folder, "train-images-idx3-ubyte")
     lab = read_idx(folder, "train-labels-idx1-ubyte")
     n = struct.unpack(">I", img[4:8])[0]
@@ -529,15 +803,133 @@ def load_data(spec, folder):
     y = np.frombuffer(lab[8:], dtype=np.uint8).astype(np.int64)
     hold = spec.get("HoldOut", 0)
     x, y = x[hold:], y[hold:]
+    names = FASHION if spec.get("Name") == "fashion-mnist" else [str(i) for i in range(10)]
     keep = spec.get("Classes")
     if keep:
-        names = [n.lower() for n in FASHION] if spec.get("Name") == "fashion-mnist" else []
-        idx = [int(c) if str(c).isdigit() else names.index(c.lower()) if c.lower() in names else None for c in keep]
+        low = [c.lower() for c in names]
+        idx = [low.index(c.lower()) if c.lower() in low else int(c) if str(c).isdigit() and int(c) < 10 else None for c in keep]
         if None in idx:
-            raise SystemExit(f"class filter {keep}: the twin knows classes by number, and Fashion-MNIST's by name")
+            raise SystemExit(f"class filter {keep}: the twin knows MNIST's classes by number and Fashion-MNIST's by name")
         sel = np.isin(y, idx)
         x, y = x[sel], y[sel]
-    return torch.from_numpy(x.astype(np.float32) / np.float32(127.5) - 1), torch.from_numpy(y)
+    return Data(x, y, names, f"idx files in {folder}")
+
+
+def open_data(run, given):
+    """The images to train on: --data (a data file, or a folder of idx
+    files), the export's data.safetensors, the data file a twin checkpoint
+    names, or MNIST's and Fashion-MNIST's idx files where GAN Studio finds
+    them."""
+    spec, m = run.cfg["data"], run.cfg["model"]
+    if given and os.path.isfile(given):
+        d = read_data_file(given, "--data")
+    elif given:
+        d = read_idx_data(spec, given)
+    elif os.path.exists(os.path.join(run.folder, "data.safetensors")):
+        d = read_data_file(os.path.join(run.folder, "data.safetensors"), "the export's")
+    elif (run.meta.get("data_file") or {}).get("file", "").startswith("/") and os.path.exists(run.meta["data_file"]["file"]):
+        d = read_data_file(run.meta["data_file"]["file"], "the data file this checkpoint was trained on")
+    elif spec.get("Name") in ("mnist", "fashion-mnist") and not spec.get("Path"):
+        folder = os.path.join(go_modcache(), "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data") \
+            if spec["Name"] == "mnist" else "/usr/share/datasets/fashion-mnist"
+        d = read_idx_data(spec, folder)
+    else:
+        what = spec.get("Path") or spec.get("Name")
+        raise SystemExit(f"data set {what!r}: the export holds no data.safetensors: export it with `ganstudio export --data` "
+                         f"(the default), or give the twin a data file with --data FILE")
+    shape = (m["channels"], m["image_size"], m["image_size"])
+    if d.images.shape[1:] != shape:
+        raise SystemExit(f"{d.source}: images are {'×'.join(map(str, d.images.shape[1:]))}, the network takes {'×'.join(map(str, shape))}")
+    if len(d.images) < run.cfg["batch_size"]:
+        raise SystemExit(f"{d.source}: {len(d.images)} images, fewer than one batch of {run.cfg['batch_size']}")
+    if run.classes:
+        names = run.cfg.get("class_names") or []
+        if names and d.classes and list(d.classes) != list(names):
+            raise SystemExit(f"{d.source}: classes {d.classes}, but the run is conditional on {names}")
+        if d.labels.min() < 0 or d.labels.max() >= run.classes:
+            raise SystemExit(f"{d.source}: some images have no class of the {run.classes}: a conditional run needs every image labelled")
+    return d
+
+
+# ---------------------------------------------------------------- the run folder
+
+
+LOSSES_HEADER = "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_sec"
+
+
+def g6(x):
+    return "%.6g" % x
+
+
+def read_loss_rows(path, upto):
+    """losses.csv's rows of steps up to upto (a torn last line is dropped)."""
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        for line in f.read().splitlines()[1:]:
+            cells = line.split(",")
+            try:
+                if len(cells) == 7 and int(float(cells[0])) <= upto:
+                    rows.append(line)
+            except ValueError:
+                pass
+    return rows
+
+
+class RunFolder:
+    """The twin's output: a run folder in GAN Studio's layout
+    (training/rundir.go). It starts with the run's history up to the
+    export's step: the rows and grids already in the folder (continuing a
+    run folder), else the export's losses.csv and grids/, else those of
+    the run folder the export is a checkpoint of."""
+
+    def __init__(self, path, run, started):
+        self.path = path
+        os.makedirs(os.path.join(path, "grids"), exist_ok=True)
+        os.makedirs(os.path.join(path, "checkpoints"), exist_ok=True)
+        step = run.step
+        sources = [path, run.folder]
+        parent = os.path.dirname(os.path.abspath(run.folder))
+        if os.path.basename(parent) == "checkpoints":
+            sources.append(os.path.dirname(parent))
+        rows = []
+        for src in sources:
+            if os.path.exists(os.path.join(src, "losses.csv")):
+                rows = read_loss_rows(os.path.join(src, "losses.csv"), step)
+                if os.path.abspath(src) != os.path.abspath(path):
+                    for name in sorted(os.listdir(os.path.join(src, "grids"))) if os.path.isdir(os.path.join(src, "grids")) else []:
+                        if name.startswith("step-") and name.endswith(".png") and name[5:-4].isdigit() and int(name[5:-4]) <= step:
+                            shutil.copyfile(os.path.join(src, "grids", name), os.path.join(path, "grids", name))
+                break
+        cfg = dict(run.cfg)
+        write_atomic(os.path.join(path, "config.json"), (json.dumps(cfg, indent=2) + "\n").encode())
+        self.losses = open(os.path.join(path, "losses.csv"), "w")
+        self.losses.write(LOSSES_HEADER + "\n" + "".join(r + "\n" for r in rows))
+        self.losses.flush()
+        self.log(step, started)
+
+    def row(self, step, epoch, d_loss, g_loss, d_real, d_fake, per_sec):
+        self.losses.write(f"{step},{epoch},{g6(d_loss)},{g6(g_loss)},{g6(d_real)},{g6(d_fake)},{per_sec:.1f}\n")
+        self.losses.flush()
+
+    def grid(self, step, rgb):
+        write_atomic(os.path.join(self.path, "grids", f"step-{step:07d}.png"), png_bytes(rgb))
+
+    def checkpoint(self, step):
+        return os.path.join(self.path, "checkpoints", f"step-{step:07d}")
+
+    def prune(self, keep, mine):
+        """Deletes the oldest of the checkpoints this twin wrote beyond keep (0: keep all)."""
+        while keep > 0 and len(mine) > keep:
+            shutil.rmtree(mine.pop(0), ignore_errors=True)
+
+    def log(self, step, text):
+        with open(os.path.join(self.path, "log.txt"), "a") as f:
+            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  step {step}  {text}\n")
+
+    def close(self):
+        self.losses.close()
 
 
 # ---------------------------------------------------------------- commands
@@ -545,59 +937,122 @@ def load_data(spec, folder):
 
 def cmd_train(a):
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if a.device == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit("--device cuda: PyTorch sees no GPU here (torch.cuda.is_available() is False)")
+        torch.cuda.set_device(local)
+        device = torch.device("cuda", local)
+    else:
+        device = torch.device(a.device)
     if world > 1:
-        dist.init_process_group("nccl" if torch.cuda.is_available() and a.device == "cuda" else "gloo")
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     torch.set_num_threads(a.threads)
     run = Run(a.checkpoint)
-    device = torch.device(a.device)
-    run.G.to(device)
-    run.D.to(device)
-    batch = run.cfg["batch_size"]
+    run.to(device)
+    cfg = run.cfg
+    batch = cfg["batch_size"]
     if batch % world:
         raise SystemExit(f"batch size {batch} does not split between {world} processes: use a number of processes that divides it")
-    x, labels = load_data(run.cfg["data"], data_folder(run.cfg["data"], a.data))
-    per_epoch = len(x) // batch
-    end = run.step + a.steps
-    gen = torch.Generator().manual_seed(run.cfg["seed"] * 1000003 + run.step)
-    perm = torch.randperm(len(x), generator=gen)
-    drop = Dropout(run.cfg["model"]["dropout_keep_prob"])
-    nz = run.cfg["model"]["noise_size"]
-    torch.manual_seed(run.cfg["seed"] * 7919 + rank * 104729 + run.step)
+    data = open_data(run, a.data)
+    per_epoch = len(data.images) // batch
+    start, end = run.step, run.step + a.steps
+    rows = list(range(rank, batch, world))  # this process's share of each batch
+    pcg = GoPCG(base64.b64decode(run.meta["rng"])) if a.rng == "go" else None
+    draws = Draws(cfg["model"]["dropout_keep_prob"], pcg, batch, rows, device)
+    if pcg is None:
+        torch.manual_seed(cfg["seed"] * 7919 + rank * 104729 + run.step)
+    nz = cfg["model"]["noise_size"]
+    every_grid = a.sample_every or cfg.get("sample_every") or 0
+    every_ckpt = a.checkpoint_every if a.checkpoint_every is not None else cfg.get("checkpoint_every", 0)
+    if a.steps > 0 and cfg.get("steps", 0) and end > cfg["steps"]:
+        cfg["steps"] = end  # the run is now this long; GAN Studio's window counts to it
+    data_file = None
+    if a.data and os.path.isfile(a.data):
+        data_file = dict(file=os.path.abspath(a.data), images=len(data.images))
+    elif os.path.exists(os.path.join(run.folder, "data.safetensors")):
+        data_file = dict(file=os.path.abspath(os.path.join(run.folder, "data.safetensors")), images=len(data.images))
+    elif run.meta.get("data_file"):
+        data_file = run.meta["data_file"]
+    out = None
+    if rank == 0:
+        how = f"PyTorch twin {torch.__version__}: continued from {os.path.abspath(a.checkpoint)} on {world} process(es), " \
+              f"{device.type}, random numbers from {'the run (Go PCG)' if pcg else 'PyTorch'}; data: {data.source}"
+        out = RunFolder(a.out, run, how)
+        print(how, flush=True)
+    order, perm = -1, None
+    rate, saved = 0.0, []
     while run.step < end:
-        i = run.step % per_epoch
-        if i == 0:
-            perm = torch.randperm(len(x), generator=gen)
-        idx = perm[i * batch:(i + 1) * batch][rank::world]  # this process's share of the batch
-        real, y = x[idx].to(device), run.onehot(labels[idx].to(device))
-        z = (torch.rand(len(idx), nz, device=device) * 2 - 1)
-        d_loss, g_loss = run.iterate(real, z, y, drop, world)
-        if rank == 0 and (run.step % a.log_every == 0 or run.step == end):
-            print(f"step {run.step}/{end}  D loss {d_loss:.3f}  G loss {g_loss:.3f}", flush=True)
-        if rank == 0 and (run.step == end or (a.checkpoint_every and run.step % a.checkpoint_every == 0)):
-            folder = os.path.join(a.out, f"step-{run.step:07d}")
-            run.G.cpu(), run.D.cpu()
-            run.save(folder, world)
-            run.G.to(device), run.D.to(device)
+        epoch, i = divmod(run.step, per_epoch)
+        if epoch != order:
+            perm, order = go_permutation(len(data.images), cfg["seed"], epoch), epoch
+        began = time.time()
+        idx = perm[i * batch:(i + 1) * batch][rows]
+        real, labels = data.batch(idx, device)
+        z = draws.noise(nz)
+        stats = run.iterate(real, z, run.onehot(labels), draws, world)
+        if world > 1:
+            t = torch.tensor(stats, dtype=torch.float64, device=device)
+            dist.all_reduce(t)
+            stats = (t / world).tolist()
+        d_loss, g_loss, d_real, d_fake = stats
+        if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
+            if rank == 0:
+                out.log(run.step, f"failed: training diverged at step {run.step} (D loss {d_loss}, G loss {g_loss}); "
+                                  "the newest checkpoint is the last good one (GAN Studio's rollback is its own: resume there)")
+            raise SystemExit(f"training diverged at step {run.step} (D loss {d_loss}, G loss {g_loss}): resume from the newest checkpoint with lower learning rates")
+        took = max(time.time() - began, 1e-9)
+        rate = batch / took if rate == 0 else 0.9 * rate + 0.1 * batch / took
+        if rank != 0:
+            continue
+        out.row(run.step, epoch + 1, d_loss, g_loss, d_real, d_fake, rate)
+        if run.step % a.log_every == 0 or run.step == end:
+            print(f"step {run.step}/{end}  D loss {d_loss:.3f}  G loss {g_loss:.3f}  {rate:.0f} images/s", flush=True)
+        if (every_grid and run.step % every_grid == 0) or run.step == end:
+            out.grid(run.step, run.preview(device))
+        if run.step == end or (every_ckpt and run.step % every_ckpt == 0):
+            folder = out.checkpoint(run.step)
+            run.save(folder, world, pcg.state() if pcg else None, data_file)
+            saved.append(folder)
+            out.prune(cfg.get("keep_checkpoints", 0), saved)
+            out.log(run.step, f"checkpoint {folder}")
             print(f"checkpoint {folder}", flush=True)
+    if rank == 0:
+        out.log(run.step, "finished")
+        out.close()
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
 
 
 def cmd_replay(a):
-    """One iteration on the batch in --inputs, with GAN Studio's noise and
-    dropout masks drawn from the export's random state."""
+    """One iteration on the batch in --inputs, with GAN Studio's noise,
+    dropout masks and augmentations drawn from the export's random state.
+    With the export's data file, the twin's own batch for the step is
+    compared with the one given."""
     torch.set_num_threads(a.threads)
     run = Run(a.checkpoint)
     inputs = load_safetensors(a.inputs)
     pcg = GoPCG(base64.b64decode(run.meta["rng"]))
     real = inputs["real"]
     n, nz = real.shape[0], run.cfg["model"]["noise_size"]
-    z = torch.from_numpy(pcg.uniform(n * nz).reshape(n, nz))
+    draws = Draws(run.cfg["model"]["dropout_keep_prob"], pcg, n, list(range(n)))
+    batch_diff, labels_equal = None, None
+    if os.path.exists(os.path.join(run.folder, "data.safetensors")):
+        data = open_data(run, None)
+        epoch, i = divmod(run.step, len(data.images) // n)
+        idx = go_permutation(len(data.images), run.cfg["seed"], epoch)[i * n:(i + 1) * n]
+        mine, labels = data.batch(idx, "cpu")
+        batch_diff = (mine - real).abs().max().item()
+        if "labels" in inputs:
+            labels_equal = bool((labels == inputs["labels"]).all())
+    z = draws.noise(nz)
     noise_diff = (z - inputs["noise"]).abs().max().item() if "noise" in inputs else None
     y = run.onehot(inputs["labels"]) if "labels" in inputs else None
-    d_loss, g_loss = run.iterate(real, z, y, Dropout(run.cfg["model"]["dropout_keep_prob"], pcg))
-    json.dump({"d_loss": d_loss, "g_loss": g_loss, "noise_max_diff": noise_diff, "step": run.step}, sys.stdout)
+    d_loss, g_loss, d_real, d_fake = run.iterate(real, z, y, draws)
+    json.dump({"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake, "noise_max_diff": noise_diff,
+               "batch_max_diff": batch_diff, "labels_equal": labels_equal, "step": run.step,
+               "rng": base64.b64encode(pcg.state()).decode()}, sys.stdout)
     print()
 
 
@@ -608,7 +1063,7 @@ def cmd_generate(a):
     g.eval()
     y = run.onehot(inputs["labels"]) if "labels" in inputs else None
     with torch.no_grad():
-        out = g(inputs["noise"], y, Dropout(1))
+        out = g(inputs["noise"], y, Draws(1))
     save_safetensors(a.out, {"images": out})
 
 
@@ -616,14 +1071,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="continue an exported run")
-    t.add_argument("--checkpoint", required=True, help="an export folder (config.json and safetensors files)")
+    t.add_argument("--checkpoint", required=True, help="an export folder (config.json and safetensors files), or a checkpoint the twin wrote")
     t.add_argument("--steps", type=int, required=True, help="iterations to train")
-    t.add_argument("--out", required=True, help="folder for the checkpoints, step-NNNNNNN/ each")
-    t.add_argument("--data", help="folder of the data set's idx files (default: where GAN Studio finds them)")
-    t.add_argument("--checkpoint-every", type=int, default=0)
+    t.add_argument("--out", required=True, help="the run folder to write: GAN Studio's layout, checkpoints in checkpoints/step-NNNNNNN/")
+    t.add_argument("--data", help="a data.safetensors (ganstudio export writes one; it may be of a larger folder) "
+                                   "or a folder of MNIST-style idx files (default: the export's data file)")
+    t.add_argument("--rng", choices=("go", "torch"), default="go",
+                   help="go: the run's own random numbers, drawn as GAN Studio draws them (default); torch: PyTorch's, faster on GPUs")
+    t.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints (default: the run's checkpoint_every; 0: at the end only)")
+    t.add_argument("--sample-every", type=int, default=0, help="steps between preview grids (default: the run's sample_every)")
     t.add_argument("--log-every", type=int, default=10)
     t.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 2) // int(os.environ.get("WORLD_SIZE", "1"))))
-    t.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    t.add_argument("--device", default="cpu", help="cpu, or cuda (one GPU per process under torchrun, with nccl)")
     r = sub.add_parser("replay", help="one iteration with GAN Studio's random numbers; prints the losses")
     r.add_argument("--checkpoint", required=True)
     r.add_argument("--inputs", required=True, help="safetensors with real [n,c,s,s], noise [n,nz] and, conditional, labels [n]")
