@@ -6,8 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// defaultWindow is the size the window first opens at where the screen has
-// room for it; smaller screens get the screen's size less the room below.
+// defaultWindow is the size the window opens at when the screen's size is
+// unknown (a build without GLFW).
 var defaultWindow = fyne.NewSize(1360, 860)
 
 // Room left on the screen for a title bar and a taskbar, in pixels: a
@@ -17,27 +17,39 @@ const (
 	screenMarginH = 80
 )
 
+// A screen up to fullScreenWidth units wide (a laptop, a 1080p monitor, a
+// 4K monitor at scale 2) gets the whole of it, less the margins: the
+// generated grid takes the window's height, and every unit of it makes
+// the grid larger. A larger screen gets bigShare of it each way, and at
+// least fullScreenWidth×1000 units.
+const (
+	fullScreenWidth = 1920
+	bigShare        = 0.75
+)
+
 // Preference keys of the window's remembered size, in Fyne units.
 const (
 	prefWidth  = "window.width"
 	prefHeight = "window.height"
 )
 
-// windowSize is the size to open the window at: the remembered one (or
-// the default), no larger than the screen of screenW×screenH pixels at the
-// canvas scale (when the screen is known: screenW > 0), and no smaller than
-// the content's minimum.
+// windowSize is the size to open the window at: the remembered one, or
+// one that suits the screen of screenW×screenH pixels at the canvas scale
+// (when the screen is known: screenW > 0), no larger than the screen and
+// no smaller than the content's minimum.
 func windowSize(prefs fyne.Preferences, minimum fyne.Size, screenW, screenH int, scale float32) fyne.Size {
 	want := defaultWindow
-	if w, h := prefs.Float(prefWidth), prefs.Float(prefHeight); w > 0 && h > 0 {
-		want = fyne.NewSize(float32(w), float32(h))
+	remembered := prefs.Float(prefWidth) > 0 && prefs.Float(prefHeight) > 0
+	if remembered {
+		want = fyne.NewSize(float32(prefs.Float(prefWidth)), float32(prefs.Float(prefHeight)))
 	}
 	if screenW > 0 && screenH > 0 && scale > 0 {
 		fit := fyne.NewSize(float32(screenW-screenMarginW)/scale, float32(screenH-screenMarginH)/scale)
-		if prefs.Float(prefWidth) <= 0 {
-			// First launch on a large screen: two thirds of it, so that
-			// the grid and plots get room on a 4K monitor.
-			want = want.Max(fyne.NewSize(fit.Width*2/3, fit.Height*2/3))
+		if !remembered {
+			want = fit
+			if fit.Width > fullScreenWidth {
+				want = fyne.NewSize(fit.Width*bigShare, fit.Height*bigShare).Max(fyne.NewSize(fullScreenWidth, 1000))
+			}
 		}
 		want = want.Min(fit)
 	}

@@ -11,40 +11,22 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
-// compareColors tell compared runs apart; the attached run keeps red (D)
-// and blue (G). A run past the sixth reuses a colour.
-var compareColors = []color.NRGBA{
-	{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, // green
-	{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, // purple
-	{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, // brown
-	{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, // pink
-	{R: 0xbc, G: 0xbd, B: 0x22, A: 0xff}, // olive
-	{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff}, // cyan
-}
+// compareColors tell compared runs apart (charts.CompareColors).
+var compareColors = charts.CompareColors
 
 // comparedRun is another run folder whose curves are overlaid on the
 // attached run's, aligned on step.
 type comparedRun struct {
 	name, dir string
-	cols      curveCols
+	cols      charts.Cols
 	fcd       plotter.XYs
-}
-
-// comparedLines is a compared run ready to draw: its four curves smoothed
-// like the attached run's, its FCD points and its colour.
-type comparedLines struct {
-	name  string
-	color color.NRGBA
-	cs    curveSet
-	fcd   plotter.XYs
 }
 
 // AddComparison overlays the run read from dir on the curves (replacing
@@ -53,7 +35,7 @@ type comparedLines struct {
 func (h *history) AddComparison(dir string, steps []events.Step, points []events.Metrics) {
 	c := comparedRun{name: filepath.Base(filepath.Clean(dir)), dir: dir}
 	for _, s := range steps {
-		c.cols.add(s)
+		c.cols.Add(s)
 	}
 	for _, p := range points {
 		if !math.IsNaN(p.FCD) && !math.IsInf(p.FCD, 0) {
@@ -99,61 +81,14 @@ func (h *history) Comparisons() []string {
 
 // comparedCurves returns the compared runs ready to draw, each smoothed
 // over its own length as the attached run's curves are.
-func (h *history) comparedCurves(buckets int) []comparedLines {
+func (h *history) comparedCurves(buckets int) []charts.Compared {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]comparedLines, len(h.compared))
+	out := make([]charts.Compared, len(h.compared))
 	for i, c := range h.compared {
-		out[i] = comparedLines{name: c.name, color: compareColors[i%len(compareColors)], cs: c.cols.curves(buckets), fcd: c.fcd}
+		out[i] = charts.Compared{Name: c.name, Color: compareColors[i%len(compareColors)], Cs: c.cols.Curves(buckets), FCD: c.fcd}
 	}
 	return out
-}
-
-// addCompared draws the compared runs' curves pair[0] (dashed) and pair[1]
-// (solid) on p, one legend line per run in its colour, and puts the
-// legend in the corner all the curves leave emptiest.
-func addCompared(p *plot.Plot, others []comparedLines, pair [2]int, own []plotter.XYs) {
-	lines := append([]plotter.XYs(nil), own...)
-	for _, o := range others {
-		var legend plot.Thumbnailer
-		for k, idx := range pair {
-			xy := o.cs[idx]
-			if len(xy) == 0 {
-				continue
-			}
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				continue
-			}
-			l.Color, l.Width = o.color, vg.Points(1.2)
-			if k == 0 {
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			} else {
-				legend = l
-			}
-			p.Add(l)
-			lines = append(lines, xy)
-		}
-		if legend != nil {
-			p.Legend.Add(o.name, legend)
-		}
-	}
-	if len(others) > 0 {
-		p.Legend.Left = emptierLeft(lines)
-		if p.X.Min == 0 && p.X.Max == 100 && len(own) > 0 && len(own[0]) == 0 {
-			// The attached run has no steps: let the compared runs set the axes.
-			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-			for _, xy := range lines {
-				for _, pt := range xy {
-					p.X.Min, p.X.Max = math.Min(p.X.Min, pt.X), math.Max(p.X.Max, pt.X)
-					p.Y.Min, p.Y.Max = math.Min(p.Y.Min, pt.Y), math.Max(p.Y.Max, pt.Y)
-				}
-			}
-			if math.IsInf(p.X.Min, 0) {
-				p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 100, 0, 1
-			}
-		}
-	}
 }
 
 // compareView is the row above the curves: a button to add a run folder

@@ -5,7 +5,6 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 )
 
 // curvesView draws the losses and D's outputs.
@@ -18,6 +17,6 @@ func newCurvesView(s *Studio) *curvesView {
 	v := &curvesView{plotRaster: newPlotRaster(s, 360, 200, func(w, h int, scale float32, bg, fg color.Color) image.Image {
 		return renderCurves(&s.hist, w, h, scale, bg, fg)
 	})}
-	v.content = container.NewBorder(heading("Learning curves"), nil, nil, nil, v.raster)
+	v.content = v.raster
 	return v
 }

@@ -233,7 +233,9 @@ func copyFile(from, to string) error {
 // exportView holds the export buttons. Each asks where to write, then
 // writes in the background and reports in the status line.
 type exportView struct {
-	s                                        *Studio
+	s *Studio
+	// shown is the grid on screen, with its step.
+	shown                                    func() (int, *image.NRGBA, error)
 	scale                                    *widget.Select
 	count                                    *widget.Entry
 	grid, samples, png, svg, csv, gifB, ckpt *widget.Button
@@ -251,8 +253,8 @@ func parseScale(s string) int {
 	return k
 }
 
-func newExportView(s *Studio) *exportView {
-	v := &exportView{s: s}
+func newExportView(s *Studio, shown func() (int, *image.NRGBA, error)) *exportView {
+	v := &exportView{s: s, shown: shown}
 	v.scale = widget.NewSelect(scales, nil)
 	v.scale.SetSelected("×4")
 	v.count = widget.NewEntry()
@@ -289,7 +291,6 @@ func newExportView(s *Studio) *exportView {
 			return fmt.Errorf("there is no network loaded: start or open a run first")
 		})
 	})
-	// Four columns keep the panel low: the plots above need the height.
 	v.buttons = container.NewGridWithColumns(4, v.grid, v.samples, v.png, v.svg, v.csv, v.gifB, v.ckpt)
 	v.content = container.NewVBox(
 		heading("Export"),
@@ -318,7 +319,7 @@ func (v *exportView) save(title, name string, write func(path string) error) {
 }
 
 func (v *exportView) exportGrid() {
-	_, g, err := v.s.samples.shownGrid()
+	_, g, err := v.shown()
 	if err != nil {
 		v.s.setStatus("%s", err)
 		return

@@ -3,27 +3,38 @@ package ui
 import (
 	"image"
 	"image/color"
+	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
-// gridPicker shows a 5×5 grid with crisp pixels; tapping a cell picks it
-// for the latent walk, and the picked cells are outlined. With verdicts
-// set, every cell is framed in the colour of D's verdict on it.
+// gridPicker shows a grid of generated samples with crisp pixels: the
+// image is drawn at the largest whole number of screen pixels per image
+// pixel that fits, so every cell is the same size and no pixel is
+// blurred. Tapping a cell picks it for the latent walk, and the picked
+// cells are outlined. With verdicts set, every cell is framed in the
+// colour of D's verdict on it. A class-conditional grid names its rows'
+// classes at their left.
 type gridPicker struct {
 	widget.BaseWidget
-	img      *canvas.Image
-	marks    [2]*canvas.Rectangle
-	frames   [25]*canvas.Rectangle
-	picked   []int
-	verdicts []float32 // D(G(z)) per cell; nil: no frames
-	onPick   func(cell int)
+	img        *canvas.Image
+	rows, cols int
+	labels     []*canvas.Text // one per row, when the rows are classes
+	marks      [2]*canvas.Rectangle
+	frames     []*canvas.Rectangle
+	picked     []int
+	verdicts   []float32 // D(G(z)) per cell; nil: no frames
+	onPick     func(cell int)
+	// onShape is called when the grid's size in pixels, rows or labels
+	// change: the window lays the samples column out again.
+	onShape func()
 }
 
 func newGridPicker(onPick func(int)) *gridPicker {
-	g := &gridPicker{img: pixelImage(160, 160), onPick: onPick}
+	g := &gridPicker{img: pixelImage(0, 0), rows: 5, cols: 5, onPick: onPick}
 	for i := range g.marks {
 		r := canvas.NewRectangle(color.Transparent)
 		r.StrokeWidth = 2
@@ -31,22 +42,57 @@ func newGridPicker(onPick func(int)) *gridPicker {
 		r.Hide()
 		g.marks[i] = r
 	}
+	g.setFrames(25)
+	g.ExtendBaseWidget(g)
+	return g
+}
+
+func (g *gridPicker) setFrames(n int) {
+	if len(g.frames) == n {
+		return
+	}
+	g.frames = make([]*canvas.Rectangle, n)
 	for i := range g.frames {
 		g.frames[i] = canvas.NewRectangle(color.Transparent)
 		g.frames[i].StrokeWidth = 3
 		g.frames[i].Hide()
 	}
-	g.ExtendBaseWidget(g)
-	return g
 }
 
 func (g *gridPicker) CreateRenderer() fyne.WidgetRenderer {
 	return &gridPickerRenderer{g: g}
 }
 
-func (g *gridPicker) setImage(img image.Image) {
+// setImage shows a 5×5 grid (the trainer's).
+func (g *gridPicker) setImage(img image.Image) { g.setGrid(img, 5, 5, nil) }
+
+// setGrid shows a grid of rows×cols cells; labels, if any, name the rows.
+func (g *gridPicker) setGrid(img image.Image, rows, cols int, labels []string) {
+	old := g.img.Image
+	reshaped := rows != g.rows || cols != g.cols || len(labels) != len(g.labels) ||
+		old == nil || img == nil || old.Bounds().Size() != img.Bounds().Size()
+	for i, l := range g.labels {
+		if i < len(labels) && l.Text != labels[i] {
+			reshaped = true
+		}
+	}
 	g.img.Image = img
 	g.img.Refresh()
+	if reshaped {
+		g.rows, g.cols = rows, cols
+		g.setFrames(rows * cols)
+		g.verdicts = nil
+		g.picked = nil
+		g.labels = nil
+		for _, name := range labels {
+			t := canvas.NewText(name, theme.Color(theme.ColorNameForeground))
+			t.Alignment = fyne.TextAlignTrailing
+			g.labels = append(g.labels, t)
+		}
+		if g.onShape != nil {
+			g.onShape()
+		}
+	}
 	g.Refresh()
 }
 
@@ -87,33 +133,89 @@ func verdictColor(p float32) color.NRGBA {
 	return color.NRGBA{R: c[0], G: c[1], B: c[2], A: 0xff}
 }
 
-// imageRect is where the contained image is drawn inside the widget.
-func (g *gridPicker) imageRect() (fyne.Position, fyne.Size) {
-	sz := g.Size()
-	b := g.img.Image.Bounds()
-	if b.Dx() == 0 || b.Dy() == 0 || sz.Width == 0 || sz.Height == 0 {
-		return fyne.Position{}, sz
+// scale is the canvas scale the grid is drawn at (1 before it is shown).
+func (g *gridPicker) scale() float32 {
+	if app := fyne.CurrentApp(); app != nil {
+		if c := app.Driver().CanvasForObject(g); c != nil && c.Scale() > 0 {
+			return c.Scale()
+		}
 	}
-	aspect := float32(b.Dx()) / float32(b.Dy())
-	w, h := sz.Width, sz.Width/aspect
-	if h > sz.Height {
-		h, w = sz.Height, sz.Height*aspect
-	}
-	return fyne.NewPos((sz.Width-w)/2, (sz.Height-h)/2), fyne.NewSize(w, h)
+	return 1
 }
 
-// cellAt is the cell (0..24, row-major) under p, or -1.
+// labelWidth is the room the row labels take at the grid's left.
+func (g *gridPicker) labelWidth() float32 {
+	w := float32(0)
+	for _, l := range g.labels {
+		w = max(w, l.MinSize().Width)
+	}
+	if w > 0 {
+		w += theme.Padding()
+	}
+	return w
+}
+
+// drawnSize is the size the image is drawn at in a space of avail (row
+// labels not included): a whole number of screen pixels per image pixel,
+// the largest that fits; contained, if even one does not fit.
+func (g *gridPicker) drawnSize(avail fyne.Size) fyne.Size {
+	if g.img.Image == nil {
+		return fyne.Size{}
+	}
+	b := g.img.Image.Bounds()
+	if b.Dx() == 0 || b.Dy() == 0 || avail.Width <= 0 || avail.Height <= 0 {
+		return fyne.Size{}
+	}
+	sc := g.scale()
+	k := math.Floor(math.Min(float64(avail.Width*sc)/float64(b.Dx()), float64(avail.Height*sc)/float64(b.Dy())))
+	if k >= 1 {
+		return fyne.NewSize(float32(k)*float32(b.Dx())/sc, float32(k)*float32(b.Dy())/sc)
+	}
+	aspect := float32(b.Dx()) / float32(b.Dy())
+	w, h := avail.Width, avail.Width/aspect
+	if h > avail.Height {
+		h, w = avail.Height, avail.Height*aspect
+	}
+	return fyne.NewSize(w, h)
+}
+
+// widthFor is the width the grid with its labels needs in a space of
+// avail: what the samples column is given.
+func (g *gridPicker) widthFor(avail fyne.Size) float32 {
+	lw := g.labelWidth()
+	return lw + g.drawnSize(fyne.NewSize(avail.Width-lw, avail.Height)).Width
+}
+
+// heightFor is the height the grid needs when it is width wide and at
+// most avail.Height tall.
+func (g *gridPicker) heightFor(avail fyne.Size) float32 {
+	lw := g.labelWidth()
+	return g.drawnSize(fyne.NewSize(avail.Width-lw, avail.Height)).Height
+}
+
+// imageRect is where the image is drawn inside the widget: centred
+// across, at the top, on whole screen pixels.
+func (g *gridPicker) imageRect() (fyne.Position, fyne.Size) {
+	sz := g.Size()
+	lw := g.labelWidth()
+	d := g.drawnSize(fyne.NewSize(sz.Width-lw, sz.Height))
+	sc := g.scale()
+	snap := func(v float32) float32 { return float32(math.Round(float64(v*sc))) / sc }
+	return fyne.NewPos(snap(lw+(sz.Width-lw-d.Width)/2), 0), d
+}
+
+// cellAt is the cell (row-major) under p, or -1.
 func (g *gridPicker) cellAt(p fyne.Position) int {
 	pos, sz := g.imageRect()
-	if sz.Width <= 0 || sz.Height <= 0 {
+	if sz.Width <= 0 || sz.Height <= 0 || p.X < pos.X || p.Y < pos.Y {
 		return -1
 	}
-	cx := int((p.X - pos.X) / sz.Width * 5)
-	cy := int((p.Y - pos.Y) / sz.Height * 5)
-	if p.X < pos.X || p.Y < pos.Y || cx < 0 || cx > 4 || cy < 0 || cy > 4 {
+	cx := int((p.X - pos.X) / sz.Width * float32(g.cols))
+	cy := int((p.Y - pos.Y) / sz.Height * float32(g.rows))
+	if cx < 0 || cx >= g.cols || cy < 0 || cy >= g.rows {
 		return -1
 	}
-	return cy*5 + cx
+	return cy*g.cols + cx
 }
 
 // Tapped picks the cell under the pointer.
@@ -131,20 +233,27 @@ func (g *gridPicker) setPicked(cells []int) {
 
 type gridPickerRenderer struct{ g *gridPicker }
 
-func (r *gridPickerRenderer) Layout(sz fyne.Size) {
+func (r *gridPickerRenderer) Layout(fyne.Size) {
 	g := r.g
-	g.img.Resize(sz)
-	g.img.Move(fyne.Position{})
 	pos, isz := g.imageRect()
-	cw, ch := isz.Width/5, isz.Height/5
-	cell := func(c int) fyne.Position { return fyne.NewPos(pos.X+float32(c%5)*cw, pos.Y+float32(c/5)*ch) }
+	g.img.Move(pos)
+	g.img.Resize(isz)
+	cw, ch := isz.Width/float32(g.cols), isz.Height/float32(g.rows)
+	cell := func(c int) fyne.Position {
+		return fyne.NewPos(pos.X+float32(c%g.cols)*cw, pos.Y+float32(c/g.cols)*ch)
+	}
 	for i, f := range g.frames {
 		// Inset, so that neighbouring frames do not merge into one line.
 		f.Move(cell(i).AddXY(2, 2))
 		f.Resize(fyne.NewSize(cw-4, ch-4))
 	}
+	for i, l := range g.labels {
+		ms := l.MinSize()
+		l.Move(fyne.NewPos(pos.X-theme.Padding()-ms.Width, pos.Y+(float32(i)+0.5)*ch-ms.Height/2))
+		l.Resize(ms)
+	}
 	for i, m := range g.marks {
-		if i >= len(g.picked) {
+		if i >= len(g.picked) || g.picked[i] >= len(g.frames) {
 			m.Hide()
 			continue
 		}
@@ -153,7 +262,12 @@ func (r *gridPickerRenderer) Layout(sz fyne.Size) {
 		m.Show()
 	}
 }
-func (r *gridPickerRenderer) MinSize() fyne.Size { return r.g.img.MinSize() }
+
+// MinSize is small: the samples column gives the grid the room it has.
+func (r *gridPickerRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(r.g.labelWidth()+100, 100)
+}
+
 func (r *gridPickerRenderer) Refresh() {
 	r.Layout(r.g.Size())
 	for _, f := range r.g.frames {
@@ -162,12 +276,21 @@ func (r *gridPickerRenderer) Refresh() {
 	for _, m := range r.g.marks {
 		m.Refresh()
 	}
+	for _, l := range r.g.labels {
+		l.Color = theme.Color(theme.ColorNameForeground)
+		l.Refresh()
+	}
 }
+
 func (r *gridPickerRenderer) Objects() []fyne.CanvasObject {
 	objs := []fyne.CanvasObject{r.g.img}
 	for _, f := range r.g.frames {
 		objs = append(objs, f)
 	}
+	for _, l := range r.g.labels {
+		objs = append(objs, l)
+	}
 	return append(objs, r.g.marks[0], r.g.marks[1])
 }
+
 func (r *gridPickerRenderer) Destroy() {}

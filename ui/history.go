@@ -12,6 +12,7 @@ import (
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 // gridsInMemory bounds the preview grids kept decoded in memory; older ones
@@ -35,7 +36,7 @@ type gridRef struct {
 type history struct {
 	mu       sync.Mutex
 	steps    []events.Step
-	cols     curveCols // the curves' values, column by column
+	cols     charts.Cols // the curves' values, column by column
 	grids    []gridRef
 	phase    events.Phase
 	pauseErr error // why the trainer paused by itself (nil: the user paused)
@@ -71,7 +72,7 @@ func (h *history) Reset(runDir string) {
 // clear empties the history (lock held). The mutex must not be copied
 // over, so fields are reset one by one.
 func (h *history) clear(runDir string) {
-	h.steps, h.cols, h.grids, h.ckpts, h.lastSave = nil, curveCols{}, nil, nil, events.Checkpoint{}
+	h.steps, h.cols, h.grids, h.ckpts, h.lastSave = nil, charts.Cols{}, nil, nil, events.Checkpoint{}
 	h.phase, h.pauseErr, h.started, h.message = events.Running, nil, false, ""
 	h.live, h.liveStep, h.lastGrid = training.Preview{}, 0, time.Time{}
 	h.quality = qualityState{}
@@ -104,10 +105,10 @@ func (h *history) Apply(e events.Event) {
 		}
 		if n < len(h.steps) {
 			h.steps = h.steps[:n]
-			h.cols.truncate(n)
+			h.cols.Truncate(n)
 		}
 		h.steps = append(h.steps, e)
-		h.cols.add(e)
+		h.cols.Add(e)
 	case events.Grid:
 		if n := len(h.grids); n > 0 && e.Step > h.grids[n-1].Step {
 			h.addMissedGrids(h.grids[n-1].Step, e.Step)
@@ -227,7 +228,7 @@ func (h *history) SetRun(runDir string, steps []events.Step, grids []gridRef, ck
 		}
 	}
 	for _, st := range steps {
-		h.cols.add(st)
+		h.cols.Add(st)
 	}
 	for _, g := range grids {
 		h.addGrid(g)
@@ -270,10 +271,10 @@ func (h *history) wantsLive(every time.Duration) bool {
 }
 
 // curves returns the four curves smoothed and thinned to buckets.
-func (h *history) curves(buckets int) curveSet {
+func (h *history) curves(buckets int) charts.CurveSet {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.cols.curves(buckets)
+	return h.cols.Curves(buckets)
 }
 
 // Steps returns a copy of the steps recorded so far.

@@ -6,6 +6,7 @@ import (
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 // qualityState is the sample-quality part of a run's history: the trainer's
@@ -18,7 +19,7 @@ type qualityState struct {
 	Unavailable string
 	Points      []events.Metrics // in step order
 	alerts      []alert
-	compared    []comparedLines // other runs' FCD, drawn beside this run's
+	compared    []charts.Compared // other runs' FCD, drawn beside this run's
 }
 
 // alert is a warning of the run shown in the quality area until a

@@ -17,6 +17,7 @@ import (
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 // countNear counts the pixels of m within a small distance of c.
@@ -47,7 +48,7 @@ func absInt(v int) int {
 func qualityPixels(h *harness) (fcd, bars int) {
 	var m image.Image
 	h.ui(func() { m = h.s.quality.image(640, 360) })
-	return countNear(m, colFCD), countNear(m, colBars)
+	return countNear(m, charts.ColFCD), countNear(m, charts.ColBars)
 }
 
 func TestMetricsEventShowsCurveAndHistogram(t *testing.T) {

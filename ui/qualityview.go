@@ -17,6 +17,7 @@ import (
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 // qualityView shows the sample-quality metrics: a plain-words line about
@@ -27,6 +28,10 @@ type qualityView struct {
 	*plotRaster
 	warnBox fyne.CanvasObject
 	warning *widget.Label
+	onWarn  func() // lays out again what holds warnBox
+	// onPlots says whether the plots show, so that the curves above get
+	// the room when they do not.
+	onPlots func(bool)
 	info    *widget.Label
 	content fyne.CanvasObject
 }
@@ -46,7 +51,9 @@ func newQualityView(s *Studio) *qualityView {
 	v.warnBox.Hide()
 	v.info = widget.NewLabel("")
 	v.info.Wrapping = fyne.TextWrapWord
-	v.content = container.NewBorder(container.NewVBox(heading("Sample quality"), v.warnBox, v.info), nil, nil, nil, v.raster)
+	// The warning goes where it is seen whatever tab is open (see
+	// Studio.layout); the plots take what the line above them leaves.
+	v.content = container.NewBorder(v.info, nil, nil, nil, v.raster)
 	v.refresh()
 	return v
 }
@@ -85,7 +92,13 @@ func (v *qualityView) refresh() {
 		v.info.Show()
 	}
 	if relayout {
+		if v.onPlots != nil {
+			v.onPlots(plots)
+		}
 		v.content.Refresh() // the plots take what the text leaves
+		if v.onWarn != nil {
+			v.onWarn() // the warning's box came, went or changed
+		}
 	}
 }
 
@@ -99,7 +112,7 @@ func (v *qualityView) describe(q qualityState, started bool) (string, bool) {
 	}
 	if last, ok := q.Last(); ok {
 		text := fmt.Sprintf("Step %d: FCD %s (lower is better; near 0 for real images), classes covered %d/%d, classifier score %.1f of %d, recall %.2f.",
-			last.Step, fcdText(last.FCD), last.Covered, realClasses(last), last.Score, len(last.Histogram), last.Recall)
+			last.Step, fcdText(last.FCD), last.Covered, charts.RealClasses(last), last.Score, len(last.Histogram), last.Recall)
 		if q.Every > 0 {
 			text += fmt.Sprintf(" Measured on %d samples every %d steps.", last.N, q.Every)
 		}

@@ -19,7 +19,9 @@ type runView struct {
 	open, openCkpt                 *widget.Button
 	progress                       *widget.ProgressBar
 	info, phase                    *widget.Label
-	content                        fyne.CanvasObject
+	// bar is the row of buttons across the window's top; progressRow the
+	// progress bar with the line of epoch, speed and last save.
+	bar, progressRow fyne.CanvasObject
 }
 
 func newRunView(s *Studio) *runView {
@@ -43,11 +45,8 @@ func newRunView(s *Studio) *runView {
 	v.info = widget.NewLabel("")
 	v.phase = widget.NewLabel("Ready")
 	v.phase.TextStyle.Bold = true
-	// Two rows: on one, the buttons and the progress line together were
-	// wider than a 1280-pixel screen.
-	v.content = container.NewVBox(
-		container.NewHBox(v.start, v.pause, v.step, v.stop, v.cont, widget.NewSeparator(), v.open, v.openCkpt, widget.NewSeparator(), v.phase),
-		container.NewBorder(nil, nil, nil, v.info, v.progress))
+	v.bar = container.NewHBox(v.start, v.pause, v.step, v.stop, v.cont, widget.NewSeparator(), v.open, v.openCkpt, widget.NewSeparator(), v.phase)
+	v.progressRow = container.NewBorder(nil, nil, nil, v.info, v.progress)
 	return v
 }
 
@@ -92,6 +91,7 @@ func eta(d time.Duration) string {
 }
 
 func (v *runView) setState(st runState) {
+	v.s.followRun(st)
 	setEnabled(v.start, !st.busy && !st.running && !st.paused)
 	setEnabled(v.pause, !st.busy && (st.running || st.paused))
 	setEnabled(v.step, !st.busy && st.paused && !st.diverged)

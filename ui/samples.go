@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 // Noise choices of the samples view.
@@ -21,11 +22,12 @@ const (
 	freshNoise = "Fresh noise"
 )
 
-// samplesView shows the generated 5×5 grid, the scrubber through its
-// history and real images beside it; and the lab around the grid: D's
-// verdict on every cell, the histogram of D's verdicts on real and fake
-// images, the truncation ψ and the noise the grid is drawn from, and what
-// the last stretch of training (one Step) changed.
+// samplesView shows the generated grid, the history slider under it and,
+// for a class-conditional run, the class picker; and the lab, in a tab of
+// its own: D's verdict on every cell, the histogram of D's verdicts on
+// real and fake images, the truncation ψ and the noise the grid is drawn
+// from, real images to compare with, and what the last stretch of
+// training (one Step) changed.
 type samplesView struct {
 	s         *Studio
 	grid      *gridPicker
@@ -46,21 +48,26 @@ type samplesView struct {
 	shown     int          // index of the grid on screen (-1: none)
 	shownLive *image.NRGBA // the live or lab preview on screen, if any
 	live      bool         // follow new grids; false once the user scrubs back
-	content   fyne.CanvasObject
+	// controls sit under the grid; labBox is the lab's tab.
+	controls, labBox fyne.CanvasObject
+	scrubRow         fyne.CanvasObject
 
 	// D's verdicts on the grid on screen and on real images beside it.
 	fake, realSeen []float32
 
-	// The grid drawn from the user's noise choice (see Studio.noise) for
-	// the newest step, and what it was drawn for.
-	lab      training.Preview
+	// The grid the window drew itself for the newest step (the user's
+	// noise choice, or one row per class), and what it was drawn for.
+	lab      labGrid
 	labFor   string
 	labAsked string // what the drawing under way is for ("" : none)
 }
 
-func newSamplesView(s *Studio) *samplesView {
+// newSamplesView builds the grid and the lab; a tapped cell goes to pick
+// (the latent walk's).
+func newSamplesView(s *Studio, pick func(cell int)) *samplesView {
 	v := &samplesView{s: s, shown: -1, live: true}
-	v.grid = newGridPicker(func(cell int) { s.walk.pick(cell) })
+	v.grid = newGridPicker(pick)
+	v.grid.setImage(blankGrid(s.cfg.Model.ImageSize))
 	v.real = pixelImage(112, 112)
 	v.scrub = widget.NewSlider(0, 1)
 	v.scrub.Step = 1
@@ -79,7 +86,7 @@ func newSamplesView(s *Studio) *samplesView {
 		if sz := v.verdicts.Size(); sz.Width > 0 {
 			scale = float32(w) / sz.Width
 		}
-		return renderVerdicts(v.fake, v.realSeen, w, h, scale, th.Color(theme.ColorNameBackground, variant), th.Color(theme.ColorNameForeground, variant))
+		return charts.Verdicts(v.fake, v.realSeen, w, h, scale, th.Color(theme.ColorNameBackground, variant), th.Color(theme.ColorNameForeground, variant))
 	})
 
 	v.psi = widget.NewSlider(0, 1)
@@ -124,34 +131,55 @@ func newSamplesView(s *Studio) *samplesView {
 	v.change = widget.NewLabel("")
 	v.change.Wrapping = fyne.TextWrapWord
 
-	// The generated grid is what people watch: it takes the room the
-	// lab's column beside it leaves. The column holds what acts on the
-	// grid (D's verdicts, truncation, noise) and the real images to
-	// compare it with; history and what changed go below.
+	// The grid is what people watch: under it only what moves through
+	// it (history, classes); the lab is a tab away.
+	v.scrubLbl.Wrapping = fyne.TextWrapWord
+	v.scrubRow = container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub)
+	v.controls = container.NewBorder(v.scrubRow, v.classes, nil, nil, container.NewVBox(v.scrubLbl))
 	v.noise.Horizontal = false
-	v.verdicts.SetMinSize(fyne.NewSize(210, 140))
-	v.real.SetMinSize(fyne.NewSize(100, 100))
-	lab := container.NewVBox(
+	v.verdicts.SetMinSize(fyne.NewSize(260, 170))
+	v.real.SetMinSize(fyne.NewSize(160, 160))
+	v.labBox = container.NewVBox(
+		hint("Each cell is the generator's output for one fixed noise vector: watch the same images sharpen as it learns. "+
+			"Tap two cells for a latent walk between them."),
 		v.judge,
+		v.verdicts,
 		container.NewBorder(nil, nil, widget.NewLabel("Truncation"), v.psiLbl),
 		v.psi,
 		container.NewBorder(nil, nil, nil, container.NewCenter(v.redraw), v.noise),
 		v.trained,
-		v.classes,
 		v.rowsLbl,
-		v.verdicts,
+		v.change,
+		widget.NewSeparator(),
 		container.NewBorder(nil, nil, widget.NewLabel("Real images"), nil, v.real),
+		hint("Frames: green, D takes the sample for real; orange, D calls it fake. Truncation ψ below 1 pulls the noise toward its mean: more typical samples, less variety."),
 	)
-	v.content = container.NewBorder(heading("Generated samples"),
-		container.NewVBox(
-			container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub),
-			v.scrubLbl,
-			v.change,
-			hint("Each cell is the generator's output for one fixed noise vector: watch the same 25 images sharpen as it learns. "+
-				"Frames: green, D takes the sample for real; orange, D calls it fake. Truncation ψ below 1 pulls the noise toward its mean: more typical samples, less variety."),
-		),
-		nil, nil, container.New(&besideOrBelow{minMain: 300}, container.NewPadded(v.grid), lab))
 	return v
+}
+
+// reserve is the height the controls under the grid need at least: the
+// history slider, a line of its label and the class picker.
+func (v *samplesView) reserve() float32 {
+	pad := theme.Padding()
+	h := v.scrubRow.MinSize().Height + pad + oneLine()
+	if v.classes.Visible() {
+		h += pad + v.classes.MinSize().Height
+	}
+	return h
+}
+
+// blankGrid is the empty 5×5 grid of cells of size pixels shown before
+// the first one is drawn, so that the window is laid out as it will be.
+func blankGrid(size int) *image.NRGBA {
+	size = max(size, 1)
+	cells := make([]*image.NRGBA, 25)
+	for i := range cells {
+		cells[i] = image.NewNRGBA(image.Rect(0, 0, size, size))
+		for p := 3; p < len(cells[i].Pix); p += 4 {
+			cells[i].Pix[p] = 0xff
+		}
+	}
+	return training.GridImage(cells, 5)
 }
 
 // noiseChanged draws the grid anew after the user changed ψ or the noise
@@ -178,13 +206,16 @@ func (v *samplesView) refresh() {
 		v.scrub.Enable()
 		v.scrub.Max = float64(max(n-1, 1))
 	}
-	if v.live && v.s.noise != training.TrainingNoise && v.showLab() {
+	// The window draws the grid itself for another noise than the run's,
+	// and for a run of more classes than the trainer's five rows show.
+	rows := classGridRows(cfg)
+	if v.live && (v.s.noise != training.TrainingNoise || rows != nil) && v.showLab(cfg, rows) {
 		return
 	}
 	if step, p := v.s.hist.Live(); p.Image != nil && v.live {
 		if v.shownLive != p.Image {
 			v.shownLive, v.shown = p.Image, -1
-			v.grid.setImage(p.Image)
+			v.grid.setGrid(p.Image, 5, 5, trainerRowLabels(cfg))
 			v.setVerdicts(p.Fake, p.Real)
 			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, v.s.cfg.SampleEvery))
 		}
@@ -199,7 +230,7 @@ func (v *samplesView) refresh() {
 		v.scrub.Disable()
 		v.scrubLbl.SetText("no samples yet: the first grid appears when training starts")
 		v.shown = -1
-		v.grid.setImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
+		v.grid.setImage(blankGrid(cfg.Model.ImageSize))
 		v.setVerdicts(nil, nil)
 		return
 	}
@@ -212,10 +243,10 @@ func (v *samplesView) refresh() {
 	v.live = wasLive || v.shown >= n-1
 }
 
-// showLab shows the grid drawn from the user's noise choice for the newest
-// step, asking the sampler for it when it is not drawn yet; false when
-// there is nothing to draw with.
-func (v *samplesView) showLab() bool {
+// showLab shows the grid the window draws for the newest step (from the
+// user's noise choice, or one row per class), asking the sampler for it
+// when it is not drawn yet; false when there is nothing to draw with.
+func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
 	smp := v.s.sampler()
 	if smp == nil {
 		return false
@@ -224,19 +255,20 @@ func (v *samplesView) showLab() bool {
 	// drawing holds the weights, and so training, for a forward pass.
 	newest := v.s.hist.newestGrid()
 	noise := v.s.noise
-	key := fmt.Sprintf("%d %v", newest, noise)
+	key := fmt.Sprintf("%d %v %v", newest, noise, classes)
 	if key != v.labFor && key != v.labAsked && v.labAsked == "" {
 		v.labAsked = key
+		names := cfg.ClassNames
 		// The sampler waits for the trainer's current step: never here.
 		go func() {
-			p, err := smp.Grid(noise)
+			g, err := drawLab(smp, noise, classes, names)
 			v.s.do(func() {
 				v.labAsked = ""
 				if err != nil {
 					v.s.setStatus("The grid could not be drawn with ψ %.2f: %v", noise.Psi, err)
 					return
 				}
-				v.lab, v.labFor = p, key
+				v.lab, v.labFor = g, key
 				v.refresh()
 			})
 		}()
@@ -246,7 +278,7 @@ func (v *samplesView) showLab() bool {
 	}
 	if v.shownLive != v.lab.Image {
 		v.shownLive, v.shown = v.lab.Image, -1
-		v.grid.setImage(v.lab.Image)
+		v.grid.setGrid(v.lab.Image, v.lab.rows, v.lab.cols, v.lab.labels)
 		v.setVerdicts(v.lab.Fake, v.lab.Real)
 	}
 	what := "the run's fixed noise"
@@ -255,6 +287,10 @@ func (v *samplesView) showLab() bool {
 	}
 	if noise.Trained {
 		what += " · G as trained"
+	}
+	if v.lab.classRows != nil {
+		v.scrubLbl.SetText(fmt.Sprintf("step %d · one row per class, one noise vector per column · ψ %.2f · %s", newest, noise.Psi, what))
+		return true
 	}
 	v.scrubLbl.SetText(fmt.Sprintf("step %d · ψ %.2f · %s · drawn by the window, not saved in the run's history", newest, noise.Psi, what))
 	return true
@@ -268,6 +304,12 @@ func classChoice(name string) string { return "Only class " + name }
 // showClassPicker offers a conditional run's classes for the grid (and
 // the exported samples), and names the classes of the grid's rows.
 func (v *samplesView) showClassPicker(cfg training.Config) {
+	was := v.classes.Visible()
+	defer func() {
+		if v.classes.Visible() != was && v.grid.onShape != nil {
+			v.grid.onShape() // the controls under the grid grew or shrank
+		}
+	}()
 	if cfg.Model.Classes == 0 || len(cfg.ClassNames) == 0 || len(cfg.TrainClasses) == 0 {
 		v.classes.Hide()
 		v.rowsLbl.Hide()
@@ -283,14 +325,18 @@ func (v *samplesView) showClassPicker(cfg training.Config) {
 		v.classes.SetSelected(rowsChoice)
 	}
 	v.classes.Show()
-	if v.s.noise.OneClass {
+	switch rows := classGridRows(cfg); {
+	case v.s.noise.OneClass:
 		v.rowsLbl.SetText("Every cell: class " + cfg.ClassNames[v.s.noise.Class])
-	} else {
-		var rows []string
-		for r := 0; r < 5; r++ {
-			rows = append(rows, cfg.ClassNames[cfg.TrainClasses[r%len(cfg.TrainClasses)]])
+	case rows != nil:
+		var names []string
+		for _, c := range rows {
+			names = append(names, cfg.ClassNames[c])
 		}
-		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(rows, ", "))
+		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(names, ", ") +
+			fmt.Sprintf(". The run's saved grids (the history) show the first %d.", min(5, len(rows))))
+	default:
+		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(trainerRowLabels(cfg), ", "))
 	}
 	v.rowsLbl.Show()
 }
@@ -299,7 +345,7 @@ func (v *samplesView) showClassPicker(cfg training.Config) {
 // the window drew it, the run's fixed noise for the run's own grids.
 func (v *samplesView) shownNoise() training.Noise {
 	if v.shownLive != nil && v.shownLive == v.lab.Image {
-		return v.s.noise
+		return v.lab.noise
 	}
 	return training.TrainingNoise
 }
@@ -331,7 +377,7 @@ func (v *samplesView) showGrid(i int) {
 		return
 	}
 	v.shown = i
-	v.grid.setImage(img)
+	v.grid.setGrid(img, 5, 5, trainerRowLabels(v.s.runConfig()))
 	v.setVerdicts(v.s.hist.VerdictsAt(i))
 	n := v.s.hist.NumGrids()
 	label := fmt.Sprintf("step %d · grid %d of %d", step, i+1, n)

@@ -6,12 +6,14 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
 	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 func TestScrubberShowsEarlierGrid(t *testing.T) {
@@ -77,11 +79,11 @@ func TestVerdictFramesAndHistogram(t *testing.T) {
 				t.Fatalf("cell %d: frame visible %v in %v, want %v", i, f.Visible(), f.StrokeColor, verdictColor(h.s.samples.fake[i]))
 			}
 		}
-		img := renderVerdicts(h.s.samples.fake, h.s.samples.realSeen, 400, 240, 1, color.White, color.Black)
-		if n := countNear(img, colD); n < 30 {
+		img := charts.Verdicts(h.s.samples.fake, h.s.samples.realSeen, 400, 240, 1, color.White, color.Black)
+		if n := countNear(img, charts.ColD); n < 30 {
 			t.Errorf("the histogram has %d pixels of the real images' colour", n)
 		}
-		if n := countNear(img, colG); n < 30 {
+		if n := countNear(img, charts.ColG); n < 30 {
 			t.Errorf("the histogram has %d pixels of the grid's colour", n)
 		}
 		h.s.samples.judge.SetChecked(false)
@@ -175,25 +177,71 @@ func TestAveragedOrTrainedGenerator(t *testing.T) {
 	h.stop()
 }
 
-// A conditional run's grid shows one class per row, named beside it; the
-// picker draws one class in every cell, and the exported samples follow.
-func TestConditionalGridAndPicker(t *testing.T) {
+// A conditional run of ten classes shows every class: one row per class,
+// named beside it, each column one noise vector. The picker draws one
+// class in every cell, the exported samples follow, and a latent walk
+// goes between two samples of one row.
+func TestConditionalGridShowsEveryClass(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	h.ui(func() { h.s.setup.conditional.SetChecked(true) })
 	h.startTiny(2)
-	h.waitFor("a grid", time.Minute, func() bool { return h.s.hist.NumGrids() >= 2 && h.s.samples.classes.Visible() })
+	h.waitFor("the grid of ten classes", time.Minute, func() bool {
+		return h.s.hist.NumGrids() >= 2 && h.s.samples.lab.classRows != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+	})
 	h.pause()
+	h.waitFor("the paused run's grid of ten classes", time.Minute, func() bool {
+		return h.s.samples.lab.classRows != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image && h.s.samples.labAsked == ""
+	})
 	h.ui(func() {
-		if got := h.s.samples.rowsLbl.Text; got != "Rows, top to bottom: 0, 1, 2, 3, 4" {
+		g := h.s.samples.grid
+		if g.rows != 10 || g.cols != 10 || len(g.labels) != 10 || len(g.frames) != 100 {
+			t.Fatalf("grid of %d×%d cells, %d row labels, %d frames; want 10×10, 10, 100", g.rows, g.cols, len(g.labels), len(g.frames))
+		}
+		for r, l := range g.labels {
+			if want := strconv.Itoa(r); l.Text != want {
+				t.Errorf("row %d is labelled %q, want %q", r, l.Text, want)
+			}
+		}
+		if b := g.img.Image.Bounds(); b.Dx() != 10*29-1 || b.Dy() != 10*29-1 {
+			t.Errorf("the grid image is %v, want ten rows and columns of 28-pixel cells", b)
+		}
+		if got := h.s.samples.rowsLbl.Text; !strings.HasPrefix(got, "Rows, top to bottom: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9.") {
 			t.Errorf("rows label %q", got)
+		}
+		if n := len(h.s.samples.fake); n != 100 {
+			t.Errorf("%d verdicts for 100 cells", n)
+		}
+		// Every row is drawn for its own class: the same noise gives
+		// another image in each row.
+		cs := cutCells(g.img.Image.(*image.NRGBA), 10)
+		for r := 1; r < 10; r++ {
+			if sameCell(cs[0], cs[r*10]) {
+				t.Errorf("row %d's first cell is row 0's: its class made no difference", r)
+			}
 		}
 		if n := len(h.s.samples.classes.Options); n != 11 {
 			t.Fatalf("%d choices for 10 classes", n)
 		}
-		h.s.samples.classes.SetSelected(classChoice("7"))
+		// A walk between two samples of row 3 (class 3); between rows, a
+		// word instead.
+		h.s.walk.enabled = true
+		h.s.walk.pick(31)
+		h.s.walk.pick(45)
+		if !strings.Contains(h.s.walk.info.Text, "one row") {
+			t.Errorf("a walk between rows says %q", h.s.walk.info.Text)
+		}
+		h.s.walk.pick(30)
+		h.s.walk.pick(39)
 	})
+	h.waitFor("the walk in row 3", time.Minute, func() bool { return h.s.walk.strip.Image.Bounds().Dx() == walkSteps*29-1 })
+	h.ui(func() { h.s.samples.classes.SetSelected(classChoice("7")) })
 	h.waitFor("the grid of sevens", time.Minute, func() bool {
-		return h.s.noise.OneClass && h.s.noise.Class == 7 && h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+		return h.s.noise.OneClass && h.s.noise.Class == 7 && h.s.samples.lab.noise.OneClass && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+	})
+	h.ui(func() {
+		if g := h.s.samples.grid; g.rows != 5 || len(g.labels) != 5 || g.labels[4].Text != "7" {
+			t.Errorf("the grid of sevens has %d rows labelled %d times", g.rows, len(g.labels))
+		}
 	})
 	dir := t.TempDir()
 	h.ui(func() {

@@ -96,8 +96,13 @@ type Studio struct {
 	walk    *walkView
 	export  *exportView
 	status  *widget.Label
+	tabs    *container.AppTabs // the side panel: charts, set-up, lab, walk and export
+	body    *fyne.Container    // the grid and its controls beside the side panel
+	bottom  *fyne.Container    // warnings and the status line, under the side panel
 	content fyne.CanvasObject
 	shown   *shownState // what the controls show now (UI thread)
+	// following: a run was shown at the last state change (followRun).
+	following bool
 }
 
 // New builds the Studio inside w and shows it there.
@@ -136,12 +141,12 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.status.Wrapping = fyne.TextWrapWord
 	s.setup = newSetupView(s)
 	s.run = newRunView(s)
-	s.samples = newSamplesView(s)
+	s.samples = newSamplesView(s, func(cell int) { s.walk.pick(cell) })
 	s.curves = newCurvesView(s)
 	s.compare = newCompareView(s)
 	s.quality = newQualityView(s)
-	s.walk = newWalkView(s)
-	s.export = newExportView(s)
+	s.walk = newWalkView(s, s.samples.walkEnds, s.samples.grid.setPicked)
+	s.export = newExportView(s, s.samples.shownGrid)
 
 	s.content = s.layout()
 	w.SetContent(s.content)
@@ -162,56 +167,142 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	return s, nil
 }
 
-// layout arranges the views so that the window fits a 1280×720 screen with
-// every control reachable, and gives the room of a larger one to the grid
-// and the plots:
+// Names of the side panel's tabs.
+const (
+	tabCharts = "Charts"
+	tabSetup  = "Set-up"
+	tabLab    = "Lab"
+	tabWalk   = "Walk & export"
+)
+
+// layout arranges the views so that the generated samples come first: the
+// grid as large as the window's height allows, at a whole-number scale,
+// with the history slider under it; beside it what a person watching a
+// run reads (progress, learning curves, sample quality, warnings); the
+// rest one click away in tabs. Every tab scrolls or shrinks, so no panel
+// pushes the window past a 1280×720 screen.
 //
-//	run controls (buttons, phase)
-//	progress bar ······························ epoch, speed, ETA, last save
-//	set-up  │ samples │ compare runs…
-//	(scroll)│ and lab │ learning curves
-//	        │ (scroll)│ ─────────────── (splits: drag to share the room)
-//	        │         │ sample quality
-//	        │ ─────────────────────────────────────────────
-//	        │ latent walk                 │ export     (scrolls sideways)
-//	status line
-//
-// Panels whose natural size is larger than their share scroll instead of
-// pushing the window past the screen.
+//	Start Pause Step Stop Continue │ Open run… Open checkpoint… │ phase
+//	┌────────────┐ progress bar ············· epoch, speed, ETA, last save
+//	│            │ [Charts] [Set-up] [Lab] [Walk & export]
+//	│    grid    │ learning curves (compared runs: a row above)
+//	│            │ ─────────────── (split: drag to share the room)
+//	└────────────┘ sample quality
+//	History ──o──  warnings, while there are any
+//	step, grid …   status line
 func (s *Studio) layout() fyne.CanvasObject {
-	left := container.NewVScroll(container.NewPadded(s.setup.content))
-	left.SetMinSize(fyne.NewSize(330, 0))
-	plots := container.NewVSplit(container.NewBorder(s.compare.content, nil, nil, nil, s.curves.content), s.quality.content)
-	plots.SetOffset(0.65)
-	top := container.NewHSplit(container.NewVScroll(s.samples.content), plots)
-	top.SetOffset(0.55)
-	bottom := container.NewHScroll(container.NewBorder(nil, nil, nil,
-		container.NewHBox(widget.NewSeparator(), s.export.content), s.walk.content))
-	right := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bottom), nil, nil, top)
-	return container.NewBorder(
-		container.NewVBox(s.run.content, widget.NewSeparator()),
-		container.NewVBox(widget.NewSeparator(), s.status),
-		container.NewHBox(left, widget.NewSeparator()), nil, right)
+	charts := container.NewVSplit(container.NewBorder(s.compare.content, nil, nil, nil, s.curves.content), s.quality.content)
+	charts.SetOffset(0.55)
+	s.quality.onPlots = func(on bool) {
+		// Without plots the quality part is a line of text: the curves
+		// take the room.
+		if on {
+			charts.SetOffset(0.55)
+		} else {
+			charts.SetOffset(0.85)
+		}
+	}
+	s.quality.onPlots(s.quality.raster.Visible())
+	scroll := func(o fyne.CanvasObject) fyne.CanvasObject { return container.NewVScroll(container.NewPadded(o)) }
+	s.tabs = container.NewAppTabs(
+		container.NewTabItem(tabCharts, charts),
+		container.NewTabItem(tabSetup, scroll(s.setup.content)),
+		container.NewTabItem(tabLab, scroll(s.samples.labBox)),
+		container.NewTabItem(tabWalk, scroll(container.NewVBox(s.walk.content, widget.NewSeparator(), s.export.content))),
+	)
+	s.tabs.SelectIndex(1) // nothing to chart yet: what to learn
+	s.walk.show = func() { s.showTab(tabWalk) }
+	s.bottom = container.NewVBox(s.quality.warnBox, s.status)
+	s.quality.onWarn = s.bottom.Refresh
+	side := container.NewBorder(s.run.progressRow, s.bottom, nil, nil, s.tabs)
+	s.body = container.New(&samplesFirst{grid: s.samples.grid, reserve: s.samples.reserve, minColumn: 240, minSide: 520}, s.samples.grid, s.samples.controls, side)
+	s.samples.grid.onShape = s.body.Refresh
+	return container.NewBorder(container.NewVBox(s.run.bar, widget.NewSeparator()), nil, nil, nil, s.body)
 }
 
-// Regions returns where the generated grid, the curves, the sample-quality
-// plots, the export buttons and the progress text are, in pixels of the
-// window's canvas (x, y, width, height). The Xvfb smoke test reads it to
-// know which part of a screenshot to check and that they are on screen.
+// followRun shows the charts when a run starts (from Start on: the data
+// set may take a while to load) or is opened, if the set-up tab is open:
+// it was open to start the run.
+func (s *Studio) followRun(st runState) {
+	_, hasSteps := s.hist.Last()
+	on := st.running || st.paused || st.busy || hasSteps
+	if on && !s.following && s.tabs.Selected() != nil && s.tabs.Selected().Text == tabSetup {
+		s.showTab(tabCharts)
+	}
+	s.following = on
+}
+
+// showTab brings the side panel's tab of that name to the front.
+func (s *Studio) showTab(name string) {
+	for _, t := range s.tabs.Items {
+		if t.Text == name && s.tabs.Selected() != t {
+			s.tabs.Select(t)
+		}
+	}
+}
+
+// Regions returns where the generated grid's cells, the curves, the
+// sample-quality plots, the export buttons, the progress text and the
+// toolbar are, in pixels of the window's canvas (x, y, width, height).
+// "grid_visible" is the part of the cells that no scroll container hides.
+// The Xvfb smoke test reads it to know which part of a screenshot to
+// check, and that they are on screen. Parts in a tab that is not open
+// are reported where they would be.
 func (s *Studio) Regions() map[string][4]int {
-	c := fyne.CurrentApp().Driver().CanvasForObject(s.content)
+	d := fyne.CurrentApp().Driver()
 	scale := float32(1)
-	if c != nil {
+	if c := d.CanvasForObject(s.content); c != nil {
 		scale = c.Scale()
 	}
-	out := map[string][4]int{}
-	for name, o := range map[string]fyne.CanvasObject{"grid": s.samples.grid, "curves": s.curves.raster, "quality": s.quality.content,
-		"export": s.export.buttons, "progress": s.run.info, "window": s.content} {
-		p := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
-		sz := o.Size()
-		out[name] = [4]int{int(p.X * scale), int(p.Y * scale), int(sz.Width * scale), int(sz.Height * scale)}
+	px := func(p fyne.Position, sz fyne.Size) [4]int {
+		return [4]int{int(p.X*scale + 0.5), int(p.Y*scale + 0.5), int(sz.Width*scale + 0.5), int(sz.Height*scale + 0.5)}
 	}
+	out := map[string][4]int{}
+	for name, o := range map[string]fyne.CanvasObject{"curves": s.curves.raster, "quality": s.quality.content,
+		"export": s.export.buttons, "progress": s.run.info, "toolbar": s.run.bar, "window": s.content} {
+		out[name] = px(d.AbsolutePositionForObject(o), o.Size())
+	}
+	g := s.samples.grid
+	pos, sz := g.imageRect()
+	at := d.AbsolutePositionForObject(g).Add(pos)
+	out["grid"] = px(at, sz)
+	vis := visibleArea(s.content, g, area{size: s.content.Size()})
+	x0, y0 := max(at.X, vis.pos.X), max(at.Y, vis.pos.Y)
+	x1, y1 := min(at.X+sz.Width, vis.pos.X+vis.size.Width), min(at.Y+sz.Height, vis.pos.Y+vis.size.Height)
+	out["grid_visible"] = px(fyne.NewPos(x0, y0), fyne.NewSize(max(0, x1-x0), max(0, y1-y0)))
 	return out
+}
+
+// area is a rectangle of the canvas.
+type area struct {
+	pos  fyne.Position
+	size fyne.Size
+}
+
+// visibleArea returns the part of the canvas through which target can be
+// seen, looking down from o, whose visible part is vis: every scroll
+// container on the way clips it. Zero if target is not under o.
+func visibleArea(o, target fyne.CanvasObject, vis area) area {
+	if o == target {
+		return vis
+	}
+	var kids []fyne.CanvasObject
+	switch c := o.(type) {
+	case *fyne.Container:
+		kids = c.Objects
+	case *container.Scroll:
+		p := fyne.CurrentApp().Driver().AbsolutePositionForObject(c)
+		x0, y0 := max(vis.pos.X, p.X), max(vis.pos.Y, p.Y)
+		x1, y1 := min(vis.pos.X+vis.size.Width, p.X+c.Size().Width), min(vis.pos.Y+vis.size.Height, p.Y+c.Size().Height)
+		vis = area{fyne.NewPos(x0, y0), fyne.NewSize(max(0, x1-x0), max(0, y1-y0))}
+		kids = []fyne.CanvasObject{c.Content}
+	}
+	for _, k := range kids {
+		if a := visibleArea(k, target, vis); a != (area{}) {
+			return a
+		}
+	}
+	return area{}
 }
 
 // runConfig is the configuration of the run on screen: the attached

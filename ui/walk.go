@@ -18,7 +18,12 @@ const walkSteps = 9
 // walkView is the latent walk: tap two samples of the grid and see the
 // images the generator makes between their noise vectors.
 type walkView struct {
-	s       *Studio
+	s *Studio
+	// ends maps two picked cells of the grid on screen to the noise and
+	// cells to walk between; mark outlines the picked cells there.
+	ends    func(a, b int) (training.Noise, int, int, error)
+	mark    func(cells []int)
+	show    func() // brings the walk into view (nil: nothing to do)
 	picked  []int
 	strip   *canvas.Image
 	info    *widget.Label
@@ -27,8 +32,8 @@ type walkView struct {
 	content fyne.CanvasObject
 }
 
-func newWalkView(s *Studio) *walkView {
-	v := &walkView{s: s}
+func newWalkView(s *Studio, ends func(a, b int) (training.Noise, int, int, error), mark func([]int)) *walkView {
+	v := &walkView{s: s, ends: ends, mark: mark}
 	v.strip = pixelImage(9*40, 40)
 	v.info = widget.NewLabel("Tap two samples of the generated grid to see the images between them.")
 	v.info.Wrapping = fyne.TextWrapWord
@@ -41,6 +46,7 @@ func newWalkView(s *Studio) *walkView {
 func (v *walkView) pick(cell int) {
 	if !v.enabled {
 		v.info.SetText("Start or open a run first: the walk needs the generator.")
+		v.s.setStatus("%s", v.info.Text)
 		return
 	}
 	p := append([]int(nil), v.picked...)
@@ -53,13 +59,17 @@ func (v *walkView) pick(cell int) {
 
 func (v *walkView) setPicked(p []int) {
 	v.picked = p
-	v.s.samples.grid.setPicked(p)
+	v.mark(p)
 	switch len(p) {
 	case 0:
 		v.info.SetText("Tap two samples of the generated grid to see the images between them.")
 	case 1:
 		v.info.SetText(fmt.Sprintf("Sample %d picked: tap another.", p[0]+1))
+		v.s.setStatus("Sample %d picked for a latent walk: tap another.", p[0]+1)
 	case 2:
+		if v.show != nil {
+			v.show()
+		}
 		v.walk(p[0], p[1])
 	}
 }
@@ -71,10 +81,15 @@ func (v *walkView) walk(a, b int) {
 	if eng == nil {
 		return
 	}
+	noise, ia, ib, err := v.ends(a, b)
+	if err != nil {
+		v.info.SetText(plain(err))
+		v.s.setStatus("%s", plain(err))
+		return
+	}
 	v.info.SetText(fmt.Sprintf("Walking from sample %d to sample %d…", a+1, b+1))
-	noise := v.s.samples.shownNoise()
 	go func() {
-		imgs, err := eng.Interpolate(noise, a, b, walkSteps)
+		imgs, err := eng.Interpolate(noise, ia, ib, walkSteps)
 		if err != nil {
 			v.s.fail("The latent walk failed", err)
 			return

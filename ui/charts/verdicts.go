@@ -1,4 +1,4 @@
-package ui
+package charts
 
 import (
 	"image"
@@ -27,20 +27,20 @@ func verdictHistogram(v []float32, fill color.Color) *plotter.Histogram {
 	return h
 }
 
-// renderVerdicts draws the histogram of D's verdicts on real images and on
-// the grid's fakes at w×h pixels: where the two heaps sit, and how far
-// apart, is what D has learnt to tell.
-func renderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color) image.Image {
-	// The title is the legend: a legend box would cover the bars of a
-	// plot this small.
-	p := styledPlot("D on real: red · on grid: blue", "D(·): 0 fake … 1 real", "share", fg)
+// Verdicts draws the histogram of D's verdicts on real images and on the
+// grid's fakes at w×h pixels: where the two heaps sit, and how far apart,
+// is what D has learnt to tell.
+func Verdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color) image.Image {
+	pn := panel{p: styled("D(·): 0 fake … 1 real", "share", fg), title: "D's verdicts"}
+	p := pn.p
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 0.5
 	for _, set := range []struct {
-		v   []float32
-		col color.NRGBA
+		v    []float32
+		col  color.NRGBA
+		name string
 	}{
-		{real, colD},
-		{fake, colG},
+		{real, ColD, "on real images"},
+		{fake, ColG, "on the grid"},
 	} {
 		if len(set.v) == 0 {
 			continue
@@ -53,9 +53,12 @@ func renderVerdicts(fake, real []float32, w, h int, scale float32, bg, fg color.
 		for _, b := range hist.Bins {
 			p.Y.Max = max(p.Y.Max, b.Weight*1.1)
 		}
+		pn.legend = append(pn.legend, Entry{Name: set.name, Color: set.col})
 	}
 	if len(fake) == 0 && len(real) == 0 {
-		p.Title.Text = "D's verdicts: none for this grid"
+		pn.title = "D's verdicts: none for this grid"
 	}
-	return renderImage(w, h, scale, bg, p.Draw)
+	return Render(w, h, scale, bg, func(c draw.Canvas) {
+		drawPanels(c, [][]panel{{pn}}, draw.Tiles{Rows: 1, Cols: 1, PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(8)})
+	})
 }

@@ -1,48 +1,50 @@
-package ui
+package charts
 
 import (
 	"fmt"
-	"image"
 	"image/color"
 	"math"
 	"strconv"
 
-	"github.com/ganstudio/ganstudio/training/events"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/ganstudio/ganstudio/training/events"
 )
 
-var (
-	colFCD    = color.NRGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff} // purple
-	colPrec   = color.NRGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff} // orange
-	colRecall = color.NRGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff} // cyan
-	colBars   = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff} // green
-
-	prSeries = []series{{"precision", colPrec}, {"recall: variety", colRecall}}
-)
-
-// renderQuality draws the sample-quality plots of q into an image of
-// exactly w×h pixels at the given scale (as renderCurves does).
-func renderQuality(q qualityState, w, h int, scale float32, bg, fg color.Color) image.Image {
-	return renderImage(w, h, scale, bg, func(c draw.Canvas) { drawQuality(c, q, fg) })
+// Quality is what the sample-quality plots show: a run's measurements
+// and the FCD of the runs compared with it.
+type Quality struct {
+	Every    int              // steps between measurements (0: off)
+	Points   []events.Metrics // in step order
+	Compared []Compared
 }
 
-// drawQuality draws the FCD curve (with precision and recall below it when
+func (q Quality) last() (events.Metrics, bool) {
+	if len(q.Points) == 0 {
+		return events.Metrics{}, false
+	}
+	return q.Points[len(q.Points)-1], true
+}
+
+// DrawQuality draws the FCD curve (with precision and recall below it when
 // there is room) on the left of c and the newest class histogram on the
 // right; a folder's run, measured by FCD only, gets the curve alone.
-func drawQuality(c draw.Canvas, q qualityState, fg color.Color) {
-	if last, ok := q.Last(); ok && last.FeaturesOnly {
-		fcdPlot(q, fg).Draw(draw.Crop(c, vg.Points(2), -vg.Points(2), vg.Points(2), -vg.Points(2)))
+func DrawQuality(c draw.Canvas, q Quality, fg color.Color) {
+	tiles := draw.Tiles{Rows: 1, Cols: 1, PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(8), PadY: vg.Points(6)}
+	if last, ok := q.last(); ok && last.FeaturesOnly {
+		drawPanels(c, [][]panel{{fcdPanel(q, fg)}}, tiles)
 		return
 	}
 	width := c.Max.X - c.Min.X
 	split := width * 0.55
 	left := draw.Crop(c, 0, split-width, 0, 0)
-	right := draw.Crop(c, split+vg.Points(6), 0, 0, 0)
+	right := draw.Crop(c, split+vg.Points(8), 0, 0, 0)
 
-	plots := [][]*plot.Plot{{fcdPlot(q, fg)}}
+	fcd := fcdPanel(q, fg)
+	rows := [][]panel{{fcd}}
 	// Two plots need about 130 points each to stay readable.
 	if c.Max.Y-c.Min.Y >= vg.Points(260) {
 		var prec, rec plotter.XYs
@@ -50,22 +52,20 @@ func drawQuality(c draw.Canvas, q qualityState, fg color.Color) {
 			prec = append(prec, plotter.XY{X: float64(p.Step), Y: p.Precision})
 			rec = append(rec, plotter.XY{X: float64(p.Step), Y: p.Recall})
 		}
-		pr := curvePlot("Precision and recall", "higher is better", []plotter.XYs{prec, rec}, prSeries, fg)
-		pr.Y.Min, pr.Y.Max = 0, 1.3
-		pr.X.Min, pr.X.Max = plots[0][0].X.Min, plots[0][0].X.Max
-		plots = append(plots, []*plot.Plot{pr})
+		pr := curvePanel("Precision and recall", "higher is better", []plotter.XYs{prec, rec}, prSeries, fg)
+		pr.p.Y.Min, pr.p.Y.Max = 0, 1
+		pr.p.X.Min, pr.p.X.Max = fcd.p.X.Min, fcd.p.X.Max
+		rows = append(rows, []panel{pr})
+		tiles.Rows = 2
 	}
-	t := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(2)}
-	canvases := plot.Align(plots, t, left)
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
-	}
-	histPlot(q, right, fg).Draw(draw.Crop(right, 0, -vg.Points(6), vg.Points(2), -vg.Points(2)))
+	drawPanels(left, rows, tiles)
+	tiles.Rows = 1
+	drawPanels(right, [][]panel{{histPanel(q, right, fg)}}, tiles)
 }
 
-// fcdPlot is FCD over steps, on a log scale when the values allow it:
+// fcdPanel is FCD over steps, on a log scale when the values allow it:
 // early values are ten or a hundred times the late ones.
-func fcdPlot(q qualityState, fg color.Color) *plot.Plot {
+func fcdPanel(q Quality, fg color.Color) panel {
 	var xy plotter.XYs
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range q.Points {
@@ -75,67 +75,62 @@ func fcdPlot(q qualityState, fg color.Color) *plot.Plot {
 		xy = append(xy, plotter.XY{X: float64(p.Step), Y: p.FCD})
 		lo, hi = math.Min(lo, p.FCD), math.Max(hi, p.FCD)
 	}
-	p := curvePlot("FCD: lower is better", "FCD", []plotter.XYs{xy}, []series{{"FCD", colFCD}}, fg)
-	p.Legend = plot.NewLegend() // one line needs no legend, unless runs are compared
-	p.Legend.TextStyle.Color, p.Legend.Top = fg, true
+	pn := curvePanel("FCD: lower is better", "FCD", []plotter.XYs{xy}, []series{{"FCD", ColFCD}}, fg)
+	pn.legend = nil // one line needs no legend, unless runs are compared
+	p := pn.p
 	pad := float64(max(q.Every, 1)) / 2
 	first, last := math.Inf(1), math.Inf(-1)
 	if len(xy) > 0 {
 		first, last = xy[0].X, xy[len(xy)-1].X
 	}
-	legended := false
-	for _, o := range q.compared {
-		if len(o.fcd) == 0 {
+	for _, o := range q.Compared {
+		if len(o.FCD) == 0 {
 			continue
 		}
-		if !legended && len(xy) > 0 {
-			if own, err := plotter.NewLine(xy); err == nil {
-				own.Color = colFCD
-				p.Legend.Add("this run", own)
-			}
+		if len(pn.legend) == 0 && len(xy) > 0 {
+			pn.legend = append(pn.legend, Entry{Name: "this run", Color: ColFCD})
 		}
-		legended = true
-		l, err := plotter.NewLine(o.fcd)
+		l, err := plotter.NewLine(o.FCD)
 		if err != nil {
 			continue
 		}
-		l.Color, l.Width = o.color, vg.Points(1.2)
+		l.Color, l.Width = o.Color, vg.Points(1.2)
 		p.Add(l)
-		p.Legend.Add(o.name, l)
-		first, last = math.Min(first, o.fcd[0].X), math.Max(last, o.fcd[len(o.fcd)-1].X)
-		for _, pt := range o.fcd {
+		pn.legend = append(pn.legend, Entry{Name: o.Name, Color: o.Color})
+		first, last = math.Min(first, o.FCD[0].X), math.Max(last, o.FCD[len(o.FCD)-1].X)
+		for _, pt := range o.FCD {
 			lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
 		}
 	}
 	if math.IsInf(first, 0) {
 		p.X.Min, p.X.Max = 0, math.Max(1, 4*pad)
-		return p
+		return pn
 	}
 	// The steps measured, not 0 on: the first measurement may come late
 	// (the classifier loads in the background) and a resumed run starts
 	// from its checkpoint.
 	p.X.Min, p.X.Max = first-pad, last+pad
 	if s, err := plotter.NewScatter(xy); err == nil {
-		s.GlyphStyle.Color = colFCD
+		s.GlyphStyle.Color = ColFCD
 		s.GlyphStyle.Radius = vg.Points(2)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(s)
 	}
 	if lo > 0 {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
+		p.Y.Tick.Marker = LogTicks{}
 		p.Y.Label.Text = "FCD (log scale)"
 		// Round limits (1, 2 or 5 times a power of ten) give the axis at
 		// least two labelled ticks.
-		p.Y.Min, p.Y.Max = nice(lo/1.1, false), nice(hi*1.25, true)
+		p.Y.Min, p.Y.Max = Nice(lo/1.1, false), Nice(hi*1.25, true)
 	} else {
 		p.Y.Min, p.Y.Max = math.Min(0, lo), hi*1.1+1e-9
 	}
-	return p
+	return pn
 }
 
-// nice rounds v > 0 down or up to 1, 2 or 5 times a power of ten.
-func nice(v float64, up bool) float64 {
+// Nice rounds v > 0 down or up to 1, 2 or 5 times a power of ten.
+func Nice(v float64, up bool) float64 {
 	e := math.Pow(10, math.Floor(math.Log10(v)))
 	steps := []float64{1, 2, 5, 10}
 	if !up {
@@ -154,11 +149,11 @@ func nice(v float64, up bool) float64 {
 	return 10 * e
 }
 
-// logTicks labels a log axis at 1, 2 and 5 times the powers of ten (fewer
+// LogTicks labels a log axis at 1, 2 and 5 times the powers of ten (fewer
 // on a wide range, every integer mantissa on a narrow one).
-type logTicks struct{}
+type LogTicks struct{}
 
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (LogTicks) Ticks(lo, hi float64) []plot.Tick {
 	if lo <= 0 || hi <= lo {
 		return plot.DefaultTicks{}.Ticks(lo, hi)
 	}
@@ -192,27 +187,27 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// realClasses is the number of classes a measurement's coverage is out of.
-func realClasses(m events.Metrics) int {
+// RealClasses is the number of classes a measurement's coverage is out of.
+func RealClasses(m events.Metrics) int {
 	if m.RealClasses > 0 {
 		return m.RealClasses
 	}
 	return len(m.Histogram)
 }
 
-// histPlot is the newest measurement's samples per class, a bar per
+// histPanel is the newest measurement's samples per class, a bar per
 // class; long names (Fashion-MNIST's) are turned on their side.
-func histPlot(q qualityState, c draw.Canvas, fg color.Color) *plot.Plot {
-	last, ok := q.Last()
-	title := "Classes: none measured yet"
+func histPanel(q Quality, c draw.Canvas, fg color.Color) panel {
+	last, ok := q.last()
+	pn := panel{p: styled("", "samples", fg), title: "Classes: none measured yet"}
+	p := pn.p
 	if ok {
-		title = fmt.Sprintf("Classes covered %d/%d (step %d)", last.Covered, realClasses(last), last.Step)
+		pn.title = fmt.Sprintf("Classes covered %d/%d (step %d)", last.Covered, RealClasses(last), last.Step)
 	}
-	p := styledPlot(title, "", "samples", fg)
 	if !ok || len(last.Histogram) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 		p.HideX()
-		return p
+		return pn
 	}
 	n := len(last.Histogram)
 	names := make([]string, n)
@@ -231,9 +226,9 @@ func histPlot(q qualityState, c draw.Canvas, fg color.Color) *plot.Plot {
 	}
 	bars, err := plotter.NewBarChart(vals, (c.Max.X-c.Min.X)/vg.Length(2*n))
 	if err != nil {
-		return p
+		return pn
 	}
-	bars.Color = colBars
+	bars.Color = ColBars
 	bars.LineStyle.Width = 0
 	p.Add(plotter.NewGrid())
 	p.Add(bars)
@@ -245,6 +240,6 @@ func histPlot(q qualityState, c draw.Canvas, fg color.Color) *plot.Plot {
 	}
 	p.Y.Min = 0
 	p.Y.Max = math.Max(p.Y.Max, 1) * 1.05
-	p.Y.Tick.Marker = stepTicks{} // whole numbers
-	return p
+	p.Y.Tick.Marker = StepTicks{} // whole numbers
+	return pn
 }
