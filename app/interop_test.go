@@ -4,12 +4,15 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ganstudio/ganstudio/training"
 )
 
 // These tests take a run out of GAN Studio and back: the PyTorch twin
@@ -40,9 +43,68 @@ func mustRun(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// torchrunTwin continues the export folder export for steps steps on two
+// processes (gloo) into the run folder out.
+func torchrunTwin(t *testing.T, export, out string, steps int) {
+	t.Helper()
+	// --redirects 1 --tee 1: torchrun 1.13 on Python 3.11 cannot parse its
+	// default "0" (see README); these keep stdout on the console.
+	log := mustRun(t, "torchrun", "--standalone", "--nproc_per_node", "2", "--redirects", "1", "--tee", "1",
+		repoPath("scripts", "torch", "ganstudio_torch.py"), "train", "--checkpoint", export, "--steps", fmt.Sprint(steps), "--out", out, "--threads", "1")
+	t.Logf("torchrun:\n%s", log)
+}
+
+// checkTwinRun checks the twin's run folder: a checkpoint at step, trained
+// on two processes, and one losses.csv from step 1 to step without a gap.
+func checkTwinRun(t *testing.T, run string, step int) {
+	t.Helper()
+	var meta struct {
+		Step      int    `json:"step"`
+		TrainedBy string `json:"trained_by"`
+	}
+	js, err := os.ReadFile(filepath.Join(run, "checkpoints", fmt.Sprintf("step-%07d", step), "config.json"))
+	if err != nil {
+		t.Fatalf("the twin wrote no checkpoint at step %d: %v", step, err)
+	}
+	if err := json.Unmarshal(js, &meta); err != nil || meta.Step != step || !strings.Contains(meta.TrainedBy, "2 process") {
+		t.Fatalf("the twin's config.json says step %d, trained by %q (%v)", meta.Step, meta.TrainedBy, err)
+	}
+	checkLosses(t, run, step)
+}
+
+// checkLosses checks that the run folder's losses.csv holds steps 1 to
+// last, one row each.
+func checkLosses(t *testing.T, run string, last int) {
+	t.Helper()
+	r, err := training.ReadRun(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range r.Steps {
+		if s.Step != i+1 {
+			t.Fatalf("%s/losses.csv: row %d is step %d: a gap or a repeat", run, i+1, s.Step)
+		}
+	}
+	if len(r.Steps) != last {
+		t.Fatalf("%s/losses.csv has steps 1 to %d, want 1 to %d", run, len(r.Steps), last)
+	}
+}
+
+func fcd(t *testing.T, ckpt string) float64 {
+	t.Helper()
+	var e struct {
+		FCD float64 `json:"fcd"`
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "eval", "--checkpoint", ckpt, "--n", "500", "--json")), &e); err != nil || !(e.FCD > 0) {
+		t.Fatalf("eval of %s: FCD %v (%v)", ckpt, e.FCD, err)
+	}
+	return e.FCD
+}
+
 // Train 50 steps, export, continue 20 steps on two processes with
 // torchrun, and read the result back: sample, eval, and train on in GAN
-// Studio.
+// Studio in the twin's run folder, whose curves stay unbroken and whose
+// samples keep improving.
 func TestContinueWithTorchrunAndComeBack(t *testing.T) {
 	tmp := t.TempDir()
 	run := filepath.Join(tmp, "run")
@@ -51,44 +113,49 @@ func TestContinueWithTorchrunAndComeBack(t *testing.T) {
 	mustCLI(t, "export", "--checkpoint", run, "--format", "safetensors", "--out", export)
 
 	torch := filepath.Join(tmp, "torch")
-	// --redirects 1 --tee 1: torchrun 1.13 on Python 3.11 cannot parse its
-	// default "0" (see README); these keep stdout on the console.
-	out := mustRun(t, "torchrun", "--standalone", "--nproc_per_node", "2", "--redirects", "1", "--tee", "1",
-		repoPath("scripts", "torch", "ganstudio_torch.py"), "train", "--checkpoint", export, "--steps", "20", "--out", torch, "--threads", "1")
-	t.Logf("torchrun:\n%s", out)
-	back := filepath.Join(torch, "step-0000070")
-	var meta struct {
-		Step      int    `json:"step"`
-		TrainedBy string `json:"trained_by"`
-	}
-	js, err := os.ReadFile(filepath.Join(back, "config.json"))
-	if err != nil {
-		t.Fatalf("torchrun wrote no checkpoint at step 70: %v", err)
-	}
-	if err := json.Unmarshal(js, &meta); err != nil || meta.Step != 70 || !strings.Contains(meta.TrainedBy, "2 process") {
-		t.Fatalf("the twin's config.json says step %d, trained by %q (%v)", meta.Step, meta.TrainedBy, err)
-	}
+	torchrunTwin(t, export, torch, 20)
+	checkTwinRun(t, torch, 70)
+	mustCLI(t, "sample", "--checkpoint", torch, "--n", "9", "--out", filepath.Join(tmp, "grid.png"))
+	atHandBack := fcd(t, torch)
+	t.Logf("FCD on 500 samples: %.1f at GAN Studio's step 50, %.1f at the twin's step 70", fcd(t, run), atHandBack)
 
-	mustCLI(t, "sample", "--checkpoint", back, "--n", "9", "--out", filepath.Join(tmp, "grid.png"))
-	var eval struct {
-		FCD float64 `json:"fcd"`
-	}
-	if err := json.Unmarshal([]byte(mustCLI(t, "eval", "--checkpoint", back, "--n", "200", "--json")), &eval); err != nil || !(eval.FCD > 0) {
-		t.Fatalf("eval of the twin's checkpoint: FCD %v (%v)", eval.FCD, err)
-	}
-	var before struct {
-		FCD float64 `json:"fcd"`
-	}
-	json.Unmarshal([]byte(mustCLI(t, "eval", "--checkpoint", run, "--n", "200", "--json")), &before)
-	t.Logf("FCD on 200 samples: %.1f at GAN Studio's step 50, %.1f at the twin's step 70", before.FCD, eval.FCD)
-
-	again := filepath.Join(tmp, "again")
-	stdout := mustCLI(t, "train", "--resume", back, "--steps", "75", "--out", again)
+	stdout := mustCLI(t, "train", "--resume", torch, "--steps", "270")
 	t.Logf("resumed in GAN Studio:\n%s", stdout)
-	if _, err := os.Stat(filepath.Join(again, "checkpoints", "step-0000075.ckpt")); err != nil {
+	if _, err := os.Stat(filepath.Join(torch, "checkpoints", "step-0000270.ckpt")); err != nil {
 		matches, _ := filepath.Glob(filepath.Join(tmp, "*", "checkpoints", "*"))
-		t.Fatalf("GAN Studio did not continue the twin's run to step 75: %v (checkpoints: %v)", err, matches)
+		t.Fatalf("GAN Studio did not continue the twin's run to step 270 in its folder: %v (checkpoints: %v)", err, matches)
 	}
+	checkLosses(t, torch, 270)
+	later := fcd(t, torch)
+	t.Logf("FCD on 500 samples: %.1f at the hand-back (step 70), %.1f after 200 more steps in GAN Studio", atHandBack, later)
+	if !(later <= atHandBack) {
+		t.Errorf("FCD rose from %.1f at the hand-back to %.1f after 200 steps in GAN Studio", atHandBack, later)
+	}
+}
+
+// A 64×64 run on a folder of pictures (CIFAR-10's horses) leaves with its
+// data, trains 20 steps on two processes, and comes back: sample, eval and
+// train --resume read the twin's run folder.
+func TestTorchrunContinuesAPictureFolderAt64(t *testing.T) {
+	horses := repoPath("..", "shared", "datasets", "cifar10-horse-jpeg")
+	if _, err := os.Stat(horses); err != nil {
+		t.Skipf("no horses folder: %v", err)
+	}
+	tmp := t.TempDir()
+	run := filepath.Join(tmp, "run")
+	mustCLI(t, "train", "--preset", "dcgan64-folder", "--dataset", horses, "--width", "64", "--batch", "16", "--steps", "30", "--metrics-every", "0", "--out", run)
+	export := filepath.Join(tmp, "export")
+	mustCLI(t, "export", "--checkpoint", run, "--out", export)
+	if _, err := os.Stat(filepath.Join(export, "data.safetensors")); err != nil {
+		t.Fatalf("the export holds no data file: %v", err)
+	}
+	torch := filepath.Join(tmp, "torch")
+	torchrunTwin(t, export, torch, 20)
+	checkTwinRun(t, torch, 50)
+	mustCLI(t, "sample", "--checkpoint", torch, "--n", "9", "--out", filepath.Join(tmp, "grid.png"))
+	t.Logf("FCD on 500 samples against the folder: %.1f at the twin's step 50", fcd(t, torch))
+	mustCLI(t, "train", "--resume", torch, "--steps", "55")
+	checkLosses(t, torch, 55)
 }
 
 // The ONNX generator passes the ONNX checker and, in ONNX Runtime, draws
