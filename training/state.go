@@ -46,7 +46,7 @@ func (t *Trainer) snapshot() (*checkpoint.File, int, error) {
 	t.mu.Lock()
 	tensors := t.gan.Snapshot(t.optG, t.optD)
 	rng, err := t.rng.MarshalBinary()
-	st := state{Step: t.done, RNG: rng, AdamStepsG: t.optG.Steps, AdamStepsD: t.optD.Steps}
+	st := state{Step: t.StepsDone(), RNG: rng, AdamStepsG: t.optG.Steps, AdamStepsD: t.optD.Steps}
 	noise := append([]float32(nil), t.previewNoise...)
 	t.mu.Unlock()
 	if err != nil {
@@ -141,7 +141,7 @@ func ResumeInto(path, out string, data *dataset.Dataset, amend func(*Config) err
 	if err := t.restore(f); err != nil {
 		return nil, fmt.Errorf("resume %s: %w", ckpt, err)
 	}
-	t.saved = t.done
+	t.saves.newest = t.StepsDone()
 	switch {
 	case dir != "" && out != "" && filepath.Clean(out) != filepath.Clean(dir):
 		return nil, fmt.Errorf("resume %s: it continues in its own run folder %s; a new folder is only for a checkpoint outside a run folder", ckpt, dir)
@@ -150,11 +150,11 @@ func ResumeInto(path, out string, data *dataset.Dataset, amend func(*Config) err
 	case dir == "":
 		dir = NewRunDir("runs", cfg.Preset)
 	}
-	if t.files, err = createRunFiles(dir, cfg, t.done); err != nil {
+	if t.files, err = createRunFiles(dir, cfg, t.StepsDone()); err != nil {
 		return nil, err
 	}
 	t.log = openRunLog(dir)
-	t.recordChanges(t.done, "resumed from "+ckpt, changes)
+	t.recordChanges(t.StepsDone(), "resumed from "+ckpt, changes)
 	return t, nil
 }
 
@@ -205,7 +205,8 @@ func (t *Trainer) restore(f *checkpoint.File) error {
 	if err := t.rng.UnmarshalBinary(st.RNG); err != nil {
 		return fmt.Errorf("checkpoint random state: %w", err)
 	}
-	t.optG.Steps, t.optD.Steps, t.done = st.AdamStepsG, st.AdamStepsD, st.Step
+	t.optG.Steps, t.optD.Steps = st.AdamStepsG, st.AdamStepsD
+	t.stepsDone.Store(int64(st.Step))
 	return nil
 }
 

@@ -1,0 +1,117 @@
+package training
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ganstudio/ganstudio/training/events"
+)
+
+// The controls answer while an iteration is in flight. The iteration is
+// made as slow as the test likes by holding the weights' lock, the lock
+// iterate holds from its first line to its last: after Step the loop
+// reads a batch and enters iterate, where it waits for the weights, so the
+// iteration is under way and cannot end. Pause, Resume, a live rate and
+// the step count must all answer meanwhile; before the step count left
+// that lock, Resume and Pause waited for the iteration to end.
+func TestControlsAnswerDuringAnIteration(t *testing.T) {
+	cfg := tinyConfig(t, 100000)
+	cfg.SampleEvery, cfg.AutosaveSeconds = 1000000, 0 // no grid or checkpoint between iterations takes the weights
+	tr := mustNew(t, cfg, realMNIST(t))
+	sub := tr.Subscribe()
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for tr.StepsDone() < 2 {
+		<-sub.Ready()
+		sub.Drain()
+	}
+	tr.Pause()
+	tr.mu.Lock() // after the iteration in flight, if any; the loop then waits in waitTurn, paused
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			tr.mu.Unlock()
+		}
+	}
+	defer unlock()
+	if err := tr.Step(); err != nil { // the slow iteration: it enters iterate and waits there
+		t.Fatal(err)
+	}
+	// The loop takes the step (between iterations, under ctl); from then
+	// on it is inside the iteration, which cannot end.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		tr.ctl.Lock()
+		taken := tr.stepping == 0
+		tr.ctl.Unlock()
+		if taken {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the loop did not take the step")
+		}
+	}
+	before := tr.StepsDone()
+
+	answered := make(chan string)
+	go func() {
+		tr.Resume()
+		answered <- "Resume"
+		answered <- "StepsDone"
+		if n := tr.StepsDone(); n != before {
+			t.Errorf("StepsDone = %d while iteration %d is in flight, want %d", n, before+1, before)
+		}
+		if err := tr.SetLearningRates(1e-4, 2e-4); err != nil {
+			t.Error(err)
+		}
+		answered <- "SetLearningRates"
+		tr.Pause()
+		answered <- "Pause"
+	}()
+	for _, want := range []string{"Resume", "StepsDone", "SetLearningRates", "Pause"} {
+		select {
+		case got := <-answered:
+			if got != want {
+				t.Fatalf("%s answered before %s", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			unlock()
+			t.Fatalf("%s waits for the iteration in flight", want)
+		}
+	}
+
+	// The iteration ends once the weights are free, at the rates it began
+	// with (a new rate applies from the next iteration on), and the run
+	// pauses after it.
+	unlock()
+	for {
+		<-sub.Ready()
+		if s, ok := lastStep(sub.Drain()); ok && s.Step == before+1 {
+			if s.LearnRateG != cfg.LearnRateG || s.LearnRateD != cfg.LearnRateD {
+				t.Errorf("the iteration in flight ran at G %g, D %g, want the rates it began with, %g and %g", s.LearnRateG, s.LearnRateD, cfg.LearnRateG, cfg.LearnRateD)
+			}
+			break
+		}
+	}
+	if c := tr.Config(); c.LearnRateG != 1e-4 || c.LearnRateD != 2e-4 {
+		t.Errorf("rates G %g, D %g after the change, want 1e-4, 2e-4", c.LearnRateG, c.LearnRateD)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := tr.StepsDone(); n != before+1 {
+		t.Errorf("paused during iteration %d, but the run went on to %d", before+1, n)
+	}
+	if err := tr.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lastStep returns the last step event of evs.
+func lastStep(evs []events.Event) (events.Step, bool) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if s, ok := evs[i].(events.Step); ok {
+			return s, true
+		}
+	}
+	return events.Step{}, false
+}
