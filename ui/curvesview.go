@@ -14,7 +14,7 @@ type curvesView struct {
 }
 
 func newCurvesView(s *Studio) *curvesView {
-	v := &curvesView{plotRaster: newPlotRaster(s, 360, 200, func(w, h int, scale float32, bg, fg color.Color) image.Image {
+	v := &curvesView{plotRaster: newPlotRaster(s, 300, 140, func(w, h int, scale float32, bg, fg color.Color) image.Image {
 		return renderCurves(&s.hist, w, h, scale, bg, fg)
 	})}
 	v.content = v.raster

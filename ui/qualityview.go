@@ -38,7 +38,7 @@ type qualityView struct {
 
 func newQualityView(s *Studio) *qualityView {
 	v := &qualityView{s: s}
-	v.plotRaster = newPlotRaster(s, 360, 150, func(w, h int, scale float32, bg, fg color.Color) image.Image {
+	v.plotRaster = newPlotRaster(s, 300, 110, func(w, h int, scale float32, bg, fg color.Color) image.Image {
 		return renderQuality(s.hist.Quality(), w, h, scale, bg, fg)
 	})
 	v.warning = widget.NewLabel("")

@@ -40,6 +40,9 @@ func newRunView(s *Studio) *runView {
 		if !ok {
 			return "not started"
 		}
+		if last.TotalSteps <= 0 {
+			return fmt.Sprintf("step %d", last.Step) // an opened run's steps say no total
+		}
 		return fmt.Sprintf("step %d of %d", last.Step, last.TotalSteps)
 	}
 	v.info = widget.NewLabel("")
@@ -60,6 +63,8 @@ func (v *runView) refresh() {
 	}
 	if last.TotalSteps > 0 {
 		v.progress.SetValue(float64(last.Step) / float64(last.TotalSteps))
+	} else {
+		v.progress.Refresh() // the text says the step
 	}
 	save, saved := v.s.hist.LastSave()
 	v.info.SetText(stepInfo(last, save, saved))
@@ -69,6 +74,9 @@ func (v *runView) refresh() {
 // was last saved (what a crash would go back to).
 func stepInfo(s events.Step, save events.Checkpoint, saved bool) string {
 	out := fmt.Sprintf("epoch %d of %d · %.1f images/s", s.Epoch, s.Epochs, s.ImagesPerSec)
+	if s.Epochs <= 0 { // read back from a run folder's losses.csv
+		out = fmt.Sprintf("epoch %d · %.1f images/s", s.Epoch, s.ImagesPerSec)
+	}
 	if s.ETA > 0 {
 		out += " · " + eta(s.ETA) + " left"
 	}

@@ -105,8 +105,32 @@ func fitScreen(t *testing.T, bin, out, name, screen, scale string, minShare floa
 	if share < minShare {
 		t.Errorf("the grid is %.0f%% of the window's height, want at least %.0f%%", 100*share, 100*minShare)
 	}
-	screenshot(t, display, "root", filepath.Join(out, name+".png"))
+	// The screenshot shows the run training: the first grid replaces the
+	// blank one (black cells) once the data set has loaded, which takes
+	// a while for a folder of pictures on a busy machine.
+	shot := filepath.Join(out, name+".png")
+	for deadline := time.Now().Add(40 * time.Second); ; time.Sleep(2 * time.Second) {
+		m := screenshot(t, display, "root", shot)
+		g := grid.Add(image.Pt(x, y))
+		if meanGray(m, g) > 10 || time.Now().After(deadline) {
+			t.Logf("grid's mean grey %.0f", meanGray(m, g))
+			break
+		}
+	}
 	return share
+}
+
+// meanGray is the mean grey level (0-255) of r in m.
+func meanGray(m image.Image, r image.Rectangle) float64 {
+	var sum float64
+	n := 0
+	for yy := r.Min.Y; yy < r.Max.Y; yy += 2 {
+		for xx := r.Min.X; xx < r.Max.X; xx += 2 {
+			sum += gray(px(m, xx, yy))
+			n++
+		}
+	}
+	return sum / float64(max(n, 1))
 }
 
 // pictureFolder is a folder of pictures at the end of a long path: the
