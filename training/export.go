@@ -148,13 +148,17 @@ func ExportTorchWith(src, dir string, opts ExportOptions) error {
 		meta.DataFile = &info
 		meta.Tensors["data"] = "the training images as the network sees them: images (uint8 [N, C, S, S], v/127.5 − 1 in training), labels (int64 [N], −1: none); class names under data_file"
 	}
-	if r.runDir != "" {
-		ok, err := copyHistory(r.runDir, tmp, st.Step)
+	// The history: the run folder's, or an export folder's own.
+	if from := r.runDir; from != "" || IsExport(r.path) {
+		if from == "" {
+			from = r.path
+		}
+		ok, err := copyHistory(from, tmp, st.Step)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		if ok {
-			meta.History = fmt.Sprintf("losses.csv and grids/ of %s up to step %d, in a run folder's layout", r.runDir, st.Step)
+			meta.History = fmt.Sprintf("losses.csv and grids/ of %s up to step %d, in a run folder's layout", from, st.Step)
 		}
 	}
 	js, err := json.MarshalIndent(meta, "", " ")
@@ -176,6 +180,7 @@ func ExportTorchWith(src, dir string, opts ExportOptions) error {
 // restored is a checkpoint's networks and optimisers, loaded.
 type restored struct {
 	file       *checkpoint.File
+	path       string // the checkpoint file or export folder
 	runDir     string // the run folder the checkpoint belongs to, "" for none
 	cfg        Config
 	st         state
@@ -207,7 +212,7 @@ func loadCheckpoint(src string) (restored, error) {
 		return restored{}, fmt.Errorf("%s: %w", src, err)
 	}
 	optG.Steps, optD.Steps = st.AdamStepsG, st.AdamStepsD
-	return restored{f, runDir, cfg, st, gan, optG, optD}, nil
+	return restored{f, src, runDir, cfg, st, gan, optG, optD}, nil
 }
 
 func newOptimizers(gan *model.GAN, cfg Config) (optG, optD *model.Adam) {

@@ -243,3 +243,49 @@ func tinyColour(size int) model.Config {
 	m.Width = 16
 	return m
 }
+
+// A data file for another folder: exporting an export folder again with
+// a folder of pictures in place of the run's data gives that folder's
+// images, at the run's size, and keeps the run's history; a conditional
+// run refuses a folder without its classes.
+func TestTorchExportDataOfAnotherFolder(t *testing.T) {
+	cfg := tinyConfig(t, 4)
+	cfg.SampleEvery = 2
+	cfg.Model = tinyColour(32)
+	cfg.Data = dataset.Spec{Path: pictureFolder(t, 32, 20)}
+	dir := filepath.Join(t.TempDir(), "run")
+	runToEnd(t, mustNewIn(t, cfg, nil, dir))
+	first := filepath.Join(t.TempDir(), "export")
+	if err := ExportTorch(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(first, dataFileName)); !os.IsNotExist(err) {
+		t.Fatalf("ExportTorch wrote a data file (%v)", err)
+	}
+	bigger := pictureFolderOf(t, 40, 40, 36)
+	big := filepath.Join(t.TempDir(), "big")
+	if err := ExportTorchWith(first, big, ExportOptions{Data: true, Folder: bigger}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := dataset.Open(context.Background(), dataset.Spec{Path: bigger, Size: 32, Channels: 3}, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDataFile(t, big, data)
+	steps, err := readLosses(filepath.Join(big, lossesFile))
+	if err != nil || len(steps) != 4 || len(GridFiles(big)) != 3 {
+		t.Fatalf("the second export holds %d rows of losses (%v) and %d grids, want the run's 4 and 3", len(steps), err, len(GridFiles(big)))
+	}
+
+	cond := tinyConfig(t, 2)
+	cond.Conditional = true
+	cdir := filepath.Join(t.TempDir(), "cond")
+	runToEnd(t, mustNewIn(t, cond, realMNIST(t), cdir))
+	err = ExportTorchWith(cdir, filepath.Join(t.TempDir(), "x"), ExportOptions{Data: true, Folder: bigger})
+	if err == nil || !strings.Contains(err.Error(), "conditional on the classes") {
+		t.Fatalf("a conditional run's export with a folder of other classes: %v", err)
+	}
+	if err := ExportTorchWith(dir, filepath.Join(t.TempDir(), "y"), ExportOptions{Folder: bigger}); err == nil {
+		t.Fatal("a folder without the data was accepted")
+	}
+}

@@ -4,6 +4,7 @@ package training
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/ganstudio/ganstudio/model"
@@ -364,4 +366,73 @@ func imageDiff(a, b image.Image) int {
 		}
 	}
 	return worst
+}
+
+// twinFails runs the twin and returns what it said on failing; a success
+// fails the test.
+func twinFails(t *testing.T, args ...string) string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(here), "..", "scripts", "torch", "ganstudio_torch.py")
+	out, err := exec.Command(python, append([]string{script}, args...)...).CombinedOutput()
+	if err == nil {
+		t.Fatalf("the twin accepted %v:\n%s", args, out)
+	}
+	return string(out)
+}
+
+// What the twin cannot carry it refuses in one line that names it; with
+// PyTorch's random numbers (--rng torch) it trains a DiffAugment run with
+// dropout and hands the run's random state back as it came.
+func TestTorchTwinRefusesAndDrawsItsOwn(t *testing.T) {
+	cfg := tinyConfig(t, 4)
+	cfg.Model = tinyColour(32)
+	cfg.Model.Augment = "translation,cutout,color"
+	cfg.Data = dataset.Spec{Path: pictureFolder(t, 32, 20)}
+	dir := filepath.Join(t.TempDir(), "run")
+	runToEnd(t, mustNewIn(t, cfg, nil, dir))
+
+	bare := filepath.Join(t.TempDir(), "bare")
+	if err := ExportTorch(dir, bare); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if msg := twinFails(t, "train", "--checkpoint", bare, "--steps", "1", "--out", out); !strings.Contains(msg, "holds no data.safetensors") {
+		t.Errorf("a folder run exported without its data: the twin said %q", msg)
+	}
+
+	export := filepath.Join(t.TempDir(), "export")
+	if err := ExportTorchWith(dir, export, ExportOptions{Data: true}); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := os.ReadFile(filepath.Join(export, exportConfig))
+	var meta map[string]any
+	if err := json.Unmarshal(js, &meta); err != nil {
+		t.Fatal(err)
+	}
+	meta["config"].(map[string]any)["model"].(map[string]any)["mixed_precision"] = "bf16"
+	odd := filepath.Join(t.TempDir(), "odd")
+	os.CopyFS(odd, os.DirFS(export))
+	b, _ := json.Marshal(meta)
+	os.WriteFile(filepath.Join(odd, exportConfig), b, 0o644)
+	if msg := twinFails(t, "train", "--checkpoint", odd, "--steps", "1", "--out", out); !strings.Contains(msg, "model setting 'mixed_precision'") {
+		t.Errorf("a setting the twin does not know: it said %q", msg)
+	}
+
+	twin(t, "train", "--checkpoint", export, "--steps", "2", "--out", out, "--rng", "torch", "--threads", "1")
+	var back struct {
+		Step int    `json:"step"`
+		RNG  []byte `json:"rng"`
+	}
+	js, _ = os.ReadFile(filepath.Join(out, "checkpoints", "step-0000006", exportConfig))
+	if err := json.Unmarshal(js, &back); err != nil || back.Step != 6 {
+		t.Fatalf("the twin's checkpoint after 2 steps with --rng torch: %s (%v)", js, err)
+	}
+	if rng, _ := base64.StdEncoding.DecodeString(meta["rng"].(string)); string(rng) != string(back.RNG) {
+		t.Errorf("with --rng torch the run's random state came back changed")
+	}
+	r, err := ReadRun(out)
+	if err != nil || len(r.Steps) != 6 {
+		t.Fatalf("the twin's run folder: %v", err)
+	}
 }
