@@ -198,16 +198,20 @@ def go_dropout_mask(key, n, keep):
     32 bits of SplitMix64(key + (i//2 + 1)·golden) are below keep·2³²
     (low half for even i, high half for odd i); kept elements are 1/keep."""
     with np.errstate(over="ignore"):
-        k = np.arange(1, (n + 1) // 2 + 1, dtype=np.uint64)
-        z = np.uint64(key) + k * GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    bits = np.empty(2 * len(z), dtype=np.uint64)
-    bits[0::2], bits[1::2] = z & np.uint64(0xFFFFFFFF), z >> np.uint64(32)
+        z = np.arange(1, (n + 1) // 2 + 1, dtype=np.uint64)
+        z *= GOLDEN
+        z += np.uint64(key)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
     keep32 = np.float32(keep)
     thr = np.uint64(round(float(keep32) * (1 << 32)))
-    return np.where(bits[:n] < thr, np.float32(1) / keep32, np.float32(0)).astype(np.float32)
+    kept = np.empty(2 * len(z), dtype=bool)
+    kept[0::2] = (z & np.uint64(0xFFFFFFFF)) < thr
+    kept[1::2] = (z >> np.uint64(32)) < thr
+    return np.where(kept[:n], np.float32(1) / keep32, np.float32(0)).astype(np.float32)
 
 
 AUGMENTATIONS = ["color", "translation", "cutout"]  # the order GAN Studio applies them in
@@ -796,6 +800,8 @@ def read_idx(folder, stem):
 def read_idx_data(spec, folder):
     """MNIST or Fashion-MNIST from idx files, as GAN Studio reads them:
     TF's held-out images first removed, then the class filter."""
+    if (spec.get("Split") or "train").lower() != "train":
+        raise SystemExit(f"data set split {spec['Split']!r}: the twin reads the training split's idx files; export the run with --data")
     img = read_idx(folder, "train-images-idx3-ubyte")
     lab = read_idx(folder, "train-labels-idx1-ubyte")
     n = struct.unpack(">I", img[4:8])[0]
