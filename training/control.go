@@ -2,6 +2,7 @@ package training
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/ganstudio/ganstudio/training/events"
@@ -104,16 +105,19 @@ func (t *Trainer) Wait() error {
 // Done is closed when the run has ended.
 func (t *Trainer) Done() <-chan struct{} { return t.finished }
 
-// SetLearningRates changes the learning rates of G and D from the next
-// iteration on.
-func (t *Trainer) SetLearningRates(g, d float64) error {
-	c := t.Config()
-	c.LearnRateG, c.LearnRateD = g, d
-	if err := c.Validate(); err != nil {
-		return err
+// Set changes a live setting (one the table marks Live: the learning
+// rates) from the next iteration on. The table checked its value when the
+// Setting was made, so Set only refuses a setting that cannot change while
+// the run trains. It returns at once, and reports the rates as an
+// events.Rates.
+func (t *Trainer) Set(s Setting) error {
+	h := s.Hyperparameter()
+	if !h.Live {
+		return fmt.Errorf("%q cannot change while the run trains: only the learning rates can", h.Key)
 	}
 	t.ctl.Lock()
-	t.cfg.LearnRateG, t.cfg.LearnRateD = g, d
+	s.ApplyTo(&t.cfg)
+	g, d := t.cfg.LearnRateG, t.cfg.LearnRateD
 	t.ctl.Unlock()
 	t.report(events.Rates{Step: t.StepsDone(), G: g, D: d, Why: "changed"})
 	return nil

@@ -11,7 +11,7 @@ import (
 // made as slow as the test likes by holding the weights' lock, the lock
 // iterate holds from its first line to its last: after Step the loop
 // reads a batch and enters iterate, where it waits for the weights, so the
-// iteration is under way and cannot end. Pause, Resume, a live rate and
+// iteration is under way and cannot end. Pause, Resume, a live rate (Set) and
 // the step count must all answer meanwhile; before the step count left
 // that lock, Resume and Pause waited for the iteration to end.
 func TestControlsAnswerDuringAnIteration(t *testing.T) {
@@ -62,14 +62,21 @@ func TestControlsAnswerDuringAnIteration(t *testing.T) {
 		if n := tr.StepsDone(); n != before {
 			t.Errorf("StepsDone = %d while iteration %d is in flight, want %d", n, before+1, before)
 		}
-		if err := tr.SetLearningRates(1e-4, 2e-4); err != nil {
-			t.Error(err)
+		for key, v := range map[string]float64{"learn_rate_g": 1e-4, "learn_rate_d": 2e-4} {
+			h, _ := HyperparameterByKey(key)
+			s, err := h.Setting(v)
+			if err == nil {
+				err = tr.Set(s)
+			}
+			if err != nil {
+				t.Error(err)
+			}
 		}
-		answered <- "SetLearningRates"
+		answered <- "Set"
 		tr.Pause()
 		answered <- "Pause"
 	}()
-	for _, want := range []string{"Resume", "StepsDone", "SetLearningRates", "Pause"} {
+	for _, want := range []string{"Resume", "StepsDone", "Set", "Pause"} {
 		select {
 		case got := <-answered:
 			if got != want {
@@ -114,4 +121,36 @@ func lastStep(evs []events.Event) (events.Step, bool) {
 		}
 	}
 	return events.Step{}, false
+}
+
+// A Setting is checked once, when it is made; the trainer takes a live
+// one as it is and refuses one that cannot change during a run.
+func TestSetTakesLiveSettings(t *testing.T) {
+	tr := mustNew(t, tinyConfig(t, 10), realMNIST(t))
+	defer tr.Stop()
+	lr, _ := HyperparameterByKey("learn_rate_g")
+	if _, err := lr.Setting(2); err == nil {
+		t.Error("a G rate of 2 was made a Setting")
+	}
+	s, err := lr.Setting(3e-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := tr.Subscribe()
+	if err := tr.Set(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Config().LearnRateG; got != 3e-4 {
+		t.Errorf("G rate %g after Set, want 3e-4", got)
+	}
+	if evs := sub.Drain(); len(evs) != 1 || evs[0].(events.Rates).G != 3e-4 {
+		t.Errorf("Set reported %v, want one Rates event", evs)
+	}
+	batch, _ := HyperparameterByKey("batch_size")
+	if s, _ := batch.Setting(32); tr.Set(s) == nil {
+		t.Error("the batch size changed during a run")
+	}
+	if tr.Set(Setting{}) == nil {
+		t.Error("the zero Setting was taken")
+	}
 }

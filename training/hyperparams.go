@@ -133,6 +133,32 @@ func (h Hyperparameter) Check(v float64) error {
 	return nil
 }
 
+// A Setting is a value of one hyperparameter that the table has checked:
+// only Hyperparameter.Setting makes one, so whoever is handed one need not
+// check it again. The window's sliders and boxes make them; a live one
+// goes to the running Trainer as it is (Trainer.Set).
+type Setting struct {
+	h Hyperparameter
+	v float64
+}
+
+// Setting checks v (Check) and returns it as a value of h.
+func (h Hyperparameter) Setting(v float64) (Setting, error) {
+	if err := h.Check(v); err != nil {
+		return Setting{}, err
+	}
+	return Setting{h: h, v: v}, nil
+}
+
+// Hyperparameter returns the table entry s is a value of.
+func (s Setting) Hyperparameter() Hyperparameter { return s.h }
+
+// Value returns the checked value.
+func (s Setting) Value() float64 { return s.v }
+
+// ApplyTo stores the value in c.
+func (s Setting) ApplyTo(c *Config) { s.h.Set(c, s.v) }
+
 // Positions returns the values a slider stops at, from SliderMin to
 // SliderMax.
 func (h Hyperparameter) Positions() []float64 {

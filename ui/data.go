@@ -20,9 +20,10 @@ func (s *Studio) setupChanged() {
 	}
 }
 
-// paramChanged reacts to a valid edit of one hyperparameter; learning
-// rates go to the running trainer at once.
-func (s *Studio) paramChanged(p param) {
+// paramChanged reacts to a valid edit of one hyperparameter: a live
+// setting (a learning rate) goes to the running trainer as the table
+// checked it. The trainer takes it at once, also mid-iteration.
+func (s *Studio) paramChanged(p param, set training.Setting) {
 	if !p.live {
 		return
 	}
@@ -30,16 +31,12 @@ func (s *Studio) paramChanged(p param) {
 	if phase, ok := s.hist.Phase(); eng == nil || !ok || (phase != events.Running && phase != events.Paused) {
 		return
 	}
-	g, d := s.cfg.LearnRateG, s.cfg.LearnRateD
-	// The trainer may hold its lock for a whole step: never wait for it
-	// on the UI thread.
-	go func() {
-		if err := eng.SetLearningRates(g, d); err != nil {
-			s.fail("The learning rates were not changed", err)
-			return
-		}
-		s.do(func() { s.setStatus("Learning rates now G %g, D %g.", g, d) })
-	}()
+	if err := eng.Set(set); err != nil {
+		s.fail("The learning rates were not changed", err)
+		return
+	}
+	c := eng.Config()
+	s.setStatus("Learning rates now G %g, D %g.", c.LearnRateG, c.LearnRateD)
 }
 
 // dataKey identifies the data a config trains on, at the network's shape.

@@ -22,7 +22,8 @@ type param struct {
 	// the network or the data order).
 	live bool
 	get  func(c *training.Config) string
-	set  func(c *training.Config, s string) error
+	// set parses the seed's box; a slider's parameter goes through hp.
+	set func(c *training.Config, s string) error
 	// hp is the table entry behind a slider; nil for a box alone (seed).
 	hp *training.Hyperparameter
 }
@@ -40,18 +41,7 @@ func windowParams() []param {
 		}
 		h := h
 		out = append(out, param{key: h.Key, label: h.Label, live: h.Live, hp: &h,
-			get: func(c *training.Config) string { return h.Format(h.Get(*c)) },
-			set: func(c *training.Config, s string) error {
-				v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("%s must be a number: use %s", h.Label, h.RangeText())
-				}
-				if err := h.Check(v); err != nil {
-					return capitalised(err)
-				}
-				h.Set(c, v)
-				return nil
-			}})
+			get: func(c *training.Config) string { return h.Format(h.Get(*c)) }})
 	}
 	return append(out, param{key: "seed", label: "Seed",
 		get: func(c *training.Config) string { return strconv.FormatUint(c.Seed, 10) },
@@ -65,19 +55,60 @@ func windowParams() []param {
 		}})
 }
 
-// applyParam parses text into a copy of c and validates the whole config;
-// on any error c is left as it was and the error says what to enter.
-func applyParam(c *training.Config, p param, text string) error {
+// applyParam makes the text of p's box its value in c: the seed's
+// parsed by p.set, a slider's parameter by parseValue and then applied as
+// applyValue does. On any error c is left as it was and the error says
+// what to enter; the Setting is a slider parameter's checked value.
+func applyParam(c *training.Config, p param, text string) (training.Setting, error) {
+	if p.hp != nil {
+		v, err := parseValue(*p.hp, text)
+		if err != nil {
+			return training.Setting{}, err
+		}
+		return applyValue(c, p, v)
+	}
 	next := *c
 	next.Data.Classes = append([]string(nil), c.Data.Classes...)
 	if err := p.set(&next, text); err != nil {
-		return err
+		return training.Setting{}, err
 	}
 	if err := next.Validate(); err != nil {
-		return err
+		return training.Setting{}, err
 	}
 	*c = next
-	return nil
+	return training.Setting{}, nil
+}
+
+// applyValue makes v, a number from a slider or a box, the value of p in
+// c. The hyperparameter table checks it, once, and the checked Setting is
+// what a live change hands the trainer as it is. A setting that is not
+// live (one that shapes the network or the data) is also checked with the
+// rest of the configuration: a width must suit the image size. On any
+// error c is left as it was.
+func applyValue(c *training.Config, p param, v float64) (training.Setting, error) {
+	s, err := p.hp.Setting(v)
+	if err != nil {
+		return training.Setting{}, capitalised(err)
+	}
+	next := *c
+	next.Data.Classes = append([]string(nil), c.Data.Classes...)
+	s.ApplyTo(&next)
+	if !p.live {
+		if err := next.Validate(); err != nil {
+			return training.Setting{}, err
+		}
+	}
+	*c = next
+	return s, nil
+}
+
+// parseValue reads the text of h's box as a number.
+func parseValue(h training.Hyperparameter, text string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%s must be a number: use %s", h.Label, h.RangeText())
+	}
+	return v, nil
 }
 
 func paramByKey(key string) (param, bool) {

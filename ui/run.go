@@ -225,17 +225,17 @@ func (s *Studio) pauseOrResume() {
 		return
 	}
 	st := s.state()
-	// Pause and Resume only set a flag in the trainer, but it may hold its
-	// lock through a step: call them off the UI thread.
+	// Pause and Resume set a flag in the trainer and return at once, also
+	// while a step runs.
 	switch {
 	case st.diverged:
-		go eng.Resume()
+		eng.Resume()
 		s.setStatus("Rolling back to the last good checkpoint with halved learning rates…")
 	case st.paused:
-		go eng.Resume()
+		eng.Resume()
 		s.setStatus("Resuming…")
 	default:
-		go eng.Pause()
+		eng.Pause()
 		s.setStatus("Pausing after the current step…")
 	}
 }
@@ -249,11 +249,9 @@ func (s *Studio) step() {
 	}
 	s.samples.goLive()
 	s.setStatus("One update (a G step and a D step)…")
-	go func() {
-		if err := eng.Step(); err != nil {
-			s.fail("No step", err)
-		}
-	}()
+	if err := eng.Step(); err != nil {
+		s.fail("No step", err)
+	}
 }
 
 // stop stops the attached run; the trainer saves a checkpoint.

@@ -283,7 +283,8 @@ func (v *setupView) paramRow(p param) fyne.CanvasObject {
 	e := widget.NewEntry()
 	e.Validator = func(text string) error {
 		c := v.s.cfg
-		return applyParam(&c, p, text)
+		_, err := applyParam(&c, p, text)
+		return err
 	}
 	e.OnChanged = func(text string) {
 		if v.filling {
@@ -319,24 +320,30 @@ func (v *setupView) paramRow(p param) fyne.CanvasObject {
 	}
 	sl.OnChangeEnded = func(i float64) {
 		if !v.filling {
-			v.apply(p, h.Format(pos[int(i)]))
+			set, err := applyValue(&v.s.cfg, p, pos[int(i)]) // the stop's number, as it is
+			v.applied(p, set, err)
 		}
 	}
 	v.sliders[p.key] = sl
 	return container.NewVBox(row, sl)
 }
 
-// apply makes text the value of p (see applyParam) and passes a live
-// change to the run.
+// apply makes the text of p's box its value (see applyParam).
 func (v *setupView) apply(p param, text string) {
-	err := applyParam(&v.s.cfg, p, text)
+	set, err := applyParam(&v.s.cfg, p, text)
+	v.applied(p, set, err)
+}
+
+// applied shows the outcome of an edit of p and passes a live setting,
+// checked once by the table, to the run.
+func (v *setupView) applied(p param, set training.Setting, err error) {
 	v.showError(err)
 	if err != nil {
 		return // refused: the config keeps its last valid value
 	}
 	v.customised()
 	v.showParam(p)
-	v.s.paramChanged(p)
+	v.s.paramChanged(p, set)
 }
 
 // showParam shows p's value in the config in its box and slider.
@@ -355,15 +362,19 @@ func (v *setupView) showParam(p param) {
 	}
 }
 
-// followRates shows the learning rates the trainer reported last (a live
-// change taking effect, a rollback halving them), so that the next edit of
-// one rate keeps the other as the trainer has it.
+// followRates shows the learning rates the trainer reported last when
+// they are not what the panel holds: a rollback halving them. The report
+// of the panel's own change holds what the panel shows already, and is not
+// written back into it.
 func (v *setupView) followRates() {
 	r, version := v.s.hist.Rates()
 	if version == v.ratesSeen {
 		return
 	}
 	v.ratesSeen = version
+	if r.G == v.s.cfg.LearnRateG && r.D == v.s.cfg.LearnRateD {
+		return
+	}
 	v.s.cfg.LearnRateG, v.s.cfg.LearnRateD = r.G, r.D
 	for _, p := range params {
 		if p.live {

@@ -106,7 +106,16 @@ func TestRatesFollowTheTrainerAfterRollback(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	h.startTiny(1000)
 	h.waitFor("some steps", time.Minute, func() bool { return h.shownStep() >= 2 })
-	// What the trainer publishes when a rollback halves the rates.
+	// What the trainer holds, and publishes, when a rollback halves the
+	// rates. (The panel hands the trainer only the rate that changes, so
+	// the trainer must hold the halving itself, as after a real rollback.)
+	for _, key := range []string{"learn_rate_g", "learn_rate_d"} {
+		lr, _ := training.HyperparameterByKey(key)
+		half, _ := lr.Setting(0.0005)
+		if err := h.s.engine().Set(half); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.s.hist.Apply(events.Rates{Step: 2, G: 0.0005, D: 0.0005, Why: "rollback"})
 	h.waitFor("the halved rates in the panel", 10*time.Second, func() bool {
 		return h.s.setup.entries["learn_rate_g"].Text == "0.0005" && h.s.setup.entries["learn_rate_d"].Text == "0.0005"
