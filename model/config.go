@@ -37,8 +37,7 @@ type Config struct {
 	// the class's embedding (Miyato & Koyama 2018).
 	Classes int `json:"classes,omitempty"`
 	// SpectralNorm divides every weight of D by its largest singular
-	// value (Miyato et al. 2018; see SpectralNorm), in place of D's
-	// BatchNorm.
+	// value (Miyato et al. 2018; see SpectralNorm).
 	SpectralNorm bool `json:"spectral_norm,omitempty"`
 }
 

@@ -2,19 +2,20 @@
 # How often a class-conditional generator draws the class asked for
 # (issue 13): train PRESET with --conditional for EPOCHS epochs (or use
 # CHECKPOINT), draw N samples of every class with `ganstudio sample
-# --class K`, and let the project's MNIST/Fashion-MNIST classifier
-# (`ganstudio eval --images`) say which class each is. Prints one row per
+# --class K`, and let the project's MNIST, Fashion-MNIST or CIFAR-10
+# classifier (`ganstudio eval --images`) say which class each is. Prints one row per
 # class and the mean agreement. The samples stay in $OUT for an
 # independent classifier.
 #
 #   scripts/conditional-accuracy.sh lite-mnist 5
 #   CHECKPOINT=runs/x/checkpoints/step-0004295.ckpt scripts/conditional-accuracy.sh
+#   CHECKPOINT=runs/y/checkpoints/step-0003000.ckpt scripts/conditional-accuracy.sh cifar10-conditional-stable
 set -eu
 cd "$(dirname "$0")/.."
 PRESET=${1:-lite-mnist}
 EPOCHS=${2:-5}
 N=${N:-1000}
-case "$PRESET" in *fashion*) DATASET=fashion-mnist ;; *) DATASET=mnist ;; esac
+case "$PRESET" in *fashion*) DATASET=fashion-mnist ;; *cifar*) DATASET=cifar10 ;; *) DATASET=mnist ;; esac
 OUT=${OUT:-$(mktemp -d -t ganstudio-conditional.XXXXXX)}
 BIN=$OUT/ganstudio
 go build -o "$BIN" ./app
