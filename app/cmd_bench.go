@@ -29,6 +29,7 @@ type benchResult struct {
 	Data          string  `json:"data"`
 	Classes       int     `json:"classes"`   // a conditional network's; 0: unconditional
 	EMADecay      float64 `json:"ema_decay"` // the averaged G's decay; 0: none
+	SpectralNorm  bool    `json:"spectral_norm"`
 	MsPerIter     float64 `json:"ms_per_iter_median"`
 	MsMin         float64 `json:"ms_per_iter_min"`
 	MsMax         float64 `json:"ms_per_iter_max"`
@@ -48,8 +49,10 @@ type benchResult struct {
 func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	preset := fs.String("preset", "seed-mnist", "preset whose network is timed: "+strings.Join(training.Presets(), ", "))
-	steps := fs.Int("steps", 30, "timed training iterations (after the warm-up)")
+	// Every flag of train sets up the run whose iterations are timed
+	// (--spectral-norm=false times a preset without it); --steps is the
+	// number of timed iterations.
+	preset, apply := configFlags(fs)
 	warmup := fs.Int("warmup", 5, "untimed iterations first")
 	previews := fs.Int("previews", 20, "5×5 preview grids to time")
 	randomData := fs.Bool("random-data", false, "train on uniform noise instead of the preset's data set")
@@ -58,7 +61,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	memProfile := fs.String("memprofile", "", "write a heap profile taken after the timed iterations to this file (go tool pprof -sample_index=inuse_space)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: ganstudio bench [--preset P] [--steps N] [--warmup W] [--json]
-                       [--cpuprofile FILE] [--memprofile FILE]
+                       [--cpuprofile FILE] [--memprofile FILE] [train's flags]
 
 Times the iterations "ganstudio train" runs on the preset (a G update, a
 D update and, with EMA, the average's, on one batch of the data set; a
@@ -70,16 +73,23 @@ the time of a 5×5 preview grid.`)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *steps < 1 || *warmup < 0 {
-		fmt.Fprintln(stderr, "bench: --steps must be at least 1 and --warmup not negative")
-		return 2
-	}
 	cfg, err := training.Preset(*preset)
+	if err == nil {
+		err = apply(&cfg)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 2
 	}
-	res, err := runBench(cfg, benchOptions{*steps, *warmup, *previews, *randomData, *cpuProfile, *memProfile})
+	steps := 30
+	if isSet(fs, "steps") {
+		steps = cfg.Steps
+	}
+	if steps < 1 || *warmup < 0 {
+		fmt.Fprintln(stderr, "bench: --steps must be at least 1 and --warmup not negative")
+		return 2
+	}
+	res, err := runBench(cfg, benchOptions{steps, *warmup, *previews, *randomData, *cpuProfile, *memProfile})
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 1
@@ -100,12 +110,16 @@ the time of a 5×5 preview grid.`)
 	return 0
 }
 
-// variant says whether the network timed is conditional and keeps an
-// averaged G: "conditional 10 classes, EMA 0.999".
+// variant says whether the network timed is conditional, spectrally
+// normalised and keeps an averaged G: "conditional 10 classes, spectral
+// norm, EMA 0.999".
 func (r *benchResult) variant() string {
 	v := "unconditional"
 	if r.Classes > 0 {
 		v = fmt.Sprintf("conditional %d classes", r.Classes)
+	}
+	if r.SpectralNorm {
+		v += ", spectral norm"
 	}
 	if r.EMADecay > 0 {
 		return v + fmt.Sprintf(", EMA %g", r.EMADecay)
@@ -142,7 +156,7 @@ func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 	cfg = b.Config() // with a conditional run's classes
 	m, batch := cfg.Model, cfg.BatchSize
 	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: steps,
-		Classes: m.Classes, EMADecay: cfg.EMADecay, Data: b.Data().Name(),
+		Classes: m.Classes, EMADecay: cfg.EMADecay, SpectralNorm: m.SpectralNorm, Data: b.Data().Name(),
 		Backend: kernels.Backend(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	iterate := func() error {
 		_, err := b.Iterate()
