@@ -135,7 +135,7 @@ func newSamplesView(s *Studio, pick func(cell int)) *samplesView {
 	// it (history, classes); the lab is a tab away.
 	v.scrubLbl.Wrapping = fyne.TextWrapWord
 	v.scrubRow = container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub)
-	v.controls = container.NewBorder(v.scrubRow, v.classes, nil, nil, container.NewVBox(v.scrubLbl))
+	v.controls = container.NewBorder(container.NewVBox(v.scrubRow, v.classes), nil, nil, nil, container.NewVBox(v.scrubLbl))
 	v.noise.Horizontal = false
 	v.verdicts.SetMinSize(fyne.NewSize(260, 170))
 	v.real.SetMinSize(fyne.NewSize(160, 160))
@@ -210,6 +210,10 @@ func (v *samplesView) refresh() {
 	// and for a run of more classes than the trainer's five rows show.
 	rows := classGridRows(cfg)
 	if v.live && (v.s.noise != training.TrainingNoise || rows != nil) && v.showLab(cfg, rows) {
+		if n > 0 {
+			v.scrub.Value = float64(n - 1) // the newest step's grid, drawn by the window
+			v.scrub.Refresh()
+		}
 		return
 	}
 	if step, p := v.s.hist.Live(); p.Image != nil && v.live {
