@@ -22,14 +22,14 @@ type qualityState struct {
 	compared    []charts.Compared // other runs' FCD, drawn beside this run's
 }
 
-// alert is a warning of the run shown in the quality area until a
-// measurement clears it: a coverage drop stays until the coverage
-// recovers, any other warning until the next measurement.
+// alert is a warning of the run shown until a measurement clears it: a
+// mode-collapse warning stays while the trainer's rule
+// (metrics.DefaultCollapse) still judges the run collapsed, any other
+// warning until the next measurement.
 type alert struct {
 	step     int
 	msg      string
 	collapse bool
-	covered  int // coverage when a collapse was reported
 }
 
 // Warnings returns the warnings to show, oldest first.
@@ -63,28 +63,36 @@ func (q *qualityState) add(e events.Metrics) {
 	}
 	// Never write into an array a snapshot may share.
 	q.Points = append(q.Points[:n:n], e)
+	still := q.collapsed()
 	q.alerts = slices.DeleteFunc(q.alerts, func(a alert) bool {
-		if a.step >= e.Step {
-			return false
-		}
-		return !a.collapse || e.Covered > a.covered
+		return a.step < e.Step && (!a.collapse || !still)
 	})
 }
 
+// collapsed reports whether the trainer's rule judges the run collapsed
+// at its newest measurement.
+func (q *qualityState) collapsed() bool {
+	last, ok := q.Last()
+	if !ok {
+		return false
+	}
+	cov := make([]metrics.Coverage, len(q.Points))
+	for i, p := range q.Points {
+		cov[i] = metrics.Coverage{Step: p.Step, Covered: p.Covered}
+	}
+	return metrics.DefaultCollapse.Judge(cov, charts.RealClasses(last)).Collapsed
+}
+
 // warn records a warning of the run. One that comes with the newest
-// measurement while its coverage is below the best so far is the
-// mode-collapse warning: it stays until the coverage recovers.
+// measurement while the rule judges the run collapsed is the mode-collapse
+// warning: it stays until the coverage recovers.
 func (q *qualityState) warn(step int, msg string) {
 	if msg == "" {
 		return
 	}
 	a := alert{step: step, msg: msg}
 	if last, ok := q.Last(); ok && last.Step == step {
-		best := 0
-		for _, p := range q.Points {
-			best = max(best, p.Covered)
-		}
-		a.collapse, a.covered = last.Covered < best, last.Covered
+		a.collapse = q.collapsed()
 	}
 	alerts := slices.DeleteFunc(slices.Clone(q.alerts), func(o alert) bool { return o.msg == msg })
 	q.alerts = append(alerts, a)
