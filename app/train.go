@@ -30,7 +30,7 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		augment   = fs.String("augment", "", "DiffAugment policy D sees images through: translation,cutout,color (any of them)")
 		fit       = fs.String("fit", "", "a folder's pictures that are not square: crop (their centre square, the default) or pad (whole, with black bars)")
 		cond      = fs.Bool("conditional", false, "train a class-conditional GAN on the data set's labels (sample --class K then draws class K)")
-		spectral  = fs.Bool("spectral-norm", false, "spectral normalisation of every weight of D (Miyato et al. 2018)")
+		spectral  = fs.Bool("spectral-norm", false, "spectral normalisation of every weight of D, in place of its BatchNorm (Miyato et al. 2018)")
 	)
 	fs.StringVar(class, "classes", "", "the same as --class")
 	// Every numeric hyperparameter has the flag its table entry names.

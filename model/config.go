@@ -37,7 +37,8 @@ type Config struct {
 	// the class's embedding (Miyato & Koyama 2018).
 	Classes int `json:"classes,omitempty"`
 	// SpectralNorm divides every weight of D by its largest singular
-	// value (Miyato et al. 2018; see SpectralNorm).
+	// value (Miyato et al. 2018; see SpectralNorm), in place of D's
+	// BatchNorm.
 	SpectralNorm bool `json:"spectral_norm,omitempty"`
 }
 

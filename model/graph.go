@@ -247,6 +247,16 @@ func (b *builder) actDrop(x *G.Node) *G.Node {
 	return b.Do("dropout", func() (*G.Node, error) { return nn.Dropout(x, b.cfg.KeepProb, b.rng) })
 }
 
+// hiddenTail is what follows a hidden convolution of D: the seed's
+// BatchNorm, LeakyReLU and dropout, or without BatchNorm (bn nil, a
+// spectrally normalised D) LeakyReLU and dropout.
+func (b *builder) hiddenTail(x *G.Node, bn *BatchNorm) *G.Node {
+	if bn == nil {
+		return b.actDrop(x)
+	}
+	return b.normActDrop(x, bn)
+}
+
 // augment passes x through the configuration's DiffAugment policy, drawing
 // from the builder's rng (training graphs only; none: x itself).
 func (b *builder) augment(x *G.Node) *G.Node {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/ganstudio/ganstudio/model/linear"
@@ -30,8 +31,11 @@ type Discriminator struct {
 	bn4                    *BatchNorm // 64×64 only
 	classify, classifyBias *Param
 	embed                  *Param // [Classes, 4·4·Width]: the projection of a conditional D
-	params                 []*Param
-	norms                  []*BatchNorm
+	// hiddenBias are the biases of conv2, conv3 (and conv4) when spectral
+	// normalisation takes BatchNorm's place; nil otherwise.
+	hiddenBias []*Param
+	params     []*Param
+	norms      []*BatchNorm
 	// spectral are the weights under spectral normalisation, in the
 	// order of params (none unless Config.SpectralNorm).
 	spectral []*SpectralNorm
@@ -71,31 +75,40 @@ func NewGenerator(cfg Config, rng *rand.Rand) *Generator {
 // NewDiscriminator creates a discriminator with TF's default initial
 // weights drawn from rng.
 //
-// With Config.SpectralNorm every weight of D is spectrally normalised. D
-// keeps its BatchNorm: without it the seed's shallow D trained far slower
-// under spectral normalisation (docs/METRICS.md, "Colour recipes").
+// With Config.SpectralNorm, every weight of D is spectrally normalised and
+// the hidden layers have a bias where they had BatchNorm, as in Miyato et
+// al.'s SN discriminators: BatchNorm's rescaling undoes the bound, and
+// with it the seed's recipe on CIFAR-10 collapsed after 2,000 steps as it
+// does without spectral normalisation (docs/METRICS.md, "Colour recipes").
 func NewDiscriminator(cfg Config, rng *rand.Rand) *Discriminator {
 	w := cfg.Width
 	s := &paramSet{rng: rng}
 	d := &Discriminator{cfg: cfg}
+	hidden := func(layer, c int) *BatchNorm { // what follows conv<layer>
+		if cfg.SpectralNorm {
+			d.hiddenBias = append(d.hiddenBias, s.bias(fmt.Sprintf("d/conv%d/bias", layer), c))
+			return nil
+		}
+		return s.batchNorm(fmt.Sprintf("d/bn%d", layer), c)
+	}
 	if cfg.ImageSize == 64 {
 		// Radford et al.'s discriminator: four 4×4 stride-2 convolutions
 		// down to 4×4, doubling the channels each time.
 		d.conv1 = s.kernel("d/conv1", w/8, cfg.Channels, 4)
 		d.conv1Bias = s.bias("d/conv1/bias", w/8)
 		d.conv2 = s.kernel("d/conv2", w/4, w/8, 4)
-		d.bn2 = s.batchNorm("d/bn2", w/4)
+		d.bn2 = hidden(2, w/4)
 		d.conv3 = s.kernel("d/conv3", w/2, w/4, 4)
-		d.bn3 = s.batchNorm("d/bn3", w/2)
+		d.bn3 = hidden(3, w/2)
 		d.conv4 = s.kernel("d/conv4", w, w/2, 4)
-		d.bn4 = s.batchNorm("d/bn4", w)
+		d.bn4 = hidden(4, w)
 	} else {
 		d.conv1 = s.kernel("d/conv1", w/4, cfg.Channels, 3)
 		d.conv1Bias = s.bias("d/conv1/bias", w/4)
 		d.conv2 = s.kernel("d/conv2", w/2, w/4, 3)
-		d.bn2 = s.batchNorm("d/bn2", w/2)
+		d.bn2 = hidden(2, w/2)
 		d.conv3 = s.kernel("d/conv3", w, w/2, 3)
-		d.bn3 = s.batchNorm("d/bn3", w)
+		d.bn3 = hidden(3, w)
 	}
 	d.classify = s.dense("d/classify", 4*4*w, 1)
 	d.classifyBias = s.bias("d/classify/bias", 1)
@@ -224,21 +237,30 @@ func (d *Discriminator) build(b *builder, img, y *G.Node) *G.Node {
 	if d.cfg.ImageSize == 64 {
 		x = b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/8, 32, 32]
 		x = b.actDrop(x)                                      // [n, w/8, 32, 32]
-		x = b.conv(x, d.conv2, nil, 2, linear.Same)           // [n, w/4, 16, 16]
-		x = b.normActDrop(x, d.bn2)                           // [n, w/4, 16, 16]
-		x = b.conv(x, d.conv3, nil, 2, linear.Same)           // [n, w/2, 8, 8]
-		x = b.normActDrop(x, d.bn3)                           // [n, w/2, 8, 8]
-		x = b.conv(x, d.conv4, nil, 2, linear.Same)           // [n, w, 4, 4]
-		x = b.normActDrop(x, d.bn4)                           // [n, w, 4, 4]
+		x = b.conv(x, d.conv2, d.bias(0), 2, linear.Same)     // [n, w/4, 16, 16]
+		x = b.hiddenTail(x, d.bn2)                            // [n, w/4, 16, 16]
+		x = b.conv(x, d.conv3, d.bias(1), 2, linear.Same)     // [n, w/2, 8, 8]
+		x = b.hiddenTail(x, d.bn3)                            // [n, w/2, 8, 8]
+		x = b.conv(x, d.conv4, d.bias(2), 2, linear.Same)     // [n, w, 4, 4]
+		x = b.hiddenTail(x, d.bn4)                            // [n, w, 4, 4]
 		return d.judge(b, x, y, n, w)
 	}
 	x = b.conv(img, d.conv1, d.conv1Bias, 2, linear.Same) // [n, w/4, 14, 14] (CIFAR: 16×16)
 	x = b.actDrop(x)                                      // [n, w/4, 14, 14]
-	x = b.conv(x, d.conv2, nil, 2, linear.Same)           // [n, w/2, 7, 7]   (CIFAR: 8×8)
-	x = b.normActDrop(x, d.bn2)                           // [n, w/2, 7, 7]
-	x = b.conv(x, d.conv3, nil, 2, linear.Same)           // [n, w, 4, 4]
-	x = b.normActDrop(x, d.bn3)                           // [n, w, 4, 4]
+	x = b.conv(x, d.conv2, d.bias(0), 2, linear.Same)     // [n, w/2, 7, 7]   (CIFAR: 8×8)
+	x = b.hiddenTail(x, d.bn2)                            // [n, w/2, 7, 7]
+	x = b.conv(x, d.conv3, d.bias(1), 2, linear.Same)     // [n, w, 4, 4]
+	x = b.hiddenTail(x, d.bn3)                            // [n, w, 4, 4]
 	return d.judge(b, x, y, n, w)
+}
+
+// bias is the bias of the i-th hidden layer after conv1: nil where
+// BatchNorm follows it.
+func (d *Discriminator) bias(i int) *Param {
+	if i < len(d.hiddenBias) {
+		return d.hiddenBias[i]
+	}
+	return nil
 }
 
 // judge is the discriminator's head on its last features x [n, w, 4, 4]:

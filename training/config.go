@@ -170,10 +170,11 @@ func dcgan64Run(data dataset.Spec) Config {
 
 // stableRun is the colour recipe: the seed's 32×32 network at width 128
 // (or DCGAN's 64×64 at width 256) trained the seed's way, with spectral
-// normalisation of every weight of D. It was measured against the seed's
-// own recipe and against the SN papers' (hinge, Adam 2e-4, no BatchNorm
-// in D, which learnt far slower in a few thousand steps) in
-// docs/METRICS.md, "Colour recipes".
+// normalisation of every weight of D in place of D's BatchNorm. It was
+// measured against the seed's own recipe, against spectral normalisation
+// beside D's BatchNorm (which collapsed as the seed's did) and against
+// the SN paper's hinge and Adam 2e-4 (stable, far slower in a few thousand
+// steps) in docs/METRICS.md, "Colour recipes".
 func stableRun(data dataset.Spec, size int) Config {
 	m := model.Seed(32, 3)
 	m.Width = 128

@@ -188,7 +188,7 @@ func newSetupView(s *Studio) *setupView {
 		s.cfg.Conditional = on
 		v.customised()
 	})
-	v.spectral = widget.NewCheck("Spectral normalisation of D's weights", func(on bool) {
+	v.spectral = widget.NewCheck("Spectral normalisation in D (in place of its BatchNorm)", func(on bool) {
 		if v.filling {
 			return
 		}

@@ -468,8 +468,9 @@ class Discriminator(nn.Module):
         super().__init__()
         w, k, bn = m["width"], m.get("classes", 0), dict(eps=m["batchnorm_epsilon"], momentum=1 - m["batchnorm_decay"])
         sn = bool(m.get("spectral_norm"))
-        hidden = lambda cin, cout, kk: (Conv(cin, cout, kk, 2, bias=False, spectral=sn),  # noqa: E731
-                                        BatchNorm(cout, **bn))
+        # A spectrally normalised D has a bias where the seed's has BatchNorm.
+        hidden = lambda cin, cout, kk: (Conv(cin, cout, kk, 2, bias=sn, spectral=sn),  # noqa: E731
+                                        nn.Identity() if sn else BatchNorm(cout, **bn))
         self.m = m
         if m["image_size"] == 64:  # Radford et al.'s discriminator
             self.conv1 = Conv(m["channels"], w // 8, 4, 2, spectral=sn)
