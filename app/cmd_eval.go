@@ -552,13 +552,8 @@ func saveSet(dir string, imgs []*image.NRGBA) error {
 	if dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := training.WriteSampleFolder(dir, imgs); err != nil {
 		return fmt.Errorf("save images: %w", err)
-	}
-	for i, m := range imgs {
-		if err := writePNG(filepath.Join(dir, fmt.Sprintf("%05d.png", i)), m); err != nil {
-			return fmt.Errorf("save images: %w", err)
-		}
 	}
 	return nil
 }

@@ -3,10 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
-	"image"
-	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -70,34 +67,17 @@ func sampleCommand(args []string, stdout, stderr io.Writer) int {
 		for cols*cols < len(imgs) {
 			cols++
 		}
-		if err := writePNG(*out, training.GridImage(imgs, cols)); err != nil {
+		if err := training.WritePNG(*out, training.GridImage(imgs, cols)); err != nil {
 			return fail(1, "%v", err)
 		}
 		fmt.Fprintf(stdout, "wrote a grid of %d samples to %s\n", len(imgs), *out)
 		return 0
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := training.WriteSampleFolder(*out, imgs); err != nil {
 		return fail(1, "%v", err)
-	}
-	for i, img := range imgs {
-		if err := writePNG(filepath.Join(*out, fmt.Sprintf("sample-%05d.png", i)), img); err != nil {
-			return fail(1, "%v", err)
-		}
 	}
 	fmt.Fprintf(stdout, "wrote %d samples to %s\n", len(imgs), *out)
 	return 0
-}
-
-func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // writeSamples saves samples as safetensors: "noise" [n, NoiseSize],

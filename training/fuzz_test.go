@@ -9,7 +9,8 @@ import (
 
 // FuzzConfig feeds arbitrary config.json content to the reader a run
 // folder from someone else goes through: it must reject or accept, never
-// panic.
+// panic. What Validate accepts must also resume: config.json written back
+// validates again, and resuming with the same settings changes nothing.
 func FuzzConfig(f *testing.F) {
 	for _, name := range Presets() {
 		c, _ := Preset(name)
@@ -22,10 +23,23 @@ func FuzzConfig(f *testing.F) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, configFile), data, 0o644)
 		run, err := ReadRun(dir)
-		if err != nil {
-			return
+		if err != nil || run.Config.Validate() != nil {
+			return // refused, as a resume refuses it
 		}
-		run.Config.Validate()
+		b, err := json.Marshal(run.Config)
+		if err != nil {
+			t.Fatalf("a valid configuration does not marshal: %v", err)
+		}
+		var back Config
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("a valid configuration does not read back: %v\n%s", err, b)
+		}
+		if err := back.Validate(); err != nil {
+			t.Fatalf("a valid configuration is invalid once written and read back: %v\n%s", err, b)
+		}
+		if _, changes, err := Amend(run.Config, back); err != nil || len(changes) > 0 {
+			t.Fatalf("resuming a valid configuration as it is: changes %v, %v\n%s", changes, err, b)
+		}
 	})
 }
 

@@ -1,8 +1,12 @@
 package training
 
 import (
+	"fmt"
 	"image"
+	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 )
 
 // ToImages converts n generated images, NCHW in [−1, 1], to 8-bit images,
@@ -87,4 +91,36 @@ func slerp(a, b []float32, t float64) []float32 {
 		out[i] = float32(wa*float64(a[i]) + wb*float64(b[i]))
 	}
 	return out
+}
+
+// WritePNG writes img to path as a PNG, making path's folder if need be.
+func WritePNG(path string, img image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// WriteSampleFolder writes imgs into the folder dir, made if need be, as
+// sample-00000.png, sample-00001.png, … in order: the one layout of a
+// folder of samples, which `ganstudio sample --out DIR`, `ganstudio eval
+// --save` and the window's export write.
+func WriteSampleFolder(dir string, imgs []*image.NRGBA) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, m := range imgs {
+		if err := WritePNG(filepath.Join(dir, fmt.Sprintf("sample-%05d.png", i)), m); err != nil {
+			return err
+		}
+	}
+	return nil
 }

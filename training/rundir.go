@@ -123,22 +123,14 @@ func (r *runFiles) checkpointPath(step int) string {
 	return filepath.Join(r.dir, checkpointsDir, fmt.Sprintf("step-%07d.ckpt", step))
 }
 
+// writeGrid saves the preview grid of step atomically: a crash leaves the
+// grid whole or absent.
 func (r *runFiles) writeGrid(step int, img image.Image) error {
 	path := r.gridPath(step)
-	f, err := os.CreateTemp(filepath.Dir(path), ".grid-*")
-	if err != nil {
-		return fmt.Errorf("write grid: %w", err)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
+		return fmt.Errorf("save grid: %w", err)
 	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("write grid %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write grid %s: %w", path, err)
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }
 
 // prune deletes all but the keep newest checkpoints (keep 0: none).

@@ -8,7 +8,6 @@ import (
 	"image/draw"
 	"image/gif"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -98,25 +97,22 @@ func scaleUp(m *image.NRGBA, k int) *image.NRGBA {
 
 // exportGridPNG writes grid enlarged scale times as a PNG.
 func exportGridPNG(path string, grid *image.NRGBA, scale int) error {
-	return writePNG(path, scaleUp(grid, scale))
+	return training.WritePNG(path, scaleUp(grid, scale))
 }
 
-// exportSamples writes each image as dir/sample-0001.png, … .
+// exportSamples writes each image, enlarged scale times, as
+// dir/sample-00000.png, … (training.WriteSampleFolder).
 func exportSamples(dir string, imgs []*image.NRGBA, scale int) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
+	scaled := make([]*image.NRGBA, len(imgs))
 	for i, m := range imgs {
-		if err := writePNG(filepath.Join(dir, fmt.Sprintf("sample-%04d.png", i+1)), scaleUp(m, scale)); err != nil {
-			return err
-		}
+		scaled[i] = scaleUp(m, scale)
 	}
-	return nil
+	return training.WriteSampleFolder(dir, scaled)
 }
 
 // exportCurvesPNG writes the curves of h as a w×h-pixel PNG on white.
 func exportCurvesPNG(path string, hist *history, w, h int) error {
-	return writePNG(path, renderCurves(hist, w, h, 1, color.White, color.Black))
+	return training.WritePNG(path, renderCurves(hist, w, h, 1, color.White, color.Black))
 }
 
 // exportCurvesSVG writes the curves of h as an SVG.

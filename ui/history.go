@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/png"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -206,7 +205,7 @@ func (h *history) evict() {
 			// The trainer writes every grid; if this one is missing
 			// (removed, or the run dir is not the trainer's), write it
 			// so that scrubbing back still finds it.
-			if writePNG(g.Path, g.img) != nil {
+			if training.WritePNG(g.Path, g.img) != nil {
 				continue
 			}
 		}
@@ -423,21 +422,6 @@ func readPNG(path string) (*image.NRGBA, error) {
 		return nil, err
 	}
 	return toNRGBA(m), nil
-}
-
-func writePNG(path string, m image.Image) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, m); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // toNRGBA converts any image to *image.NRGBA (no copy if it is one).

@@ -38,7 +38,7 @@ func TestHistoryFindsCoalescedGrids(t *testing.T) {
 	img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
 	h.Apply(events.Grid{Step: 100, Image: img})
 	// The trainer wrote step 200 but the reader only got 300.
-	if err := writePNG(gridPath(dir, 200), img); err != nil {
+	if err := training.WritePNG(gridPath(dir, 200), img); err != nil {
 		t.Fatal(err)
 	}
 	h.Apply(events.Grid{Step: 300, Image: img})

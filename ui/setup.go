@@ -34,7 +34,8 @@ const (
 	someClasses  = "several classes…"
 )
 
-var cifarClasses = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+// cifarClasses are the class picker's: CIFAR-10's, from the catalogue.
+var cifarClasses = func() []string { info, _ := dataset.About("cifar10"); return info.Classes }()
 
 // choiceFor is the picker entry that shows a data set spec.
 func choiceFor(s dataset.Spec) string {
