@@ -74,7 +74,6 @@ func BenchmarkIm2ColCol2Im(b *testing.B) {
 // same machine load.
 func BenchmarkSgemmAB(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
-	defer SetBLASThreads(1)
 	for _, c := range []struct {
 		name           string
 		transA, transB bool
@@ -96,9 +95,8 @@ func BenchmarkSgemmAB(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var t [2]time.Duration
 			for i := 0; b.Loop(); i++ {
-				SetBLASThreads(1 + i%2)
 				t0 := time.Now()
-				Sgemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, bb, ldb, 0, out, c.n)
+				gemm(1+i%2, c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, bb, ldb, 0, out, c.n)
 				t[i%2] += time.Since(t0)
 			}
 			f := float64(2*c.m*c.n*c.k) * float64(b.N/2) / 1e9

@@ -62,7 +62,7 @@ func (g *gemmJob) run(lo, hi int) {
 			off = r0
 		}
 		a := g.a[off:]
-		sgemm(g.transA, g.transB, r1-r0, g.n, g.k, g.alpha, a, g.lda, g.b, g.ldb, g.beta, g.c[r0*g.ldc:], g.ldc)
+		sgemm(1, g.transA, g.transB, r1-r0, g.n, g.k, g.alpha, a, g.lda, g.b, g.ldb, g.beta, g.c[r0*g.ldc:], g.ldc)
 		return
 	}
 	c0, c1 := lo*gemmBlock, min(hi*gemmBlock, g.n)
@@ -71,7 +71,7 @@ func (g *gemmJob) run(lo, hi int) {
 		off = c0 * g.ldb
 	}
 	b := g.b[off:]
-	sgemm(g.transA, g.transB, g.m, c1-c0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[c0:], g.ldc)
+	sgemm(1, g.transA, g.transB, g.m, c1-c0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[c0:], g.ldc)
 }
 
 // gemmParts is how many blocks a split product is cut into, at most. The
@@ -101,12 +101,21 @@ const minSplitFlops = 4 << 20
 // the caller computes the same blocks itself, one after the other, so the
 // result is bit for bit the same either way.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemm is Sgemm with the number of threads the BLAS runs one product on:
+// 1 is Sgemm's way, a large product split over the Go pool; more hands
+// every product whole to the BLAS's own threads, the other way, which
+// BenchmarkSgemmAB measures against it. Where the BLAS cannot be split
+// (gonum's, which runs its own goroutines) it picks its own threads.
+func gemm(blasThreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	if !splitGemm || 2*m*n*k < minSplitFlops || max(m, n) < 2*gemmBlock {
-		sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if blasThreads > 1 || !splitGemm || 2*m*n*k < minSplitFlops || max(m, n) < 2*gemmBlock {
+		sgemm(blasThreads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	job := gemmJob{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, m > n}

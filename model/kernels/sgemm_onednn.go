@@ -67,30 +67,16 @@ const trimEvery = 512
 // process-wide.
 var sgemmCalls atomic.Uint32
 
-// blasThreads is how many threads one product runs on: 1 while Sgemm splits
-// products over the Go pool (the default), more for measurements.
-var blasThreads = 1
-
-// splitGemm: oneDNN runs on one thread per call, so Sgemm splits the
-// products itself.
-var splitGemm = true
-
-// SetBLASThreads switches between the two ways of running a product on
-// several cores, for measurements: threads > 1 hands every product whole to
-// oneDNN's OpenMP threads; threads <= 1 runs oneDNN single-threaded and
-// splits products over the Go pool (the default). Not safe to call while
-// products run.
-func SetBLASThreads(threads int) {
-	splitGemm = threads <= 1
-	blasThreads = max(threads, 1)
-}
+// splitGemm: oneDNN runs a product on as many threads as sgemm is told
+// (one, for Sgemm), so Sgemm splits large products itself.
+const splitGemm = true
 
 // sgemm calls oneDNN's dnnl_sgemm (row-major, like the rest of this
 // package). On this project's machines it runs twice as fast as OpenBLAS
 // with the AVX2 kernels an environment's OPENBLAS_CORETYPE=Haswell forces
 // on an AVX-512 CPU, and as fast as OpenBLAS's own AVX-512 kernels; build
 // with the openblas tag to use OpenBLAS, or purego for gonum.
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := C.char('N'), C.char('N')
 	if transA {
 		ta = 'T'
@@ -113,7 +99,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	pa, pb := unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
-	status := C.sgemm_threads(C.int(blasThreads), ta, tb, C.dnnl_dim_t(m), C.dnnl_dim_t(n), C.dnnl_dim_t(k),
+	status := C.sgemm_threads(C.int(max(threads, 1)), ta, tb, C.dnnl_dim_t(m), C.dnnl_dim_t(n), C.dnnl_dim_t(k),
 		C.float(alpha), (*C.float)(pa), C.dnnl_dim_t(lda), (*C.float)(pb), C.dnnl_dim_t(ldb),
 		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.dnnl_dim_t(ldc))
 	if sgemmCalls.Add(1)%trimEvery == 0 {

@@ -51,30 +51,26 @@ import "unsafe"
 func init() {
 	C.fix_coretype()
 	// One thread per call: Sgemm splits large products over the pool.
-	SetBLASThreads(1)
+	C.openblas_set_num_threads(1)
 }
 
 // Backend names the BLAS behind Sgemm and the kernels it chose, for logs.
 func Backend() string { return "openblas " + C.GoString(C.openblas_get_corename()) }
 
-// splitGemm: OpenBLAS runs on one thread per call, so Sgemm splits the
-// products itself.
-var splitGemm = true
-
-// SetBLASThreads switches between the two ways of running a product on
-// several cores, for measurements: threads > 1 hands every product whole to
-// OpenBLAS's own thread pool; threads <= 1 runs OpenBLAS single-threaded and
-// splits products over the Go pool (the default). Not safe to call while
-// products run.
-func SetBLASThreads(threads int) {
-	splitGemm = threads <= 1
-	C.openblas_set_num_threads(C.int(max(threads, 1)))
-}
+// splitGemm: OpenBLAS runs on one thread per call (init), so Sgemm splits
+// large products itself.
+const splitGemm = true
 
 // sgemm calls OpenBLAS's cblas_sgemm, which is 10–20× faster than gonum's
 // pure-Go kernel on these machines; build with the purego tag (or without
 // cgo) to use gonum instead.
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if threads > 1 {
+		// OpenBLAS's thread count is the process's: more than one only
+		// for this product (measurements; Sgemm asks for one).
+		C.openblas_set_num_threads(C.int(threads))
+		defer C.openblas_set_num_threads(1)
+	}
 	// cgo passes the C enums as their underlying uint32.
 	var ta, tb uint32 = C.CblasNoTrans, C.CblasNoTrans
 	if transA {

@@ -12,7 +12,7 @@ const splitGemm = false
 
 // sgemm uses gonum's pure-Go blas32 so that the package builds without cgo
 // or OpenBLAS; it is an order of magnitude slower.
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {
 		ta = blas.Trans
@@ -25,6 +25,3 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 
 // Backend names the BLAS behind Sgemm, for logs.
 func Backend() string { return "gonum (pure Go)" }
-
-// SetBLASThreads does nothing in this build: gonum picks its own goroutines.
-func SetBLASThreads(threads int) {}
