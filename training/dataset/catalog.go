@@ -1,14 +1,11 @@
 package dataset
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 )
 
 // fileInfo describes one file of a known data set: its name on the mirror
@@ -162,41 +159,57 @@ func Names() []string {
 	return out
 }
 
-var (
-	modCacheOnce sync.Once
-	modCacheDirs []string
-)
-
-// goModCaches returns candidate Go module cache folders: $GOMODCACHE,
-// `go env GOMODCACHE`, $GOPATH/pkg/mod (each GOPATH entry) and ~/go/pkg/mod,
-// without duplicates.
+// goModCaches returns the folders where Go's module cache may be, each
+// once: $GOMODCACHE, the GOMODCACHE that `go env -w` wrote, each GOPATH
+// entry's pkg/mod ($GOPATH's, then go env -w's) and ~/go/pkg/mod, Go's
+// default. It reads them as the go command does, without running it: two
+// variables and one small file, cheap enough for every data set opened.
 func goModCaches() []string {
-	modCacheOnce.Do(func() {
-		seen := map[string]bool{}
-		add := func(d string) {
-			if d == "" || seen[d] {
-				return
-			}
-			seen[d] = true
-			modCacheDirs = append(modCacheDirs, d)
+	written := goEnvFile()
+	var out []string
+	add := func(d string) {
+		if d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
 		}
-		add(os.Getenv("GOMODCACHE"))
-		if goBin, err := exec.LookPath("go"); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			out, err := exec.CommandContext(ctx, goBin, "env", "GOMODCACHE").Output()
-			cancel()
-			if err == nil {
-				add(strings.TrimSpace(string(out)))
-			}
-		}
-		for _, p := range filepath.SplitList(os.Getenv("GOPATH")) {
+	}
+	add(os.Getenv("GOMODCACHE"))
+	add(written["GOMODCACHE"])
+	for _, paths := range []string{os.Getenv("GOPATH"), written["GOPATH"]} {
+		for _, p := range filepath.SplitList(paths) {
 			if p != "" {
 				add(filepath.Join(p, "pkg", "mod"))
 			}
 		}
-		if home, err := os.UserHomeDir(); err == nil {
-			add(filepath.Join(home, "go", "pkg", "mod"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		add(filepath.Join(home, "go", "pkg", "mod"))
+	}
+	return out
+}
+
+// goEnvFile reads the settings `go env -w` keeps ($GOENV, by default
+// go/env in the user's configuration folder); nil when there are none.
+func goEnvFile() map[string]string {
+	path := os.Getenv("GOENV")
+	if path == "off" {
+		return nil
+	}
+	if path == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return nil
 		}
-	})
-	return modCacheDirs
+		path = filepath.Join(dir, "go", "env")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			out[k] = v
+		}
+	}
+	return out
 }
