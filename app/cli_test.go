@@ -37,6 +37,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{"zero steps", []string{"--steps", "0"}, "--steps 0"},
 		{"unwritable output folder", []string{"--steps", "1", "--out", filepath.Join(readOnly, "run")}, "permission denied"},
 		{"missing folder data set", []string{"--dataset", "/no/such/folder"}, "/no/such/folder"},
+		{"unknown fit on MNIST", []string{"--fit", "weird", "--steps", "1"}, `fit "weird" is unknown`},
 	}
 	if os.Geteuid() == 0 {
 		// root writes anywhere; a folder under a file cannot be made by anyone.

@@ -295,6 +295,9 @@ func (c Config) Validate() error {
 	if !(c.AutosaveSeconds >= 0) || math.IsInf(c.AutosaveSeconds, 0) {
 		errs = append(errs, fmt.Errorf("autosave interval %gs is invalid: use 0 (off) or a duration such as 60s", c.AutosaveSeconds))
 	}
+	if err := dataset.CheckFit(c.Data.Fit); err != nil {
+		errs = append(errs, err)
+	}
 	if c.OnDiverge != "" && c.OnDiverge != "stop" && c.OnDiverge != "rollback" {
 		errs = append(errs, fmt.Errorf("on-diverge %q is unknown: use stop or rollback", c.OnDiverge))
 	}

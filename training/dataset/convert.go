@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"fmt"
 	"image"
 
 	"golang.org/x/image/draw"
@@ -23,6 +24,16 @@ const (
 	FitCrop = "crop" // the centre square, the default
 	FitPad  = "pad"  // the whole picture, with black bars
 )
+
+// CheckFit reports a Fit that is none of the ways ("" is FitCrop). It is
+// refused for every data set, also one whose pictures are square already,
+// so that a typo does not go unnoticed until a folder is trained on.
+func CheckFit(fit string) error {
+	if fit != "" && fit != FitCrop && fit != FitPad {
+		return fmt.Errorf("fit %q is unknown: use crop (the centre square) or pad (the whole picture, black bars)", fit)
+	}
+	return nil
+}
 
 // areaAverage is a box filter: scaled down, each output pixel is the mean
 // of the source pixels under it, which keeps thin lines and fine texture

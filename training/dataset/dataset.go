@@ -469,8 +469,8 @@ func openFolder(ctx context.Context, spec Spec) (*Dataset, error) {
 		return nil, fmt.Errorf("dataset: image folder %s: hold-out %d leaves none of its %d images", spec.Path, spec.HoldOut, len(files))
 	}
 	files = files[spec.HoldOut:]
-	if spec.Fit != "" && spec.Fit != FitCrop && spec.Fit != FitPad {
-		return nil, fmt.Errorf("dataset: fit %q is unknown: use crop (the centre square) or pad (the whole picture, black bars)", spec.Fit)
+	if err := CheckFit(spec.Fit); err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	res, err := loadFolder(ctx, spec.Path, files, spec.Size, spec.Channels, spec.Fit)
 	if err != nil {
