@@ -1,8 +1,10 @@
 // Package onnx writes ONNX models (https://onnx.ai): a graph of standard
 // operators with its weights, which ONNX Runtime, browsers and most
-// inference engines run. It encodes the few protobuf messages a
-// feed-forward graph needs (ModelProto, GraphProto, NodeProto, TensorProto,
-// ValueInfoProto) by hand, so that GAN Studio needs no protobuf library.
+// inference engines run. It writes the few protobuf messages a
+// feed-forward graph needs (ModelProto, GraphProto, NodeProto,
+// TensorProto, ValueInfoProto) with protowire, protobuf's own wire-format
+// encoder, each field under the name onnx.proto gives it (wire.go), so
+// that GAN Studio needs neither generated code nor protoc.
 package onnx
 
 import (
@@ -24,7 +26,7 @@ const (
 )
 
 // Graph is a model under construction: nodes in execution order, their
-// weights and the graph's inputs and outputs.
+// weights and the graph's inputs and outputs, each an encoded message.
 type Graph struct {
 	Name    string
 	nodes   [][]byte
@@ -51,40 +53,37 @@ func FloatAttr(name string, v float32) Attr { return Attr{Name: name, Float: &v}
 func Ints(name string, v ...int64) Attr { return Attr{Name: name, Ints: v} }
 
 // Node adds an operator: opType (e.g. "Conv") reading inputs and writing
-// outputs, the names of values in the graph.
+// outputs, the names of values in the graph. The node is named after its
+// first output.
 func (g *Graph) Node(opType string, inputs, outputs []string, attrs ...Attr) {
 	var b []byte
 	for _, in := range inputs {
-		b = appendString(b, 1, in)
+		b = appendString(b, nodeInput, in)
 	}
 	for _, out := range outputs {
-		b = appendString(b, 2, out)
+		b = appendString(b, nodeOutput, out)
 	}
-	b = appendString(b, 3, outputs[0])
-	b = appendString(b, 4, opType)
+	b = appendString(b, nodeName, outputs[0])
+	b = appendString(b, nodeOpType, opType)
 	for _, a := range attrs {
-		b = appendBytes(b, 5, a.encode())
+		b = appendMessage(b, nodeAttribute, a.encode())
 	}
 	g.nodes = append(g.nodes, b)
 }
 
+// encode writes the AttributeProto of a.
 func (a Attr) encode() []byte {
-	b := appendString(nil, 1, a.Name)
+	b := appendString(nil, attrName, a.Name)
 	switch {
 	case a.Float != nil:
-		b = appendTag(b, 2, 5)
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(*a.Float))
-		b = appendVarintField(b, 20, 1) // AttributeType FLOAT
+		b = appendFloat(b, attrF, *a.Float)
+		b = appendVarint(b, attrType, attrTypeFloat)
 	case a.Int != nil:
-		b = appendVarintField(b, 3, uint64(*a.Int))
-		b = appendVarintField(b, 20, 2) // INT
+		b = appendVarint(b, attrI, uint64(*a.Int))
+		b = appendVarint(b, attrType, attrTypeInt)
 	default:
-		var packed []byte
-		for _, v := range a.Ints {
-			packed = binary.AppendUvarint(packed, uint64(v))
-		}
-		b = appendBytes(b, 8, packed)
-		b = appendVarintField(b, 20, 7) // INTS
+		b = appendPacked(b, attrInts, a.Ints)
+		b = appendVarint(b, attrType, attrTypeInts)
 	}
 	return b
 }
@@ -107,14 +106,15 @@ func (g *Graph) Int64s(name string, data ...int64) {
 	g.weights = append(g.weights, tensor(name, Int64, []int{len(data)}, raw))
 }
 
+// tensor writes a TensorProto whose values are raw, little-endian.
 func tensor(name string, dtype int, shape []int, raw []byte) []byte {
 	var b []byte
 	for _, d := range shape {
-		b = appendVarintField(b, 1, uint64(d))
+		b = appendVarint(b, tensorDims, uint64(d))
 	}
-	b = appendVarintField(b, 2, uint64(dtype))
-	b = appendString(b, 8, name)
-	return appendBytes(b, 9, raw)
+	b = appendVarint(b, tensorDataType, uint64(dtype))
+	b = appendString(b, tensorName, name)
+	return appendMessage(b, tensorRawData, raw)
 }
 
 // Dim is one dimension of an input or output: a size, or with Name a
@@ -132,65 +132,47 @@ func (g *Graph) Output(name string, dims ...Dim) {
 	g.outputs = append(g.outputs, valueInfo(name, dims))
 }
 
+// valueInfo writes the ValueInfoProto of a float tensor of shape dims.
 func valueInfo(name string, dims []Dim) []byte {
 	var shape []byte
 	for _, d := range dims {
 		var dim []byte
 		if d.Name != "" {
-			dim = appendString(dim, 2, d.Name)
+			dim = appendString(dim, dimParam, d.Name)
 		} else {
-			dim = appendVarintField(dim, 1, uint64(d.Size))
+			dim = appendVarint(dim, dimValue, uint64(d.Size))
 		}
-		shape = appendBytes(shape, 1, dim)
+		shape = appendMessage(shape, shapeDim, dim)
 	}
-	tt := appendVarintField(nil, 1, Float)
-	tt = appendBytes(tt, 2, shape)
-	typ := appendBytes(nil, 1, tt)
-	b := appendString(nil, 1, name)
-	return appendBytes(b, 2, typ)
+	tt := appendVarint(nil, tensorTypeElemType, Float)
+	tt = appendMessage(tt, tensorTypeShape, shape)
+	typ := appendMessage(nil, typeTensorType, tt)
+	b := appendString(nil, valueInfoName, name)
+	return appendMessage(b, valueInfoType, typ)
 }
 
 // Model returns the serialised ModelProto of the graph.
 func (g *Graph) Model(producer, doc string) []byte {
 	var gb []byte
 	for _, n := range g.nodes {
-		gb = appendBytes(gb, 1, n)
+		gb = appendMessage(gb, graphNode, n)
 	}
-	gb = appendString(gb, 2, g.Name)
+	gb = appendString(gb, graphName, g.Name)
 	for _, w := range g.weights {
-		gb = appendBytes(gb, 5, w)
+		gb = appendMessage(gb, graphInitializer, w)
 	}
 	for _, in := range g.inputs {
-		gb = appendBytes(gb, 11, in)
+		gb = appendMessage(gb, graphInput, in)
 	}
 	for _, out := range g.outputs {
-		gb = appendBytes(gb, 12, out)
+		gb = appendMessage(gb, graphOutput, out)
 	}
 	var b []byte
-	b = appendVarintField(b, 1, IRVersion)
-	b = appendString(b, 2, producer)
-	b = appendString(b, 6, doc)
-	b = appendBytes(b, 7, gb)
-	opset := appendString(nil, 1, "")
-	opset = appendVarintField(opset, 2, Opset)
-	return appendBytes(b, 8, opset)
+	b = appendVarint(b, modelIRVersion, IRVersion)
+	b = appendString(b, modelProducerName, producer)
+	b = appendString(b, modelDocString, doc)
+	b = appendMessage(b, modelGraph, gb)
+	opset := appendString(nil, opsetDomain, "") // "": the default operator set
+	opset = appendVarint(opset, opsetVersion, Opset)
+	return appendMessage(b, modelOpsetImport, opset)
 }
-
-// Protobuf's wire format: a tag (field number and wire type) then a
-// varint (type 0), 4 little-endian bytes (type 5) or a length-prefixed
-// byte string (type 2).
-
-func appendTag(b []byte, field, wire int) []byte {
-	return binary.AppendUvarint(b, uint64(field<<3|wire))
-}
-
-func appendVarintField(b []byte, field int, v uint64) []byte {
-	return binary.AppendUvarint(appendTag(b, field, 0), v)
-}
-
-func appendBytes(b []byte, field int, v []byte) []byte {
-	b = binary.AppendUvarint(appendTag(b, field, 2), uint64(len(v)))
-	return append(b, v...)
-}
-
-func appendString(b []byte, field int, s string) []byte { return appendBytes(b, field, []byte(s)) }
