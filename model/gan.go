@@ -83,7 +83,7 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 
 	// G's graph: how far D is from calling G's fakes real. D sees every
 	// image through the augmentation, if any, in both graphs.
-	b := gan.newBuilder(true, rng)
+	b := gan.newGraph(true, rng)
 	y := b.classesInput(s.classes)
 	fake := gan.G.build(b, b.Input("z", s.noise), y)
 	s.gLoss = b.loss(gan.D.build(b, b.augment(fake), y), forG)
@@ -94,7 +94,7 @@ func (gan *GAN) NewStep(batch int, realLabel float32, rng *rand.PCG) (*Step, err
 	}
 
 	// D's graph: real images against fresh fakes from the same noise.
-	b = gan.newBuilder(true, rng)
+	b = gan.newGraph(true, rng)
 	// A conditional GAN's fakes are of the real batch's classes.
 	y = b.classesInput(s.classes)
 	fake = gan.G.build(b, b.Input("z", s.noise), y)
@@ -142,8 +142,10 @@ func OneHot(dst []float32, labels []int, k int) error {
 	return nil
 }
 
-// UpdateG runs the generator's graph and applies one Adam step to G. It
-// returns G's loss.
+// UpdateG runs G's graph and applies one Adam step to G. The graph is
+// the G column of the objective's table (Loss; bce, the seed's:
+// BCE(d(G(z)), r)), which NewStep builds with Loss.terms. It returns G's
+// loss.
 func (s *Step) UpdateG(opt *Adam) (float32, error) {
 	if err := run(s.gMachine); err != nil {
 		return 0, fmt.Errorf("generator step: %w", err)
@@ -153,9 +155,11 @@ func (s *Step) UpdateG(opt *Adam) (float32, error) {
 	return loss, nil
 }
 
-// UpdateD runs the discriminator's graph and applies one Adam step to D.
-// It returns D's loss and the mean verdicts D(x) and D(G(z)) (see
-// Loss.verdict).
+// UpdateD runs D's graph and applies one Adam step to D. The graph is
+// the D column of the objective's table (Loss; bce: BCE(d(x), r) +
+// BCE(d(G(z)), 0)) on the real batch and fresh fakes of the same noise,
+// built by NewStep. It returns D's loss and the mean verdicts D(x) and
+// D(G(z)) (see Loss.verdict).
 func (s *Step) UpdateD(opt *Adam) (loss, dReal, dFake float32, err error) {
 	if err := run(s.dMachine); err != nil {
 		return 0, 0, 0, fmt.Errorf("discriminator step: %w", err)
@@ -236,7 +240,7 @@ func (gan *GAN) GenerateWith(g *Generator, noise, classes []float32) ([]float32,
 		if k > 0 {
 			s.classes = tensor.New(tensor.WithShape(n, k), tensor.Of(tensor.Float32))
 		}
-		b := gan.newBuilder(false, nil)
+		b := gan.newGraph(false, nil)
 		s.out = g.build(b, b.Input("z", s.noise), b.classesInput(s.classes))
 		s.m = b.Machine(s.out)
 		if err := b.Err(); err != nil {
@@ -285,7 +289,7 @@ func (gan *GAN) Judge(images, classes []float32) ([]float32, error) {
 		if c.Classes > 0 {
 			j.classes = tensor.New(tensor.WithShape(n, c.Classes), tensor.Of(tensor.Float32))
 		}
-		b := gan.newBuilder(false, nil)
+		b := gan.newGraph(false, nil)
 		j.logits = gan.D.build(b, b.Input("x", j.images), b.classesInput(j.classes))
 		j.m = b.Machine(j.logits)
 		if err := b.Err(); err != nil {

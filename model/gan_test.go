@@ -186,7 +186,7 @@ func TestProjectionGradient(t *testing.T) {
 	if err := OneHot(classes.Float32s(), []int{0, 2, 1, 2}, 3); err != nil {
 		t.Fatal(err)
 	}
-	b := gan.newBuilder(false, nil)
+	b := gan.newGraph(false, nil)
 	logits := gan.D.build(b, b.Input("x", images), b.classesInput(classes))
 	loss := b.loss(logits, term{kind: nn.Squared, target: 0.5})
 	wrt := []*Param{gan.D.embed, gan.D.classify}

@@ -176,8 +176,9 @@ func Scalar(n *G.Node) float32 {
 	return float32(math.NaN())
 }
 
-// builder adds the GAN's layers with the settings of one graph.
-type builder struct {
+// ganGraph is one of the GAN's graphs being built: a Builder that adds
+// the GAN's layers with the settings of that graph.
+type ganGraph struct {
 	*Builder
 	cfg      Config
 	d        *Discriminator // whose spectrally normalised weights the graph reads as W/σ
@@ -185,40 +186,40 @@ type builder struct {
 	rng      *rand.PCG      // dropout masks; nil when not training
 }
 
-// newBuilder returns a builder of one of gan's graphs.
-func (gan *GAN) newBuilder(training bool, rng *rand.PCG) *builder {
-	return &builder{Builder: NewBuilderIn(gan.arena), cfg: gan.Config, d: gan.D, training: training, rng: rng}
+// newGraph starts one of gan's graphs.
+func (gan *GAN) newGraph(training bool, rng *rand.PCG) *ganGraph {
+	return &ganGraph{Builder: NewBuilderIn(gan.arena), cfg: gan.Config, d: gan.D, training: training, rng: rng}
 }
 
 // weight is the node of the weight w as the layers read it: W/σ for a
 // spectrally normalised one.
-func (b *builder) weight(w *Param) *G.Node { return b.Node(b.d.seen(w)) }
+func (b *ganGraph) weight(w *Param) *G.Node { return b.Node(b.d.seen(w)) }
 
-func (b *builder) dense(x *G.Node, w, bias *Param) *G.Node {
+func (b *ganGraph) dense(x *G.Node, w, bias *Param) *G.Node {
 	return b.Do("dense "+w.Name, func() (*G.Node, error) { return linear.Dense(x, b.weight(w), b.Node(bias)) })
 }
 
-func (b *builder) conv(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
+func (b *ganGraph) conv(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
 	return b.Do("conv "+w.Name, func() (*G.Node, error) { return linear.Conv2D(x, b.weight(w), b.Node(bias), stride, pad) })
 }
 
-func (b *builder) convT(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
+func (b *ganGraph) convT(x *G.Node, w, bias *Param, stride int, pad linear.Padding) *G.Node {
 	return b.Do("transposed conv "+w.Name, func() (*G.Node, error) {
 		return linear.ConvTranspose2D(x, b.Node(w), b.Node(bias), stride, pad)
 	})
 }
 
-func (b *builder) reshape(x *G.Node, shape ...int) *G.Node {
+func (b *ganGraph) reshape(x *G.Node, shape ...int) *G.Node {
 	return b.Do("reshape", func() (*G.Node, error) { return G.Reshape(x, shape) })
 }
 
-func (b *builder) tanh(x *G.Node) *G.Node {
+func (b *ganGraph) tanh(x *G.Node) *G.Node {
 	return b.Do("tanh", func() (*G.Node, error) { return nn.Tanh(x) })
 }
 
 // normActDrop is the seed's hidden-layer tail, BatchNorm, LeakyReLU and
 // dropout (dropout only while training), fused into one op.
-func (b *builder) normActDrop(x *G.Node, bn *BatchNorm) *G.Node {
+func (b *ganGraph) normActDrop(x *G.Node, bn *BatchNorm) *G.Node {
 	keep := b.cfg.KeepProb
 	if !b.training {
 		keep = 1
@@ -231,7 +232,7 @@ func (b *builder) normActDrop(x *G.Node, bn *BatchNorm) *G.Node {
 
 // normAct is BatchNorm then LeakyReLU of slope alpha (0: ReLU), without
 // dropout: the tail of the 64×64 generator's layers.
-func (b *builder) normAct(x *G.Node, bn *BatchNorm, alpha float32) *G.Node {
+func (b *ganGraph) normAct(x *G.Node, bn *BatchNorm, alpha float32) *G.Node {
 	return b.Do("batchnorm "+bn.Name, func() (*G.Node, error) {
 		return nn.BatchNormLeakyDropout(x, b.Node(bn.Gamma), b.Node(bn.Beta), bn.Stats, b.training,
 			b.cfg.BNDecay, b.cfg.BNEps, alpha, 1, nil)
@@ -239,7 +240,7 @@ func (b *builder) normAct(x *G.Node, bn *BatchNorm, alpha float32) *G.Node {
 }
 
 // actDrop is LeakyReLU then dropout (dropout only while training).
-func (b *builder) actDrop(x *G.Node) *G.Node {
+func (b *ganGraph) actDrop(x *G.Node) *G.Node {
 	x = b.Do("leaky relu", func() (*G.Node, error) { return nn.LeakyReLU(x, b.cfg.Alpha) })
 	if !b.training || b.cfg.KeepProb >= 1 {
 		return x
@@ -250,7 +251,7 @@ func (b *builder) actDrop(x *G.Node) *G.Node {
 // hiddenTail is what follows a hidden convolution of D: the seed's
 // BatchNorm, LeakyReLU and dropout, or without BatchNorm (bn nil, a
 // spectrally normalised D) LeakyReLU and dropout.
-func (b *builder) hiddenTail(x *G.Node, bn *BatchNorm) *G.Node {
+func (b *ganGraph) hiddenTail(x *G.Node, bn *BatchNorm) *G.Node {
 	if bn == nil {
 		return b.actDrop(x)
 	}
@@ -258,8 +259,8 @@ func (b *builder) hiddenTail(x *G.Node, bn *BatchNorm) *G.Node {
 }
 
 // augment passes x through the configuration's DiffAugment policy, drawing
-// from the builder's rng (training graphs only; none: x itself).
-func (b *builder) augment(x *G.Node) *G.Node {
+// from the graph's rng (training graphs only; none: x itself).
+func (b *ganGraph) augment(x *G.Node) *G.Node {
 	policy, err := nn.ParseAugmentations(b.cfg.Augment)
 	if err != nil || len(policy) == 0 || !b.training {
 		if err != nil {
@@ -272,7 +273,7 @@ func (b *builder) augment(x *G.Node) *G.Node {
 
 // classesInput is the one-hot classes input bound to t, or nil for an
 // unconditional GAN (t nil).
-func (b *builder) classesInput(t *tensor.Dense) *G.Node {
+func (b *ganGraph) classesInput(t *tensor.Dense) *G.Node {
 	if t == nil {
 		return nil
 	}
@@ -280,14 +281,14 @@ func (b *builder) classesInput(t *tensor.Dense) *G.Node {
 }
 
 // concat joins z [n, a] and y [n, b] into [n, a+b].
-func (b *builder) concat(z, y *G.Node) *G.Node {
+func (b *ganGraph) concat(z, y *G.Node) *G.Node {
 	return b.Do("concat", func() (*G.Node, error) { return G.Concat(1, z, y) })
 }
 
 // project is a projection discriminator's class term: the inner product
 // of each image's features x [n, F] with its class's embedding, picked by
 // the one-hot y [n, K] from embed [K, F]; [n, 1].
-func (b *builder) project(x, y *G.Node, embed *Param) *G.Node {
+func (b *ganGraph) project(x, y *G.Node, embed *Param) *G.Node {
 	return b.Do("projection", func() (*G.Node, error) {
 		e, err := G.Mul(y, b.weight(embed)) // [n, F]
 		if err != nil {
@@ -305,6 +306,6 @@ func (b *builder) project(x, y *G.Node, embed *Param) *G.Node {
 	})
 }
 
-func (b *builder) add(x, y *G.Node) *G.Node {
+func (b *ganGraph) add(x, y *G.Node) *G.Node {
 	return b.Do("add", func() (*G.Node, error) { return G.Add(x, y) })
 }

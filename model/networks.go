@@ -195,7 +195,7 @@ func (d *Discriminator) seen(p *Param) *Param {
 
 // build adds the generator to b's graph: z [n, NoiseSize] and, for a
 // conditional GAN, one-hot classes y [n, Classes] → image [n, C, S, S].
-func (g *Generator) build(b *builder, z, y *G.Node) *G.Node {
+func (g *Generator) build(b *ganGraph, z, y *G.Node) *G.Node {
 	n, w := z.Shape()[0], g.cfg.Width
 	if y != nil {
 		z = b.concat(z, y) // [n, NoiseSize+Classes]
@@ -231,7 +231,7 @@ func (g *Generator) build(b *builder, z, y *G.Node) *G.Node {
 
 // build adds the discriminator to b's graph: image [n, C, S, S] and, for a
 // conditional GAN, one-hot classes y [n, Classes] → logit [n, 1].
-func (d *Discriminator) build(b *builder, img, y *G.Node) *G.Node {
+func (d *Discriminator) build(b *ganGraph, img, y *G.Node) *G.Node {
 	n, w := img.Shape()[0], d.cfg.Width
 	var x *G.Node
 	if d.cfg.ImageSize == 64 {
@@ -265,7 +265,7 @@ func (d *Discriminator) bias(i int) *Param {
 
 // judge is the discriminator's head on its last features x [n, w, 4, 4]:
 // one logit, plus the projection of a conditional D.
-func (d *Discriminator) judge(b *builder, x, y *G.Node, n, w int) *G.Node {
+func (d *Discriminator) judge(b *ganGraph, x, y *G.Node, n, w int) *G.Node {
 	x = b.reshape(x, n, 4*4*w)                      // [n, 4·4·w]
 	logit := b.dense(x, d.classify, d.classifyBias) // [n, 1]
 	if y == nil {

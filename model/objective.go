@@ -78,6 +78,6 @@ func (l Loss) verdict(logit float32) float32 {
 }
 
 // loss adds one term of the objective on logits.
-func (b *builder) loss(logits *G.Node, t term) *G.Node {
+func (b *ganGraph) loss(logits *G.Node, t term) *G.Node {
 	return b.Do("loss", func() (*G.Node, error) { return nn.MeanLoss(logits, t.kind, t.target) })
 }

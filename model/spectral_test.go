@@ -85,7 +85,7 @@ func TestSpectralNormGradient(t *testing.T) {
 		if err := OneHot(classes.Float32s(), []int{0, 2, 1, 2}, 3); err != nil {
 			t.Fatal(err)
 		}
-		b := gan.newBuilder(false, nil)
+		b := gan.newGraph(false, nil)
 		logits := gan.D.build(b, b.Input("x", images), b.classesInput(classes))
 		loss := b.loss(logits, term{kind: nn.Squared, target: 0.5})
 		grads := b.Grads(loss, gan.D.trained())
