@@ -91,17 +91,10 @@ func guiCommand(args []string, stderr io.Writer) int {
 	}
 	// The remembered size, or the default, within the screen. The canvas
 	// scale (FYNE_SCALE times the monitor's) is known only once the window
-	// shows, so the size is checked again then.
+	// shows, so the size is checked again then (onStarted).
 	prefs := a.Preferences()
 	fitWindow(w, prefs, a.Settings().Scale())
 	w.CenterOnScreen()
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		fyne.Do(func() {
-			fitWindow(w, prefs, w.Canvas().Scale())
-			w.CenterOnScreen() // again: the first centring used the size before this fit
-		})
-	}()
 	if *uiReport != "" {
 		stop, err := startUIReport(*uiReport, s, stderr)
 		if err != nil {
@@ -118,24 +111,44 @@ func guiCommand(args []string, stderr io.Writer) int {
 	})
 	if *open != "" {
 		s.Open(*open)
-	} else if *autostart {
-		// Start once the window is up, so that the first frames show.
-		go func() {
-			time.Sleep(300 * time.Millisecond)
-			fyne.Do(s.Start)
-		}()
 	}
-	if *layoutReport != "" {
-		go func() {
-			time.Sleep(2 * time.Second) // laid out and shown by then
-			fyne.Do(func() {
-				b, _ := json.Marshal(s.Regions())
-				if err := os.WriteFile(*layoutReport, b, 0o644); err != nil {
-					fmt.Fprintf(stderr, "ganstudio: %v\n", err)
-				}
-			})
-		}()
-	}
+	// Once the window is up, on the UI thread: its size for the canvas
+	// scale, then the run that --autostart asks for, so that its first
+	// frames show, then the layout report, of the window as laid out.
+	a.Lifecycle().SetOnStarted(func() {
+		fitWindow(w, prefs, w.Canvas().Scale())
+		w.CenterOnScreen() // again: the first centring used the size before this fit
+		if *open == "" && *autostart {
+			s.Start()
+		}
+		if *layoutReport != "" {
+			go reportLayout(*layoutReport, s, *open != "" || *autostart, stderr)
+		}
+	})
 	w.ShowAndRun()
 	return 0
+}
+
+// reportLayout writes where the window's views are (Studio.Regions) to
+// path as JSON, for the Xvfb smoke test. With a run shown (started or
+// opened) it waits until the charts have their place, which their tab gets
+// only when it is next drawn after the run switched to it (no event says
+// so): it looks on the UI thread every tenth of a second, and after 30
+// seconds writes what it sees.
+func reportLayout(path string, s *ui.Studio, run bool, stderr io.Writer) {
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var regions map[string][4]int
+		fyne.DoAndWait(func() { regions = s.Regions() })
+		if c := regions["curves"]; !run || c[0] != 0 || c[1] != 0 || time.Now().After(deadline) {
+			b, _ := json.Marshal(regions)
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				fmt.Fprintf(stderr, "ganstudio: %v\n", err)
+			}
+			return
+		}
+		<-tick.C
+	}
 }
