@@ -190,6 +190,13 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := tr.Start(); err != nil {
 		return fail(1, err)
 	}
+	return followTraining(ctx, tr, sub, *retry, stdout, fail)
+}
+
+// followTraining prints the run's progress until it ends or ctx is
+// cancelled (Ctrl-C), which stops it with a checkpoint; a checkpoint that
+// cannot be written is tried again every retry. It returns the exit code.
+func followTraining(ctx context.Context, tr *training.Trainer, sub *events.Subscription, retry time.Duration, stdout io.Writer, fail func(int, error) int) int {
 	printer := newProgressPrinter(stdout)
 	for {
 		select {
@@ -207,8 +214,8 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			evs := sub.Drain()
 			printer.show(evs)
 			if checkpointFailed(evs) {
-				fmt.Fprintf(stdout, "trying the checkpoint again in %s (Ctrl-C stops; the earlier checkpoints are kept)\n", *retry)
-				time.AfterFunc(*retry, tr.Resume)
+				fmt.Fprintf(stdout, "trying the checkpoint again in %s (Ctrl-C stops; the earlier checkpoints are kept)\n", retry)
+				time.AfterFunc(retry, tr.Resume)
 			}
 		case <-tr.Done():
 			printer.show(sub.Drain())
