@@ -29,13 +29,14 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 		augment   = fs.String("augment", "", "DiffAugment policy D sees images through: translation,cutout,color (any of them)")
 		fit       = fs.String("fit", "", "a folder's pictures that are not square: crop (their centre square, the default) or pad (whole, with black bars)")
 		cond      = fs.Bool("conditional", false, "train a class-conditional GAN on the data set's labels (sample --class K then draws class K)")
-		spectral  = fs.Bool("spectral-norm", false, "spectral normalisation of every weight of D, in place of its BatchNorm (Miyato et al. 2018)")
 	)
 	fs.StringVar(class, "classes", "", "the same as --class")
-	// Every numeric hyperparameter has the flag its table entry names.
-	ints, floats := map[string]*int{}, map[string]*float64{}
+	// Every hyperparameter has the flag its table entry names.
+	ints, floats, switches := map[string]*int{}, map[string]*float64{}, map[string]*bool{}
 	for _, h := range training.Hyperparameters() {
-		if h.Integer {
+		if h.Switch {
+			switches[h.Flag] = fs.Bool(h.Flag, false, h.Help)
+		} else if h.Integer {
 			ints[h.Flag] = fs.Int(h.Flag, 0, h.Help)
 		} else {
 			floats[h.Flag] = fs.Float64(h.Flag, 0, h.Help)
@@ -63,8 +64,6 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 				c.Model.Augment = *augment
 			case "conditional":
 				c.Conditional = *cond
-			case "spectral-norm":
-				c.Model.SpectralNorm = *spectral
 			case "fit":
 				c.Data.Fit = *fit
 			}
@@ -73,7 +72,13 @@ func configFlags(fs *flag.FlagSet) (preset *string, apply func(*training.Config)
 			if !isSet(fs, h.Flag) {
 				continue
 			}
-			if p, ok := ints[h.Flag]; ok {
+			if p, ok := switches[h.Flag]; ok {
+				on := 0.0
+				if *p {
+					on = 1
+				}
+				h.Set(c, on)
+			} else if p, ok := ints[h.Flag]; ok {
 				h.Set(c, float64(*p))
 			} else {
 				h.Set(c, *floats[h.Flag])

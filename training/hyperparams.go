@@ -43,6 +43,9 @@ type Hyperparameter struct {
 	Scale                Scale
 	Step                 float64 // Linear only
 	Integer              bool
+	// Switch settings are on or off (1 or 0): a bare flag, a check box
+	// in the window.
+	Switch bool
 
 	// Live settings apply to a running run (the optimiser reads them every
 	// step); Resumable ones may change when a stopped run resumes.
@@ -51,7 +54,7 @@ type Hyperparameter struct {
 	// for the command line and the run folder (cadences).
 	InWindow bool
 
-	field func(c *Config) any // *float64, *float32 or *int
+	field func(c *Config) any // *float64, *float32, *int or, for a Switch, *bool
 }
 
 // Get returns the setting's value in c.
@@ -63,6 +66,11 @@ func (h Hyperparameter) Get(c Config) float64 {
 		return float64(*p)
 	case *int:
 		return float64(*p)
+	case *bool:
+		if *p {
+			return 1
+		}
+		return 0
 	}
 	panic("training: hyperparameter " + h.Key + " has a field of no known type")
 }
@@ -77,6 +85,8 @@ func (h Hyperparameter) Set(c *Config, v float64) {
 		*p = float32(v)
 	case *int:
 		*p = int(math.Round(v))
+	case *bool:
+		*p = v != 0
 	}
 }
 
@@ -91,6 +101,9 @@ func (h Hyperparameter) Default(preset string) (float64, error) {
 
 // Format writes v as the box beside the slider and the flag show it.
 func (h Hyperparameter) Format(v float64) string {
+	if h.Switch {
+		return strconv.FormatBool(v != 0)
+	}
 	if h.Integer {
 		return strconv.Itoa(int(math.Round(v)))
 	}
@@ -262,6 +275,10 @@ var hyperparameters = []Hyperparameter{
 	{Key: "model.width", Flag: "width", Label: "Width", Unit: "filters", Help: "widest layer's filters (seed 512, lite 256)",
 		Min: 4, Max: 2048, SliderMin: 4, SliderMax: 1024, Scale: MultipleOf4, Integer: true, InWindow: true,
 		field: func(c *Config) any { return &c.Model.Width }},
+	{Key: "model.spectral_norm", Flag: "spectral-norm", Label: "Spectral normalisation in D",
+		Help: "spectral normalisation of every weight of D, in place of its BatchNorm (Miyato et al. 2018)",
+		Min:  0, Max: 1, Integer: true, Switch: true,
+		field: func(c *Config) any { return &c.Model.SpectralNorm }},
 	{Key: "model.leaky_relu_alpha", Flag: "alpha", Label: "LeakyReLU α", Help: "LeakyReLU α",
 		Min: 0, Max: 1, MaxOpen: true, SliderMin: 0, SliderMax: 0.5, Scale: Linear, Step: 0.01, InWindow: true,
 		field: func(c *Config) any { return &c.Model.Alpha }},

@@ -14,6 +14,12 @@ func TestHyperparameterKeysAreConfigKeys(t *testing.T) {
 		flat := flatten(c)
 		for _, h := range Hyperparameters() {
 			v, ok := flat[h.Key]
+			if h.Switch { // omitted when off
+				if on, _ := v.(bool); on != (h.Get(c) == 1) {
+					t.Errorf("%s: %s is %v in config.json, Get says %v", preset, h.Key, v, h.Get(c))
+				}
+				continue
+			}
 			if !ok {
 				t.Fatalf("%s: config.json has no key %q", preset, h.Key)
 			}
