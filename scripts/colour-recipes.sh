@@ -8,7 +8,7 @@
 # classifier puts in class K, per class, for the last checkpoint of each.
 #
 #   scripts/colour-recipes.sh 3000 "1 2 3"
-#   scripts/colour-recipes.sh 3000 1 'folder'       # rows whose name matches
+#   scripts/colour-recipes.sh 1000 1 'folder'    # rows whose name matches
 #
 # Two runs train at a time, one core each (GOMAXPROCS=1). Runs go to $OUT
 # (default a new temporary folder).
@@ -28,9 +28,8 @@ recipes() {
 stable-conditional|--preset cifar10-conditional-stable
 seed-conditional|--preset seed-cifar-horses --dataset cifar10 --conditional --width 128
 stable|--preset cifar10-stable
-folder-stable|--preset folder-stable --dataset $HORSES
+folder-sn|--preset seed-cifar-horses --dataset $HORSES --width 128 --spectral-norm
 seed-folder|--preset seed-cifar-horses --dataset $HORSES --width 128
-folder64-stable|--preset folder64-stable --dataset $HORSES
 RECIPES
 }
 

@@ -113,11 +113,9 @@ var presetPurposes = map[string]string{
 	"lite-mnist-ttur":                "MNIST, two time-scale learning rates",
 	"lite-fashion-mnist":             "Fashion-MNIST, quick",
 	"lite-fashion-mnist-conditional": "Fashion-MNIST, class-conditional",
-	"seed-cifar-horses":              "CIFAR-10 horses, the tutorial's colour DCGAN",
+	"seed-cifar-horses":              "CIFAR-10 horses or your pictures, the tutorial's colour DCGAN",
 	"cifar10-stable":                 "CIFAR-10, stable",
 	"cifar10-conditional-stable":     "CIFAR-10, class-conditional, stable",
-	"folder-stable":                  "Your pictures at 32×32, stable",
-	"folder64-stable":                "Your pictures at 64×64, stable",
 	"dcgan64-cifar10":                "CIFAR-10 at 64×64, examples/dcgan's recipe",
 	"dcgan64-folder":                 "Your pictures at 64×64, the tutorial's recipe",
 }
@@ -169,19 +167,15 @@ func dcgan64Run(data dataset.Spec) Config {
 }
 
 // stableRun is the colour recipe: the seed's 32×32 network at width 128
-// (or DCGAN's 64×64 at width 256) trained the seed's way, with spectral
-// normalisation of every weight of D in place of D's BatchNorm. It was
+// trained the seed's way, with spectral normalisation of every weight of D
+// in place of D's BatchNorm. It was
 // measured against the seed's own recipe, against spectral normalisation
 // beside D's BatchNorm (which collapsed as the seed's did) and against
 // the SN paper's hinge and Adam 2e-4 (stable, far slower in a few thousand
 // steps) in docs/METRICS.md, "Colour recipes".
-func stableRun(data dataset.Spec, size int) Config {
+func stableRun(data dataset.Spec) Config {
 	m := model.Seed(32, 3)
 	m.Width = 128
-	if size == 64 {
-		m = model.DCGAN64(3)
-		m.Alpha, m.KeepProb, m.Width = 0.01, 0.8, 256
-	}
 	m.SpectralNorm = true
 	return seedRun(m, data, 20)
 }
@@ -252,20 +246,12 @@ var presets = map[string]func() Config{
 	// rose again after 1,500 steps, with D winning; spectral
 	// normalisation of D holds it (docs/METRICS.md).
 	"cifar10-stable": func() Config {
-		return stableRun(dataset.Spec{Name: "cifar10"}, 32)
+		return stableRun(dataset.Spec{Name: "cifar10"})
 	},
 	"cifar10-conditional-stable": func() Config {
-		c := stableRun(dataset.Spec{Name: "cifar10"}, 32)
+		c := stableRun(dataset.Spec{Name: "cifar10"})
 		c.Conditional = true
 		return c
-	},
-	// The same recipe for a folder of your own pictures (--dataset PATH;
-	// the CIFAR-10 horses by default), at 32×32 and at 64×64.
-	"folder-stable": func() Config {
-		return stableRun(dataset.Spec{Name: "cifar10", Classes: []string{"horse"}}, 32)
-	},
-	"folder64-stable": func() Config {
-		return stableRun(dataset.Spec{Name: "cifar10", Classes: []string{"horse"}}, 64)
 	},
 	"seed-cifar-horses": func() Config {
 		return seedRun(model.Seed(32, 3), dataset.Spec{Name: "cifar10", Classes: []string{"horse"}}, 50)
