@@ -25,7 +25,13 @@ type CollapseRule struct {
 	// run of ten classes; runs of fewer classes need Drop·classes/10,
 	// but at least one.
 	Drop int
-	// Persist is how many consecutive measurements the drop must hold.
+	// Floor is the share of the classes at or under which coverage after
+	// the warm-up counts as collapsed whatever the best was: a run that
+	// collapsed before it was ever good (0: no floor). Runs of fewer than
+	// five classes have none.
+	Floor float64
+	// Persist is how many consecutive measurements the collapse must
+	// hold.
 	Persist int
 }
 
@@ -54,8 +60,12 @@ func (r CollapseRule) Judge(points []Coverage, classes int) Collapse {
 		return v
 	}
 	drop := max(1, (r.Drop*classes+5)/10)
+	floor := -1
+	if classes >= 5 {
+		floor = int(r.Floor * float64(classes))
+	}
 	persist := max(1, r.Persist)
-	run := 0 // consecutive measurements below the best by drop or more
+	run := 0 // consecutive collapsed measurements
 	found := false
 	for _, p := range points {
 		if p.Step < r.Warmup {
@@ -64,7 +74,7 @@ func (r CollapseRule) Judge(points []Coverage, classes int) Collapse {
 		if !found || p.Covered > v.Best.Covered {
 			v.Best, found = p, true
 		}
-		if v.Best.Covered-p.Covered >= drop {
+		if v.Best.Covered-p.Covered >= drop || p.Covered <= floor {
 			run++
 		} else {
 			run = 0
@@ -76,6 +86,11 @@ func (r CollapseRule) Judge(points []Coverage, classes int) Collapse {
 
 // Message is the warning for a collapsed verdict, in plain words.
 func (v Collapse) Message() string {
+	if v.Best.Covered <= v.Now.Covered {
+		return fmt.Sprintf(
+			"Likely mode collapse: the samples cover only %d of %d classes at step %d. The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
+			v.Now.Covered, v.Classes, v.Now.Step)
+	}
 	return fmt.Sprintf(
 		"Likely mode collapse: the samples now cover only %d of %d classes (%d at step %d). The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
 		v.Now.Covered, v.Classes, v.Best.Covered, v.Best.Step)

@@ -8,6 +8,7 @@ package main
 
 import (
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,23 +19,33 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./training/metrics/warntable RUN_DIR...")
+	rule := metrics.DefaultCollapse
+	flag.IntVar(&rule.Warmup, "warmup", rule.Warmup, "steps of warm-up")
+	flag.IntVar(&rule.Drop, "drop", rule.Drop, "classes below the best (of ten) that count as a collapse")
+	flag.Float64Var(&rule.Floor, "floor", rule.Floor, "share of the classes at or under which coverage counts as collapsed")
+	flag.IntVar(&rule.Persist, "persist", rule.Persist, "measurements in a row the collapse must hold")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: go run ./training/metrics/warntable [flags] RUN_DIR...\n\nflags change the rule from metrics.DefaultCollapse:")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() == 0 {
+		flag.Usage()
 		os.Exit(2)
 	}
 	fmt.Println("| run | coverage by step | warnings | first at | before issue 26 |")
 	fmt.Println("|---|---|---:|---|---:|")
-	for _, dir := range os.Args[1:] {
+	for _, dir := range flag.Args() {
 		points, classes, err := read(filepath.Join(dir, "metrics.csv"))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			fmt.Fprintln(os.Stderr, "warntable:", err)
+			continue
 		}
 		var cov []string
 		for _, p := range points {
 			cov = append(cov, fmt.Sprintf("%d:%d", p.Step, p.Covered))
 		}
-		w := metrics.DefaultCollapse.Warnings(points, classes)
+		w := rule.Warnings(points, classes)
 		first := "–"
 		if len(w) > 0 {
 			first = fmt.Sprintf("step %d (%d of %d; best %d at %d)", w[0].Now.Step, w[0].Now.Covered, classes, w[0].Best.Covered, w[0].Best.Step)
