@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
@@ -83,17 +84,13 @@ func (q *qualityState) collapsed() bool {
 	return metrics.DefaultCollapse.Judge(cov, charts.RealClasses(last)).Collapsed
 }
 
-// warn records a warning of the run. One that comes with the newest
-// measurement while the rule judges the run collapsed is the mode-collapse
-// warning: it stays until the coverage recovers.
+// warn records a warning of the run. The mode-collapse warning stays
+// until the coverage recovers.
 func (q *qualityState) warn(step int, msg string) {
 	if msg == "" {
 		return
 	}
-	a := alert{step: step, msg: msg}
-	if last, ok := q.Last(); ok && last.Step == step {
-		a.collapse = q.collapsed()
-	}
+	a := alert{step: step, msg: msg, collapse: strings.HasPrefix(msg, metrics.CollapsePrefix)}
 	alerts := slices.DeleteFunc(slices.Clone(q.alerts), func(o alert) bool { return o.msg == msg })
 	q.alerts = append(alerts, a)
 }

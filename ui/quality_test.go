@@ -161,7 +161,7 @@ func TestOpenRunShowsMetrics(t *testing.T) {
 	dir := h.s.hist.RunDir()
 
 	// metrics.csv as the trainer writes it, with coverage falling from
-	// 10 classes to 4: a mode collapse.
+	// 10 classes to 4 for two measurements: a mode collapse.
 	f, err := os.Create(filepath.Join(dir, training.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestOpenRunShowsMetrics(t *testing.T) {
 	for i, c := range []struct {
 		fcd     float64
 		covered int
-	}{{180, 7}, {60, 10}, {25, 10}, {40, 4}} {
+	}{{180, 7}, {60, 10}, {25, 10}, {40, 4}, {45, 4}} {
 		hist := make([]int, 10)
 		for k := range c.covered {
 			hist[k] = 100 / c.covered
@@ -193,18 +193,18 @@ func TestOpenRunShowsMetrics(t *testing.T) {
 	})
 	o.waitFor("the opened run", time.Minute, func() bool { return o.s.sampler() != nil && !o.s.state().busy })
 	q := o.s.hist.Quality()
-	if len(q.Points) != 4 {
-		t.Fatalf("opened run has %d measurements, want 4", len(q.Points))
+	if len(q.Points) != 5 {
+		t.Fatalf("opened run has %d measurements, want 5", len(q.Points))
 	}
-	if last, _ := q.Last(); last.Step != 400 || last.FCD != 40 || last.Covered != 4 || last.Histogram[0] != 25 || last.Classes[9] != "9" {
+	if last, _ := q.Last(); last.Step != 500 || last.FCD != 45 || last.Covered != 4 || last.Histogram[0] != 25 || last.Classes[9] != "9" {
 		t.Errorf("newest measurement read as %+v", last)
 	}
 	if fcd, bars := qualityPixels(o); fcd < 50 || fcd <= fcd0 || bars < 200 {
 		t.Errorf("the opened run's plots have %d FCD pixels (%d before) and %d bar pixels", fcd, fcd0, bars)
 	}
 	o.ui(func() {
-		if txt := o.s.quality.info.Text; !strings.Contains(txt, "Step 400") || !strings.Contains(txt, "4/10") {
-			t.Errorf("quality line %q does not describe step 400's measurement", txt)
+		if txt := o.s.quality.info.Text; !strings.Contains(txt, "Step 500") || !strings.Contains(txt, "4/10") {
+			t.Errorf("quality line %q does not describe step 500's measurement", txt)
 		}
 		if !o.s.quality.warnBox.Visible() || !strings.Contains(o.s.quality.warning.Text, "mode collapse") {
 			t.Errorf("no mode-collapse warning for coverage falling to 4 (shown %v: %q)", o.s.quality.warnBox.Visible(), o.s.quality.warning.Text)

@@ -35,8 +35,15 @@ type CollapseRule struct {
 	Persist int
 }
 
-// DefaultCollapse is the rule the trainer's warnings and the window use.
-var DefaultCollapse = CollapseRule{Warmup: 300, Drop: 2, Persist: 1}
+// DefaultCollapse is the rule the trainer's warnings and the window use:
+// after 300 steps, two classes fewer than the best since then, or three
+// classes in ten or fewer, in two measurements in a row. docs/METRICS.md
+// measures it on normal and collapsing runs.
+var DefaultCollapse = CollapseRule{Warmup: 300, Drop: 2, Floor: 0.3, Persist: 2}
+
+// CollapsePrefix begins every mode-collapse warning, so that a reader of
+// the trainer's warnings can tell them from the others.
+const CollapsePrefix = "Likely mode collapse"
 
 // Collapse is a rule's verdict at a run's newest measurement.
 type Collapse struct {
@@ -88,11 +95,11 @@ func (r CollapseRule) Judge(points []Coverage, classes int) Collapse {
 func (v Collapse) Message() string {
 	if v.Best.Covered <= v.Now.Covered {
 		return fmt.Sprintf(
-			"Likely mode collapse: the samples cover only %d of %d classes at step %d. The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
+			CollapsePrefix+": the samples cover only %d of %d classes at step %d. The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
 			v.Now.Covered, v.Classes, v.Now.Step)
 	}
 	return fmt.Sprintf(
-		"Likely mode collapse: the samples now cover only %d of %d classes (%d at step %d). The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
+		CollapsePrefix+": the samples now cover only %d of %d classes (%d at step %d). The generator is producing a few kinds of image over and over; try a lower learning rate, or go back to an earlier checkpoint.",
 		v.Now.Covered, v.Classes, v.Best.Covered, v.Best.Step)
 }
 

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -53,10 +54,38 @@ func TestCollapseClassCounts(t *testing.T) {
 	if w := DefaultCollapse.Warnings(coverage(100, 0, 1, 1, 0, 0, 1), 1); len(w) > 0 {
 		t.Errorf("a one-class run warned: %+v", w)
 	}
-	if w := DefaultCollapse.Warnings(coverage(100, 5, 5, 5, 5, 4), 5); len(w) != 1 {
+	if w := DefaultCollapse.Warnings(coverage(100, 5, 5, 5, 5, 4, 4), 5); len(w) != 1 {
 		t.Errorf("five classes to four: %d warnings, want 1", len(w))
 	}
 	if v := DefaultCollapse.Judge(nil, 10); v.Collapsed {
 		t.Error("no measurements collapsed")
+	}
+}
+
+// The runs of docs/METRICS.md's table: coverage measured every 100 steps
+// over one epoch of MNIST (859 steps; the last measurement at 859).
+func TestCollapseOnTheMeasuredRuns(t *testing.T) {
+	measured := func(covered ...int) []Coverage {
+		c := coverage(100, covered...)
+		c[len(c)-1].Step = 859
+		return c
+	}
+	for _, tt := range []struct {
+		name string
+		cov  []Coverage
+		at   []int // the steps the warnings start at
+	}{
+		{"lite-mnist lr 0.01", measured(8, 10, 10, 10, 10, 10, 10, 10, 10), nil},
+		{"seed-mnist lr 0.01", measured(7, 9, 10, 10, 10, 10, 10, 10, 10), nil},
+		{"lite-mnist, D a thousand times slower than G", measured(4, 5, 2, 1, 1, 1, 2, 4, 1), []int{400}},
+		{"lite-mnist, D slowed after 300 steps", measured(5, 7, 9, 3, 1, 2, 2, 1, 2), []int{500}},
+	} {
+		var at []int
+		for _, w := range DefaultCollapse.Warnings(tt.cov, 10) {
+			at = append(at, w.Now.Step)
+		}
+		if fmt.Sprint(at) != fmt.Sprint(tt.at) {
+			t.Errorf("%s: warnings at steps %v, want %v", tt.name, at, tt.at)
+		}
 	}
 }

@@ -476,7 +476,7 @@ func TestWatch(t *testing.T) {
 	steps := []struct {
 		covered int
 		warn    bool
-	}{{6, false}, {10, false}, {9, false}, {7, true}, {6, false}, {10, false}, {4, true}}
+	}{{6, false}, {10, false}, {9, false}, {7, false}, {6, true}, {10, false}, {4, false}, {3, true}}
 	for i, s := range steps {
 		got := w.Metrics(DefaultCollapse.Warmup+100*i, hist(s.covered))
 		if (len(got) > 0) != s.warn {
