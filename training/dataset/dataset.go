@@ -490,3 +490,53 @@ func openFolder(ctx context.Context, spec Spec) (*Dataset, error) {
 	}
 	return d, nil
 }
+
+// Describe says in one line where a named data set would be loaded from,
+// without loading it (for `ganstudio data list`).
+func Describe(name string, opts Options) string {
+	canon, ok := Lookup(name)
+	if !ok {
+		return fmt.Sprintf("unknown data set %q", name)
+	}
+	ks := catalogue[canon]
+	cache, cacheErr := opts.cacheDir()
+	if ks.kind == "cifar" {
+		if cacheErr == nil {
+			ext := filepath.Join(cache, ks.name, cifarDir)
+			if exists(filepath.Join(ext, cifarMarker)) {
+				return "cache " + ext
+			}
+			if a := filepath.Join(cache, ks.name, ks.archive.name); exists(a) {
+				return "cache " + a + " (to be checked and extracted)"
+			}
+			return fmt.Sprintf("download %s from %s into %s", humanBytes(ks.archive.size), opts.mirror(ks)+ks.archive.name, filepath.Join(cache, ks.name))
+		}
+		return "not available: " + cacheErr.Error()
+	}
+	if cacheErr == nil {
+		d := filepath.Join(cache, ks.name)
+		if _, _, ok := findIDXPair(d, "train"); ok {
+			return "cache " + d
+		}
+	}
+	for _, pl := range ks.local() {
+		if opts.SkipLocal {
+			break
+		}
+		if _, _, ok := findIDXPair(pl.dir, "train"); ok {
+			return pl.what + ": " + pl.dir
+		}
+	}
+	if cacheErr != nil {
+		return "not available: " + cacheErr.Error()
+	}
+	var size int64
+	for _, fi := range ks.files["train"] {
+		size += fi.size
+	}
+	what := "download"
+	if size > 0 {
+		what += " " + humanBytes(size)
+	}
+	return fmt.Sprintf("%s from %s into %s", what, opts.mirror(ks), filepath.Join(cache, ks.name))
+}
