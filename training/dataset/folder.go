@@ -101,15 +101,64 @@ func scanFolder(dir string) (files []folderFile, classes []string, err error) {
 	return files, classes, nil
 }
 
+// openFolder loads an image folder.
+func openFolder(ctx context.Context, spec Spec) (*Dataset, error) {
+	if spec.Split == "test" {
+		return nil, fmt.Errorf("dataset: %s is an image folder, which has no test split", spec.Path)
+	}
+	files, classes, err := scanFolder(spec.Path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("dataset: image folder %s holds no PNG, JPEG or GIF files (nor subfolders with some)", spec.Path)
+	}
+	keep, err := classFilter("image folder "+spec.Path, spec.Classes, classes)
+	if err != nil {
+		return nil, err
+	}
+	if keep != nil {
+		kept := files[:0:0]
+		for _, f := range files {
+			if f.label >= 0 && keep[int(f.label)] {
+				kept = append(kept, f)
+			}
+		}
+		files = kept
+	}
+	if spec.HoldOut >= len(files) {
+		return nil, fmt.Errorf("dataset: image folder %s: hold-out %d leaves none of its %d images", spec.Path, spec.HoldOut, len(files))
+	}
+	files = files[spec.HoldOut:]
+	if err := CheckFit(spec.Fit); err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	res, err := loadFolder(ctx, spec.Path, files, spec.Size, spec.Channels, spec.Fit)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	src := fmt.Sprintf("image folder %s (%d images", spec.Path, len(res.pix)/(res.size*res.size*res.chans))
+	if len(classes) > 0 {
+		src += fmt.Sprintf(", %d class folders", len(classes))
+	}
+	if res.skipped > 0 {
+		src += fmt.Sprintf("; %d unreadable files skipped, e.g. %s", res.skipped, res.skippedFiles[0])
+	}
+	src += "; no checksums for folders)"
+	d := &Dataset{
+		name: "folder", size: res.size, chans: res.chans, pix: res.pix, labels: res.labels,
+		classes: classes, source: src, skipped: res.skipped, skippedFiles: res.skippedFiles,
+	}
+	return d, nil
+}
+
 // folderResult is a loaded image folder.
 type folderResult struct {
 	pix          []byte
 	labels       []int32 // nil when no file has a class
-	classes      []string
 	size, chans  int
 	skipped      int
 	skippedFiles []string // "name: reason", the first few
-	total        int      // image files considered
 }
 
 // loadFolder decodes the images in files (PNG, JPEG or GIF) to size×size×chans
@@ -117,30 +166,10 @@ type folderResult struct {
 // are taken from the first readable image (its shorter side; 1 channel if it
 // is grayscale, else 3).
 func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans int, fit string) (*folderResult, error) {
-	res := &folderResult{total: len(files)}
-	var firstErrs []string
 	if size == 0 || chans == 0 {
-		for _, f := range files {
-			cfg, err := decodeConfig(f.path)
-			if err != nil {
-				if len(firstErrs) < 3 {
-					firstErrs = append(firstErrs, err.Error())
-				}
-				continue
-			}
-			if size == 0 {
-				size = min(cfg.Width, cfg.Height)
-			}
-			if chans == 0 {
-				chans = 3
-				if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
-					chans = 1
-				}
-			}
-			break
-		}
-		if size == 0 || chans == 0 {
-			return nil, fmt.Errorf("image folder %s: none of its %d image files can be read (%s)", dir, len(files), strings.Join(firstErrs, "; "))
+		var err error
+		if size, chans, err = firstImageShape(dir, files, size, chans); err != nil {
+			return nil, err
 		}
 	}
 	per := size * size * chans
@@ -149,6 +178,52 @@ func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans
 			dir, len(files), size, size, chans, humanBytes(int64(per)*int64(len(files))), humanBytes(maxFolderBytes))
 	}
 	pix := make([]byte, len(files)*per)
+	errs := renderFiles(ctx, files, pix, size, chans, fit)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("load image folder %s: %w", dir, context.Cause(ctx))
+	}
+	res := dropUnreadable(files, pix, per, errs)
+	if len(res.pix) == 0 {
+		return nil, fmt.Errorf("image folder %s: none of its %d image files can be read (%s)", dir, len(files), strings.Join(res.skippedFiles, "; "))
+	}
+	res.size, res.chans = size, chans
+	return res, nil
+}
+
+// firstImageShape fills in a size or chans of 0 from the header of the first
+// readable image in files.
+func firstImageShape(dir string, files []folderFile, size, chans int) (int, int, error) {
+	var firstErrs []string
+	for _, f := range files {
+		cfg, err := decodeConfig(f.path)
+		if err != nil {
+			if len(firstErrs) < 3 {
+				firstErrs = append(firstErrs, err.Error())
+			}
+			continue
+		}
+		if size == 0 {
+			size = min(cfg.Width, cfg.Height)
+		}
+		if chans == 0 {
+			chans = 3
+			if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
+				chans = 1
+			}
+		}
+		break
+	}
+	if size == 0 || chans == 0 {
+		return 0, 0, fmt.Errorf("image folder %s: none of its %d image files can be read (%s)", dir, len(files), strings.Join(firstErrs, "; "))
+	}
+	return size, chans, nil
+}
+
+// renderFiles decodes files[i] into pix's i-th image on every core and
+// returns each file's error (nil where it was read). It stops early when
+// ctx is done.
+func renderFiles(ctx context.Context, files []folderFile, pix []byte, size, chans int, fit string) []error {
+	per := size * size * chans
 	errs := make([]error, len(files))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -172,10 +247,13 @@ func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("load image folder %s: %w", dir, context.Cause(ctx))
-	}
-	// Compact: drop the files that failed, keeping order.
+	return errs
+}
+
+// dropUnreadable compacts pix in place to the files that were read, keeping
+// their order, and counts the ones that were not.
+func dropUnreadable(files []folderFile, pix []byte, per int, errs []error) *folderResult {
+	res := &folderResult{}
 	kept := 0
 	labels := make([]int32, 0, len(files))
 	labelled := false
@@ -194,15 +272,11 @@ func loadFolder(ctx context.Context, dir string, files []folderFile, size, chans
 		labelled = labelled || f.label >= 0
 		kept++
 	}
-	if kept == 0 {
-		return nil, fmt.Errorf("image folder %s: none of its %d image files can be read (%s)", dir, len(files), strings.Join(res.skippedFiles, "; "))
-	}
 	res.pix = pix[: kept*per : kept*per]
 	if labelled {
 		res.labels = labels
 	}
-	res.size, res.chans = size, chans
-	return res, nil
+	return res
 }
 
 // maxImageFile bounds the size of one image file.
