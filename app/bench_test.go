@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"path/filepath"
 	"strings"
@@ -154,6 +155,30 @@ func TestBenchHeaderSaysConditionalAndEMA(t *testing.T) {
 		}
 		if header, _, _ := strings.Cut(stdout, "\n"); !strings.Contains(header, tc.want) {
 			t.Errorf("%s: header %q does not say %q", tc.preset, header, tc.want)
+		}
+	}
+}
+
+// bench reads the iteration's rate against this CPU's GEMM peak, measured
+// in the same run, and skips the measurement when asked to.
+func TestBenchReadsItsRateAgainstThePeak(t *testing.T) {
+	for _, tc := range []struct {
+		peakTime string
+		measured bool
+	}{{"100ms", true}, {"0", false}} {
+		code, stdout, stderr := runCLI("bench", "--preset", "lite-mnist", "--width", "16", "--random-data", "--steps", "1", "--warmup", "0", "--previews", "1", "--json", "--peak-time", tc.peakTime)
+		if code != 0 {
+			t.Fatalf("--peak-time %s: exit %d: %s", tc.peakTime, code, stderr)
+		}
+		var res benchResult
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatalf("--peak-time %s: %v in %q", tc.peakTime, err, stdout)
+		}
+		if got := res.GEMMPeak > 0; got != tc.measured {
+			t.Fatalf("--peak-time %s: GEMM peak %v, want measured %v", tc.peakTime, res.GEMMPeak, tc.measured)
+		}
+		if tc.measured && math.Abs(res.PeakFraction-res.GFLOPPerSec/res.GEMMPeak) > 1e-9 {
+			t.Errorf("peak fraction %v is not %v GFLOP/s over the %v peak", res.PeakFraction, res.GFLOPPerSec, res.GEMMPeak)
 		}
 	}
 }

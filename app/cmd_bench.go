@@ -36,6 +36,8 @@ type benchResult struct {
 	ImagesPerSec  float64 `json:"images_per_s"`
 	GFLOPPerIter  float64 `json:"gflop_per_iter"`
 	GFLOPPerSec   float64 `json:"gflop_per_s"`
+	GEMMPeak      float64 `json:"gemm_peak_gflop_per_s"` // this CPU's, measured by kernels.PeakGFLOPs; 0: not measured
+	PeakFraction  float64 `json:"peak_fraction"`         // GFLOPPerSec over GEMMPeak
 	BytesPerIter  float64 `json:"bytes_alloc_per_iter"`
 	AllocsPerIter float64 `json:"allocs_per_iter"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
@@ -57,6 +59,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	previews := fs.Int("previews", 20, "5×5 preview grids to time")
 	randomData := fs.Bool("random-data", false, "train on uniform noise instead of the preset's data set")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	peakTime := fs.Duration("peak-time", 2*time.Second, "time spent measuring this CPU's GEMM peak, which the iteration's rate is read against (0: skip)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed iterations to this file (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "write a heap profile taken after the timed iterations to this file (go tool pprof -sample_index=inuse_space)")
 	fs.Usage = func() {
@@ -66,8 +69,9 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 Times the iterations "ganstudio train" runs on the preset (a G update, a
 D update and, with EMA, the average's, on one batch of the data set; a
 conditional preset's with its classes) and prints the median ms per
-iteration, images/s, GFLOP/s, bytes allocated per iteration, peak RSS and
-the time of a 5×5 preview grid.`)
+iteration, images/s, GFLOP/s and the share of this CPU's GEMM peak it
+reaches, bytes allocated per iteration, peak RSS and the time of a 5×5
+preview grid.`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -89,7 +93,7 @@ the time of a 5×5 preview grid.`)
 		fmt.Fprintln(stderr, "bench: --steps must be at least 1 and --warmup not negative")
 		return 2
 	}
-	res, err := runBench(cfg, benchOptions{steps, *warmup, *previews, *randomData, *cpuProfile, *memProfile})
+	res, err := runBench(cfg, benchOptions{steps, *warmup, *previews, *randomData, *cpuProfile, *memProfile, *peakTime})
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 1
@@ -104,6 +108,9 @@ the time of a 5×5 preview grid.`)
 	fmt.Fprintf(stdout, "ms/iteration   %.1f median (min %.1f, max %.1f)\n", res.MsPerIter, res.MsMin, res.MsMax)
 	fmt.Fprintf(stdout, "images/s       %.1f\n", res.ImagesPerSec)
 	fmt.Fprintf(stdout, "GFLOP/s        %.1f (%.2f GFLOP per iteration, the peer's model: 2·MACs forward, twice that backward)\n", res.GFLOPPerSec, res.GFLOPPerIter)
+	if res.GEMMPeak > 0 {
+		fmt.Fprintf(stdout, "GEMM peak      %.1f GFLOP/s on this CPU (Sgemm's best on the convolution shapes, measured now): the iteration runs at %.0f%% of it\n", res.GEMMPeak, 100*res.PeakFraction)
+	}
 	fmt.Fprintf(stdout, "alloc/iter     %.0f bytes, %.1f allocations\n", res.BytesPerIter, res.AllocsPerIter)
 	fmt.Fprintf(stdout, "peak RSS       %.1f MB (RSS %.1f MB after the warm-up, %.1f MB after the timed iterations)\n", res.PeakRSSMB, res.RSSStartMB, res.RSSEndMB)
 	fmt.Fprintf(stdout, "preview 5×5    %.2f ms median\n", res.PreviewMs)
@@ -131,7 +138,8 @@ func (r *benchResult) variant() string {
 type benchOptions struct {
 	steps, warmup, previews int
 	randomData              bool
-	cpuProfile, memProfile  string // files to write, or ""
+	cpuProfile, memProfile  string        // files to write, or ""
+	peakTime                time.Duration // for kernels.PeakGFLOPs; 0: skip
 }
 
 // openBench prepares the training iterations bench times: the trainer's
@@ -205,6 +213,12 @@ func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 	res.ImagesPerSec = float64(batch) / (res.MsPerIter / 1000)
 	res.GFLOPPerIter = iterationFLOPs(m, batch) / 1e9
 	res.GFLOPPerSec = res.GFLOPPerIter / (res.MsPerIter / 1000)
+	if o.peakTime > 0 {
+		// Measured after the iterations, on the same cores under the same
+		// load, so that the fraction compares like with like.
+		res.GEMMPeak = kernels.PeakGFLOPs(o.peakTime)
+		res.PeakFraction = res.GFLOPPerSec / res.GEMMPeak
+	}
 
 	// The preview: the run's 25 samples in inference mode, turned into
 	// the 5×5 grid the window shows.

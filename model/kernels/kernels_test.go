@@ -338,3 +338,11 @@ func TestSgemmSameBitsWhenPoolBusy(t *testing.T) {
 		})
 	}
 }
+
+// TestPeakGFLOPs: with no time budget each shape runs once, and the rate
+// is a real one, positive and finite.
+func TestPeakGFLOPs(t *testing.T) {
+	if got := PeakGFLOPs(0); !(got > 0) || math.IsInf(got, 0) {
+		t.Fatalf("PeakGFLOPs(0) = %v, want a positive finite rate", got)
+	}
+}
