@@ -9,6 +9,7 @@
 #
 #   scripts/colour-recipes.sh 3000 "1 2 3"
 #   scripts/colour-recipes.sh 1000 1 'folder'    # rows whose name matches
+#   scripts/colour-recipes.sh 3000 "1 2 3" '^seed-folder'
 #
 # Two runs train at a time, one core each (GOMAXPROCS=1). Runs go to $OUT
 # (default a new temporary folder).
@@ -18,9 +19,12 @@ STEPS=${1:-3000}
 SEEDS=${2:-1}
 PICK=${3:-.}
 OUT=${OUT:-$(mktemp -d -t ganstudio-colour.XXXXXX)}
-BIN=$OUT/ganstudio
+BIN=${BIN:-}
 HORSES=${HORSES:-../shared/datasets/cifar10-horse-jpeg}
-go build -o "$BIN" ./app
+if [ -z "$BIN" ]; then # BIN: a ganstudio already built
+	BIN=$OUT/ganstudio
+	go build -o "$BIN" ./app
+fi
 echo "runs in $OUT; $STEPS steps, seeds $SEEDS"
 
 recipes() {
@@ -30,6 +34,11 @@ seed-conditional|--preset seed-cifar-horses --dataset cifar10 --conditional --wi
 stable|--preset cifar10-stable
 folder-sn|--preset seed-cifar-horses --dataset $HORSES --width 128 --spectral-norm
 seed-folder|--preset seed-cifar-horses --dataset $HORSES --width 128
+seed-folder-augment|--preset seed-cifar-horses --dataset $HORSES --width 128 --augment translation,cutout,color
+seed-plain|--preset seed-cifar-horses --dataset cifar10 --width 128
+folder64|--preset dcgan64-folder --dataset $HORSES --width 128
+folder64-augment|--preset dcgan64-folder --dataset $HORSES --width 128 --augment translation,cutout,color
+folder64-sn|--preset dcgan64-folder --dataset $HORSES --width 128 --spectral-norm
 RECIPES
 }
 
