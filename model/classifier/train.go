@@ -82,83 +82,17 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 	if err := opts.defaults(); err != nil {
 		return fmt.Errorf("train classifier: %w", err)
 	}
-	size := train.Len()
-	if size < opts.Batch {
-		return fmt.Errorf("train classifier: %d images is fewer than one batch of %d", size, opts.Batch)
-	}
-	for i := 0; i < size; i++ {
-		if l := train.Label(i); l < 0 || l >= NumClasses {
-			return fmt.Errorf("train classifier: image %d has label %d, want 0 to %d", i, l, NumClasses-1)
-		}
-	}
-	bs, a := opts.Batch, n.arch
-	xT := tensor.New(tensor.WithShape(bs, a.channels, a.size, a.size), tensor.Of(tensor.Float32))
-	yT := tensor.New(tensor.WithShape(bs, NumClasses), tensor.Of(tensor.Float32))
-	rng := rand.NewPCG(opts.Seed, 0x64726f70)
-	b := model.NewBuilder()
-	_, logits := n.build(b, b.Input("x", xT), opts.Keep, rng, true)
-	loss := b.Do("loss", func() (*G.Node, error) { return SoftmaxCrossEntropy(logits, b.Input("y", yT)) })
-	grads := b.Grads(loss, n.params)
-	m := b.Machine(append(G.Nodes{loss}, grads...)...)
-	if err := b.Err(); err != nil {
+	if err := checkLabels(train, opts.Batch); err != nil {
 		return fmt.Errorf("train classifier: %w", err)
 	}
-	defer m.Close()
-	opt := model.NewAdam(n.params, opts.LearnRate, 0.9, 0.999)
-	gradBuf := make([][]float32, len(grads))
-	xd, yd := xT.Data().([]float32), yT.Data().([]float32)
-	shuffle := rand.New(rand.NewPCG(opts.Seed, 0x73687566))
-	steps := size / bs
-	start := time.Now()
-	for epoch := 0; epoch < opts.Epochs; epoch++ {
-		opt.LearnRate = opts.LearnRate * math.Pow(opts.Decay, float64(epoch))
-		perm := shuffle.Perm(size)
-		var sum float64
-		var count int
-		for s := 0; s < steps; s++ {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			idx := perm[s*bs : (s+1)*bs]
-			if err := train.Fill(xd, idx); err != nil {
-				return fmt.Errorf("train classifier: %w", err)
-			}
-			if n.arch == colour {
-				mirrorHalf(xd, bs, a.channels, a.size, shuffle)
-			}
-			clear(yd)
-			for i, j := range idx {
-				yd[i*NumClasses+train.Label(j)] = 1
-			}
-			err := m.RunAll()
-			if err == nil {
-				for i, g := range grads {
-					gradBuf[i] = g.Value().Data().([]float32)
-				}
-				l := float64(model.Scalar(loss))
-				if math.IsNaN(l) || math.IsInf(l, 0) {
-					err = fmt.Errorf("loss is %v at epoch %d step %d", l, epoch+1, s)
-				} else {
-					sum += l
-					count++
-					opt.Update(n.params, gradBuf)
-				}
-			}
-			m.Reset()
-			if err != nil {
-				return fmt.Errorf("train classifier: %w", err)
-			}
-			if opts.Progress != nil && (s+1)%100 == 0 {
-				opts.Progress(Progress{Epoch: epoch + 1, Epochs: opts.Epochs, Step: s + 1, Steps: steps, Loss: sum / float64(count), Elapsed: time.Since(start)})
-				sum, count = 0, 0
-			}
-		}
-		if opts.Progress != nil {
-			p := Progress{Epoch: epoch + 1, Epochs: opts.Epochs, Step: steps, Steps: steps, Elapsed: time.Since(start), EpochDone: true}
-			if count > 0 {
-				p.Loss = sum / float64(count)
-			}
-			opts.Progress(p)
+	t, err := n.newTrainer(train, opts)
+	if err != nil {
+		return fmt.Errorf("train classifier: %w", err)
+	}
+	defer t.m.Close()
+	for epoch := range opts.Epochs {
+		if err := t.epoch(ctx, epoch); err != nil {
+			return err
 		}
 	}
 	n.Info.Epochs = opts.Epochs
@@ -167,6 +101,134 @@ func (n *Net) Train(ctx context.Context, train Data, opts TrainOptions) error {
 	n.graphs, n.arena = nil, nil // weights changed in place; graphs stay valid, but start clean
 	n.mu.Unlock()
 	return nil
+}
+
+// checkLabels refuses a training set smaller than a batch or with an image
+// outside the classes.
+func checkLabels(train Data, batch int) error {
+	size := train.Len()
+	if size < batch {
+		return fmt.Errorf("%d images is fewer than one batch of %d", size, batch)
+	}
+	for i := 0; i < size; i++ {
+		if l := train.Label(i); l < 0 || l >= NumClasses {
+			return fmt.Errorf("image %d has label %d, want 0 to %d", i, l, NumClasses-1)
+		}
+	}
+	return nil
+}
+
+// trainer is one Train call: the training graph and its batch, Adam, and
+// the random stream that orders the epochs.
+type trainer struct {
+	n       *Net
+	data    Data
+	opts    TrainOptions
+	x, y    []float32 // the batch the graph reads: images, one-hot labels
+	loss    *G.Node
+	grads   []*G.Node
+	gradBuf [][]float32
+	m       G.VM
+	opt     *model.Adam
+	shuffle *rand.Rand // each epoch's order, and which images are mirrored
+	start   time.Time
+}
+
+// newTrainer compiles n's training graph (dropout's masks drawn from their
+// own stream) for batches of opts.Batch.
+func (n *Net) newTrainer(data Data, opts TrainOptions) (*trainer, error) {
+	a := n.arch
+	xT := tensor.New(tensor.WithShape(opts.Batch, a.channels, a.size, a.size), tensor.Of(tensor.Float32))
+	yT := tensor.New(tensor.WithShape(opts.Batch, NumClasses), tensor.Of(tensor.Float32))
+	b := model.NewBuilder()
+	_, logits := n.build(b, b.Input("x", xT), opts.Keep, rand.NewPCG(opts.Seed, 0x64726f70), true)
+	loss := b.Do("loss", func() (*G.Node, error) { return SoftmaxCrossEntropy(logits, b.Input("y", yT)) })
+	grads := b.Grads(loss, n.params)
+	m := b.Machine(append(G.Nodes{loss}, grads...)...)
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	return &trainer{
+		n: n, data: data, opts: opts,
+		x: xT.Data().([]float32), y: yT.Data().([]float32),
+		loss: loss, grads: grads, gradBuf: make([][]float32, len(grads)), m: m,
+		opt:     model.NewAdam(n.params, opts.LearnRate, 0.9, 0.999),
+		shuffle: rand.New(rand.NewPCG(opts.Seed, 0x73687566)),
+		start:   time.Now(),
+	}, nil
+}
+
+// epoch makes one pass over the data in a fresh order at the epoch's
+// learning rate, reporting progress every 100 steps and at its end.
+func (t *trainer) epoch(ctx context.Context, epoch int) error {
+	opts, bs := t.opts, t.opts.Batch
+	t.opt.LearnRate = opts.LearnRate * math.Pow(opts.Decay, float64(epoch))
+	perm := t.shuffle.Perm(t.data.Len())
+	steps := len(perm) / bs
+	var sum float64
+	var count int
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := t.fillBatch(perm[s*bs : (s+1)*bs]); err != nil {
+			return fmt.Errorf("train classifier: %w", err)
+		}
+		l, err := t.step()
+		if err == nil && (math.IsNaN(l) || math.IsInf(l, 0)) {
+			err = fmt.Errorf("loss is %v at epoch %d step %d", l, epoch+1, s)
+		}
+		if err != nil {
+			return fmt.Errorf("train classifier: %w", err)
+		}
+		sum += l
+		count++
+		if opts.Progress != nil && (s+1)%100 == 0 {
+			opts.Progress(Progress{Epoch: epoch + 1, Epochs: opts.Epochs, Step: s + 1, Steps: steps, Loss: sum / float64(count), Elapsed: time.Since(t.start)})
+			sum, count = 0, 0
+		}
+	}
+	if opts.Progress != nil {
+		p := Progress{Epoch: epoch + 1, Epochs: opts.Epochs, Step: steps, Steps: steps, Elapsed: time.Since(t.start), EpochDone: true}
+		if count > 0 {
+			p.Loss = sum / float64(count)
+		}
+		opts.Progress(p)
+	}
+	return nil
+}
+
+// fillBatch puts the images at idx and their one-hot labels in the graph's
+// batch, mirroring half the colour network's photos.
+func (t *trainer) fillBatch(idx []int) error {
+	if err := t.data.Fill(t.x, idx); err != nil {
+		return err
+	}
+	if a := t.n.arch; a == colour {
+		mirrorHalf(t.x, len(idx), a.channels, a.size, t.shuffle)
+	}
+	clear(t.y)
+	for i, j := range idx {
+		t.y[i*NumClasses+t.data.Label(j)] = 1
+	}
+	return nil
+}
+
+// step runs the graph on the batch and, when the loss is finite, takes
+// Adam's step; it returns the loss.
+func (t *trainer) step() (float64, error) {
+	defer t.m.Reset()
+	if err := t.m.RunAll(); err != nil {
+		return 0, err
+	}
+	for i, g := range t.grads {
+		t.gradBuf[i] = g.Value().Data().([]float32)
+	}
+	l := float64(model.Scalar(t.loss))
+	if !math.IsNaN(l) && !math.IsInf(l, 0) {
+		t.opt.Update(t.n.params, t.gradBuf)
+	}
+	return l, nil
 }
 
 // Accuracy returns the fraction of d's images that n classifies correctly.
