@@ -45,6 +45,8 @@ type benchResult struct {
 	RSSEndMB      float64 `json:"rss_mb_at_end"`
 	PreviewMs     float64 `json:"preview_grid_ms_median"`
 	Backend       string  `json:"blas"`
+	Precision     string  `json:"precision"`     // of the products: f32, the only one the trainer runs yet
+	BF16          string  `json:"bf16_products"` // "available", or why this CPU has none
 	GOMAXPROCS    int     `json:"gomaxprocs"`
 }
 
@@ -105,6 +107,7 @@ preview grid.`)
 	}
 	fmt.Fprintf(stdout, "preset %s (width %d, batch %d, %s, %s data), %d iterations after %d warm-up, %s, GOMAXPROCS %d\n",
 		res.Preset, res.Width, res.Batch, res.variant(), res.Data, res.Steps, *warmup, res.Backend, res.GOMAXPROCS)
+	fmt.Fprintf(stdout, "precision      %s products (bf16 products: %s)\n", res.Precision, res.BF16)
 	fmt.Fprintf(stdout, "ms/iteration   %.1f median (min %.1f, max %.1f)\n", res.MsPerIter, res.MsMin, res.MsMax)
 	fmt.Fprintf(stdout, "images/s       %.1f\n", res.ImagesPerSec)
 	fmt.Fprintf(stdout, "GFLOP/s        %.1f (%.2f GFLOP per iteration, the peer's model: 2·MACs forward, twice that backward)\n", res.GFLOPPerSec, res.GFLOPPerIter)
@@ -165,7 +168,10 @@ func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 	m, batch := cfg.Model, cfg.BatchSize
 	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: steps,
 		Classes: m.Classes, EMADecay: cfg.EMADecay, SpectralNorm: m.SpectralNorm, Data: b.Data().Name(),
-		Backend: kernels.Backend(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+		Backend: kernels.Backend(), Precision: "f32", BF16: "available", GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if ok, why := kernels.BF16Products(); !ok {
+		res.BF16 = why
+	}
 	iterate := func() error {
 		_, err := b.Iterate()
 		return err

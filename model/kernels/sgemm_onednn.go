@@ -17,11 +17,35 @@ static int sgemm_threads(int threads, char ta, char tb, dnnl_dim_t m, dnnl_dim_t
 	omp_set_num_threads(threads);
 	return dnnl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+// bf16_matmul_status asks oneDNN for a matmul of bf16 operands into f32,
+// the product of mixed precision, and returns dnnl_success where this CPU
+// has one (dnnl_unimplemented where it lacks AVX512_BF16 and AMX).
+static dnnl_status_t bf16_matmul_status(void) {
+	dnnl_engine_t eng;
+	dnnl_status_t s = dnnl_engine_create(&eng, dnnl_cpu, 0);
+	if (s != dnnl_success) return s;
+	dnnl_memory_desc_t a, b, c;
+	dnnl_dims_t da = {64, 256}, db = {256, 128}, dc = {64, 128};
+	dnnl_memory_desc_init_by_tag(&a, 2, da, dnnl_bf16, dnnl_ab);
+	dnnl_memory_desc_init_by_tag(&b, 2, db, dnnl_bf16, dnnl_ab);
+	dnnl_memory_desc_init_by_tag(&c, 2, dc, dnnl_f32, dnnl_ab);
+	dnnl_matmul_desc_t md;
+	s = dnnl_matmul_desc_init(&md, &a, &b, NULL, &c);
+	if (s == dnnl_success) {
+		dnnl_primitive_desc_t pd;
+		s = dnnl_primitive_desc_create(&pd, &md, NULL, eng, NULL);
+		if (s == dnnl_success) dnnl_primitive_desc_destroy(pd);
+	}
+	dnnl_engine_destroy(eng);
+	return s;
+}
 */
 import "C"
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 )
@@ -51,6 +75,20 @@ func Backend() string {
 		name = fmt.Sprintf("isa %#x", int(isa))
 	}
 	return "onednn " + name
+}
+
+// BF16Products says whether oneDNN has bfloat16 products on this CPU
+// (bf16 operands, f32 accumulation: AVX512_BF16 or AMX) and, where it has
+// none, why, in words for a log line.
+func BF16Products() (ok bool, why string) {
+	switch s := C.bf16_matmul_status(); s {
+	case C.dnnl_success:
+		return true, ""
+	case C.dnnl_unimplemented:
+		return false, fmt.Sprintf("oneDNN has no bf16 products for %s (they need AVX512_BF16 or AMX)", strings.TrimPrefix(Backend(), "onednn "))
+	default:
+		return false, fmt.Sprintf("oneDNN refused a bf16 product with status %d", int(s))
+	}
 }
 
 // dnnl_sgemm allocates its packing buffers (1 to 1.5 MB) with

@@ -54,6 +54,9 @@ func init() {
 	C.openblas_set_num_threads(1)
 }
 
+// BF16Products is false: the OpenBLAS build multiplies in f32 only.
+func BF16Products() (ok bool, why string) { return false, "the OpenBLAS build has no bf16 products" }
+
 // Backend names the BLAS behind Sgemm and the kernels it chose, for logs.
 func Backend() string { return "openblas " + C.GoString(C.openblas_get_corename()) }
 

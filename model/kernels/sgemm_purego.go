@@ -23,5 +23,8 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 	blas32.Implementation().Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// BF16Products is false: the pure-Go build has no bfloat16 products.
+func BF16Products() (ok bool, why string) { return false, "the pure-Go build has no bf16 products" }
+
 // Backend names the BLAS behind Sgemm, for logs.
 func Backend() string { return "gonum (pure Go)" }
