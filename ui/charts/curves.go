@@ -167,7 +167,7 @@ func addCompared(pn *panel, others []Compared, pair [2]int, own []plotter.XYs) {
 			lines, drawn = append(lines, xy), true
 		}
 		if drawn {
-			pn.legend = append(pn.legend, Entry{Name: o.Name, Color: o.Color})
+			pn.legend = append(pn.legend, Entry{Name: o.Name, Color: o.Color, Compared: true})
 		}
 	}
 	if len(lines) > 0 && len(own) > 0 && len(own[0]) == 0 {

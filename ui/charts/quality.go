@@ -96,7 +96,7 @@ func fcdPanel(q Quality, fg color.Color) panel {
 		}
 		l.Color, l.Width = o.Color, vg.Points(1.2)
 		p.Add(l)
-		pn.legend = append(pn.legend, Entry{Name: o.Name, Color: o.Color})
+		pn.legend = append(pn.legend, Entry{Name: o.Name, Color: o.Color, Compared: true})
 		first, last = math.Min(first, o.FCD[0].X), math.Max(last, o.FCD[len(o.FCD)-1].X)
 		for _, pt := range o.FCD {
 			lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
@@ -120,6 +120,7 @@ func fcdPanel(q Quality, fg color.Color) panel {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = LogTicks{}
 		p.Y.Label.Text = "FCD (log scale)"
+		pn.shortY = "FCD"
 		// Round limits (1, 2 or 5 times a power of ten) give the axis at
 		// least two labelled ticks.
 		p.Y.Min, p.Y.Max = Nice(lo/1.1, false), Nice(hi*1.25, true)
@@ -206,7 +207,7 @@ func histPanel(q Quality, c draw.Canvas, fg color.Color) panel {
 	}
 	if !ok || len(last.Histogram) == 0 {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-		p.HideX()
+		p.HideAxes() // nothing to count yet
 		return pn
 	}
 	n := len(last.Histogram)

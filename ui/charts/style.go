@@ -13,6 +13,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -51,10 +52,16 @@ type Entry struct {
 	Color  color.Color
 	Dashed bool // a dashed line (a compared run's D)
 	Dot    bool // a point, not a line (a scatter)
+	// Compared marks a compared run's entry: where the legend is
+	// squeezed, its name is cut first (the compare row above the curves
+	// names the run in full).
+	Compared bool
 }
 
 // styled is an empty plot in the window's colours: a transparent
-// background, text and axes in fg, no title (the header holds it).
+// background, text and axes in fg, no title (the header holds it). Text
+// is in a sans-serif face, as the window's is: at 10 points a serif face
+// reads worse on screen.
 func styled(xlabel, ylabel string, fg color.Color) *plot.Plot {
 	p := plot.New()
 	p.X.Label.Text = xlabel
@@ -63,6 +70,15 @@ func styled(xlabel, ylabel string, fg color.Color) *plot.Plot {
 	for _, c := range []*color.Color{&p.Title.TextStyle.Color, &p.X.Label.TextStyle.Color, &p.Y.Label.TextStyle.Color,
 		&p.X.Color, &p.Y.Color, &p.X.Tick.Color, &p.Y.Tick.Color, &p.X.Tick.Label.Color, &p.Y.Tick.Label.Color, &p.Legend.TextStyle.Color} {
 		*c = fg
+	}
+	for _, ts := range []*draw.TextStyle{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
+		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
+		ts.Font.Variant = "Sans"
+	}
+	// Short ticks and little padding: in a panel 150 pixels high (the
+	// curves at 1280×720) every point goes to the plotted area.
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Tick.Length, a.Padding = vg.Points(4), vg.Points(2)
 	}
 	return p
 }
@@ -73,39 +89,145 @@ type panel struct {
 	p      *plot.Plot
 	title  string
 	legend []Entry
+	// shortY is the value axis' label where the full one is longer than
+	// the axis (none if empty or longer still).
+	shortY string
 }
 
-// header measures what a panel's header needs at width w: its height,
-// the title's font size (shrunk, down to three quarters, to fit) and the
-// title (cut with an ellipsis if even that is too wide), and the legend
-// entries in rows.
-func (pn panel) header(w vg.Length) (h vg.Length, title string, size vg.Length, rows [][]Entry) {
-	ts := pn.p.Title.TextStyle
-	size, title = ts.Font.Size, pn.title
-	for ts.Font.Size = size; ts.Width(title) > w && ts.Font.Size > size*3/4; ts.Font.Size -= size / 16 {
-	}
-	size = ts.Font.Size
-	for r := []rune(title); ts.Width(title) > w && len(r) > 1; {
-		r = r[:len(r)-1]
-		title = string(r) + "…"
-	}
-	if title != "" {
-		h += ts.Height(title) + pad
-	}
-	rows = legendRows(pn.legend, pn.p.Legend.TextStyle, w)
-	h += vg.Length(len(rows)) * legendRowHeight(pn.p.Legend.TextStyle)
-	return h, title, size, rows
+// heading is a panel's header laid out for a width: the title (at a
+// font size that fits), and the legend either on the title's line or in
+// rows below it. Legend names too wide for the width are cut with an
+// ellipsis.
+type heading struct {
+	h      vg.Length // the header's height
+	title  string
+	size   vg.Length // the title's font size
+	inline bool      // the legend is one row, on the title's line
+	rows   [][]Entry
 }
 
 const (
 	pad      = vg.Length(3)  // between the header's lines, in points
 	swatch   = vg.Length(16) // a legend entry's line sample
 	entryGap = vg.Length(12) // between legend entries
+	// headerShare is the most of a panel's height its header takes
+	// before the legend is squeezed onto the title's line: a short,
+	// wide panel (the curves at 1280×720) keeps its plotted area.
+	headerShare = 0.25
+	// minName is the fewest characters a legend name is cut to.
+	minName = 4
 )
+
+// header lays the panel's header out at width w, for a panel of height
+// ph: the title shrunk (down to three quarters of its size) and then cut
+// to fit; the legend beside the title when the line holds both, else in
+// rows under it; and when those rows would take more than headerShare of
+// the panel, the compared runs' names cut until the legend fits beside the
+// title or in one row.
+func (pn panel) header(w, ph vg.Length) heading {
+	ts := pn.p.Title.TextStyle
+	size, title := ts.Font.Size, pn.title
+	for ts.Font.Size = size; ts.Width(title) > w && ts.Font.Size > size*3/4; ts.Font.Size -= size / 16 {
+	}
+	title = cutText(ts, title, w)
+	hd := heading{title: title, size: ts.Font.Size}
+	lts := pn.p.Legend.TextStyle
+	entries := make([]Entry, len(pn.legend))
+	for i, e := range pn.legend {
+		e.Name = cutText(lts, e.Name, w-swatch-pad)
+		entries[i] = e
+	}
+	titleW, titleH := vg.Length(0), vg.Length(0)
+	if title != "" {
+		titleW, titleH = ts.Width(title)+2*entryGap, ts.Height(title)
+	}
+	line := max(titleH, legendRowHeight(lts)-pad) + pad
+	if len(entries) == 0 {
+		hd.h = titleH + pad
+		if title == "" {
+			hd.h = 0
+		}
+		return hd
+	}
+	if titleW+rowWidth(entries, lts) <= w {
+		hd.inline, hd.rows, hd.h = true, [][]Entry{entries}, line
+		return hd
+	}
+	hd.rows = legendRows(entries, lts, w)
+	hd.h = titleH + pad + vg.Length(len(hd.rows))*legendRowHeight(lts)
+	if hd.h <= headerShare*ph {
+		return hd
+	}
+	// Too tall for the panel: cut the compared runs' names until the
+	// legend fits on the title's line, or else in one row under it.
+	rooms := []vg.Length{w - titleW, w}
+	if len(hd.rows) == 1 {
+		rooms = rooms[:1]
+	}
+	for _, room := range rooms {
+		if cut, ok := squeeze(entries, lts, room); ok {
+			hd.rows = [][]Entry{cut}
+			hd.inline = room < w
+			hd.h = titleH + pad + legendRowHeight(lts)
+			if hd.inline {
+				hd.h = line
+			}
+			return hd
+		}
+	}
+	return hd
+}
+
+// squeeze cuts the longest of the compared runs' names, a character at a
+// time and to no fewer than minName, until the entries fit in one row of
+// width w. The run's own series keep their names: "D(x)…" would say
+// nothing.
+func squeeze(entries []Entry, ts draw.TextStyle, w vg.Length) ([]Entry, bool) {
+	out := append([]Entry(nil), entries...)
+	runes := make([][]rune, len(out))
+	for i, e := range out {
+		runes[i] = []rune(strings.TrimSuffix(e.Name, "…"))
+	}
+	for rowWidth(out, ts) > w {
+		longest := -1
+		for i, r := range runes {
+			if out[i].Compared && len(r) > minName && (longest < 0 || len(r) > len(runes[longest])) {
+				longest = i
+			}
+		}
+		if longest < 0 {
+			return nil, false
+		}
+		runes[longest] = runes[longest][:len(runes[longest])-1]
+		out[longest].Name = string(runes[longest]) + "…"
+	}
+	return out, true
+}
+
+// cutText cuts s with an ellipsis until it is at most w wide in ts.
+func cutText(ts draw.TextStyle, s string, w vg.Length) string {
+	for r := []rune(s); ts.Width(s) > w && len(r) > 1; {
+		r = r[:len(r)-1]
+		s = string(r) + "…"
+	}
+	return s
+}
 
 func legendRowHeight(ts draw.TextStyle) vg.Length { return ts.Height("Ag") + pad }
 
 func entryWidth(e Entry, ts draw.TextStyle) vg.Length { return swatch + pad + ts.Width(e.Name) }
+
+// rowWidth is the width of entries in one row.
+func rowWidth(entries []Entry, ts draw.TextStyle) vg.Length {
+	w := vg.Length(0)
+	for i, e := range entries {
+		if i > 0 {
+			w += entryGap
+		}
+		w += entryWidth(e, ts)
+	}
+	return w
+}
 
 // legendRows fills rows of width w with the entries, in order.
 func legendRows(entries []Entry, ts draw.TextStyle, w vg.Length) [][]Entry {
@@ -128,50 +250,122 @@ func legendRows(entries []Entry, ts draw.TextStyle, w vg.Length) [][]Entry {
 	return rows
 }
 
-// drawHeader draws the header at the top of c, h tall, and returns the
-// canvas below it for the plot.
-func (pn panel) drawHeader(c draw.Canvas, h vg.Length, title string, size vg.Length, rows [][]Entry) draw.Canvas {
-	y := c.Max.Y
-	mid := (c.Min.X + c.Max.X) / 2
-	if title != "" {
-		ts := pn.p.Title.TextStyle
-		ts.Font.Size = size
-		ts.XAlign, ts.YAlign = draw.XCenter, draw.YTop
-		c.FillText(ts, vg.Point{X: mid, Y: y}, title)
-		y -= ts.Height(title) + pad
-	}
-	ts := pn.p.Legend.TextStyle
+// drawHeader draws hd from the height top down (the top of the row of
+// panels, so that side-by-side titles line up) and returns c less its top
+// h for the plot: every panel of a row loses the same height, so their
+// plotted areas stay aligned.
+func (pn panel) drawHeader(c draw.Canvas, top, h vg.Length, hd heading) draw.Canvas {
+	ts := pn.p.Title.TextStyle
+	ts.Font.Size = hd.size
 	ts.XAlign, ts.YAlign = draw.XLeft, draw.YCenter
-	rh := legendRowHeight(ts)
+	lts := pn.p.Legend.TextStyle
+	lts.XAlign, lts.YAlign = draw.XLeft, draw.YCenter
+	mid := (c.Min.X + c.Max.X) / 2
+	y := top
+	rows := hd.rows
+	if hd.title != "" {
+		lineH := ts.Height(hd.title)
+		width := ts.Width(hd.title)
+		if hd.inline {
+			lineH = max(lineH, legendRowHeight(lts)-pad)
+			width += 2*entryGap + rowWidth(rows[0], lts)
+		}
+		x, cy := mid-width/2, y-lineH/2
+		c.FillText(ts, vg.Point{X: x, Y: cy}, hd.title)
+		if hd.inline {
+			drawEntries(c, lts, rows[0], x+ts.Width(hd.title)+2*entryGap, cy)
+			rows = nil
+		}
+		y -= lineH + pad
+	}
+	rh := legendRowHeight(lts)
 	for _, row := range rows {
-		width := vg.Length(0)
-		for i, e := range row {
-			if i > 0 {
-				width += entryGap
-			}
-			width += entryWidth(e, ts)
-		}
-		x, cy := mid-width/2, y-rh/2
-		for _, e := range row {
-			ls := draw.LineStyle{Color: e.Color, Width: vg.Points(2)}
-			if e.Dashed {
-				ls.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			}
-			if e.Dot {
-				c.DrawGlyph(draw.GlyphStyle{Color: e.Color, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}, vg.Point{X: x + swatch/2, Y: cy})
-			} else {
-				c.StrokeLine2(ls, x, cy, x+swatch, cy)
-			}
-			c.FillText(ts, vg.Point{X: x + swatch + pad, Y: cy}, e.Name)
-			x += entryWidth(e, ts) + entryGap
-		}
+		drawEntries(c, lts, row, mid-rowWidth(row, lts)/2, y-rh/2)
 		y -= rh
 	}
 	return draw.Crop(c, 0, 0, 0, -h)
 }
 
+// drawEntries draws a row of legend entries from x, centred on the
+// height cy.
+func drawEntries(c draw.Canvas, ts draw.TextStyle, row []Entry, x, cy vg.Length) {
+	for _, e := range row {
+		ls := draw.LineStyle{Color: e.Color, Width: vg.Points(2)}
+		if e.Dashed {
+			ls.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		if e.Dot {
+			c.DrawGlyph(draw.GlyphStyle{Color: e.Color, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}, vg.Point{X: x + swatch/2, Y: cy})
+		} else {
+			c.StrokeLine2(ls, x, cy, x+swatch, cy)
+		}
+		c.FillText(ts, vg.Point{X: x + swatch + pad, Y: cy}, e.Name)
+		x += entryWidth(e, ts) + entryGap
+	}
+}
+
+// roomTicks keeps, of a ticker's labels, as many as fit along an axis
+// room long: every k-th, so that no two labels touch. A short plot's value
+// axis, or a narrow histogram's classes, would otherwise print their labels
+// over each other.
+type roomTicks struct {
+	plot.Ticker
+	room vg.Length
+	// extent is a label's length along the axis.
+	extent func(label string) vg.Length
+}
+
+// fitTicks makes axis a of a plotted area room long label only the ticks
+// that fit.
+func fitTicks(a *plot.Axis, room vg.Length, vertical bool) {
+	ts := a.Tick.Label
+	extent := ts.Width
+	if vertical != (ts.Rotation != 0) {
+		extent = ts.Height
+	}
+	a.Tick.Marker = roomTicks{Ticker: a.Tick.Marker, room: room, extent: extent}
+}
+
+func (t roomTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := t.Ticker.Ticks(lo, hi)
+	n, widest := 0, vg.Length(0)
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			n++
+			widest = max(widest, t.extent(tk.Label))
+		}
+	}
+	if n < 2 || widest == 0 {
+		return ticks
+	}
+	// Labels stand at least half a label apart; an axis too short for
+	// two keeps its first.
+	most := int(t.room/(widest*3/2)) + 1
+	if n <= most {
+		return ticks
+	}
+	k := n
+	if most >= 2 {
+		k = (n - 1 + most - 2) / (most - 1)
+	}
+	j := 0
+	for i := range ticks {
+		if ticks[i].Label == "" {
+			continue
+		}
+		if j%k != 0 {
+			ticks[i].Label = ""
+		}
+		j++
+	}
+	return ticks
+}
+
 // drawPanels draws panels in a grid of rows (rows[i][j]) on c, their
-// plotted areas aligned, each under its header.
+// plotted areas aligned, each under its header. It lays them out three
+// times: to learn whether the plotted areas are short (and the step axes
+// give up their labels), then how tall they are (so that the value axes
+// label only as many ticks as fit), then to draw.
 func drawPanels(c draw.Canvas, rows [][]panel, t draw.Tiles) {
 	plots := make([][]*plot.Plot, len(rows))
 	for i, row := range rows {
@@ -179,18 +373,79 @@ func drawPanels(c draw.Canvas, rows [][]panel, t draw.Tiles) {
 			plots[i] = append(plots[i], pn.p)
 		}
 	}
-	canvases := plot.Align(plots, t, c)
-	for i, row := range rows {
-		// One header height a row, so that side-by-side plots align.
-		hmax := vg.Length(0)
-		for j, pn := range row {
-			h, _, _, _ := pn.header(canvases[i][j].Max.X - canvases[i][j].Min.X)
-			hmax = max(hmax, h)
+	type placed struct {
+		top, h vg.Length
+		hd     heading
+	}
+	layout := func() [][]draw.Canvas {
+		return plot.Align(plots, t, c)
+	}
+	headers := func(canvases [][]draw.Canvas) [][]placed {
+		out := make([][]placed, len(rows))
+		for i, row := range rows {
+			// One header height and top a row, so that side-by-side
+			// plots and their titles line up.
+			top, hmax := math.Inf(-1), vg.Length(0)
+			for j, pn := range row {
+				cv := canvases[i][j]
+				hd := pn.header(cv.Max.X-cv.Min.X, cv.Max.Y-cv.Min.Y)
+				out[i] = append(out[i], placed{hd: hd})
+				top, hmax = math.Max(top, float64(cv.Max.Y)), max(hmax, hd.h)
+			}
+			if hmax > 0 {
+				// A gap under the header: the value axis' top label
+				// stands half above the plotted area.
+				hmax += pad
+			}
+			for j := range out[i] {
+				out[i][j].top, out[i][j].h = vg.Length(top), hmax
+			}
 		}
+		return out
+	}
+	plotted := func(canvases [][]draw.Canvas, hs [][]placed, i, j int) draw.Canvas {
+		return rows[i][j].p.DataCanvas(draw.Crop(canvases[i][j], 0, 0, 0, -hs[i][j].h))
+	}
+	canvases := layout()
+	hs := headers(canvases)
+	for i, row := range rows {
+		// A row of short panels gives up its step axis' label: the
+		// numbers under a curve of a run are plainly steps, and the
+		// plotted area needs the line more.
+		short := false
+		for j := range row {
+			da, cv := plotted(canvases, hs, i, j), canvases[i][j]
+			short = short || da.Max.Y-da.Min.Y < (cv.Max.Y-cv.Min.Y)/2
+		}
+		for _, pn := range row {
+			if short && pn.p.X.Label.Text == "step" {
+				pn.p.X.Label.Text = ""
+			}
+		}
+	}
+	canvases = layout()
+	hs = headers(canvases)
+	for i, row := range rows {
 		for j, pn := range row {
-			cv := canvases[i][j]
-			_, title, size, legend := pn.header(cv.Max.X - cv.Min.X)
-			pn.p.Draw(pn.drawHeader(cv, hmax, title, size, legend))
+			// The axes label as many ticks as fit, and the value axis
+			// has a label no longer than itself (or none).
+			da := plotted(canvases, hs, i, j)
+			dw, dh := da.Max.X-da.Min.X, da.Max.Y-da.Min.Y
+			fitTicks(&pn.p.X, dw, false)
+			fitTicks(&pn.p.Y, dh, true)
+			if l := &pn.p.Y.Label; l.TextStyle.Width(l.Text) > dh {
+				l.Text = pn.shortY
+				if l.TextStyle.Width(l.Text) > dh {
+					l.Text = "" // the title says what the values are
+				}
+			}
+		}
+	}
+	canvases = layout()
+	for i, hs := range headers(canvases) {
+		for j, hd := range hs {
+			pn := rows[i][j]
+			pn.p.Draw(pn.drawHeader(canvases[i][j], hd.top, hd.h, hd.hd))
 		}
 	}
 }

@@ -31,6 +31,11 @@ func verdictHistogram(v []float32, fill color.Color) *plotter.Histogram {
 // grid's fakes at w×h pixels: where the two heaps sit, and how far apart,
 // is what D has learnt to tell.
 func Verdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color) image.Image {
+	return Render(w, h, scale, bg, func(c draw.Canvas) { drawVerdicts(c, fake, real, fg) })
+}
+
+// drawVerdicts draws the histogram of D's verdicts on c.
+func drawVerdicts(c draw.Canvas, fake, real []float32, fg color.Color) {
 	pn := panel{p: styled("D(·): 0 fake … 1 real", "share", fg), title: "D's verdicts"}
 	p := pn.p
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 0.5
@@ -58,7 +63,5 @@ func Verdicts(fake, real []float32, w, h int, scale float32, bg, fg color.Color)
 	if len(fake) == 0 && len(real) == 0 {
 		pn.title = "D's verdicts: none for this grid"
 	}
-	return Render(w, h, scale, bg, func(c draw.Canvas) {
-		drawPanels(c, [][]panel{{pn}}, draw.Tiles{Rows: 1, Cols: 1, PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(8)})
-	})
+	drawPanels(c, [][]panel{{pn}}, draw.Tiles{Rows: 1, Cols: 1, PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(8)})
 }
