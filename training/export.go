@@ -101,15 +101,40 @@ func ExportTorchWith(src, dir string, opts ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, st, gan, optG, optD := r.cfg, r.st, r.gan, r.optG, r.optD
 	noise, ok := r.file.Find(previewNoiseTensor)
 	if !ok {
 		return fmt.Errorf("%s: checkpoint has no preview noise", src)
 	}
+	meta := newExportMeta(r, noise.Data)
+	tmp, err := exportTempDir(dir)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // gone after the rename; the leftovers of a failure otherwise
+	for _, m := range r.gan.TorchModules(r.optG, r.optD) {
+		if err := safetensors.WriteFile(filepath.Join(tmp, m.Name+".safetensors"), m.Tensors, map[string]string{"format": "pt"}); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if opts.Data {
+		if err := addDataFile(tmp, &meta, r.cfg, opts.Folder); err != nil {
+			return err
+		}
+	}
+	if err := addHistory(tmp, &meta, r); err != nil {
+		return err
+	}
+	return publishExport(tmp, dir, meta)
+}
+
+// newExportMeta is the config.json of r's export, before the data file and
+// the history are added.
+func newExportMeta(r restored, previewNoise []float32) exportMeta {
+	st := r.st
 	meta := exportMeta{
-		Format: exportFormat, Version: exportVersion, Config: cfg,
+		Format: exportFormat, Version: exportVersion, Config: r.cfg,
 		Step: st.Step, AdamStepsG: st.AdamStepsG, AdamStepsD: st.AdamStepsD,
-		RNG: st.RNG, PreviewNoise: noise.Data,
+		RNG: st.RNG, PreviewNoise: previewNoise,
 		Tensors: map[string]string{
 			model.TorchGenerator:     "G's weights and BatchNorm statistics (PyTorch state dict)",
 			model.TorchDiscriminator: "D's weights and BatchNorm statistics",
@@ -117,50 +142,68 @@ func ExportTorchWith(src, dir string, opts ExportOptions) error {
 			model.TorchOptimizerD:    "D's Adam moments",
 		},
 	}
-	if gan.Avg != nil {
+	if r.gan.Avg != nil {
 		meta.Tensors[model.TorchAveraged] = "the moving average of G (ema_decay), which samples come from"
 	}
-	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
-		return fmt.Errorf("export: %w", err)
+	return meta
+}
+
+// exportTempDir makes the hidden folder beside dir that the export is
+// written in, so that dir appears whole or not at all; a dir that holds
+// anything is refused.
+func exportTempDir(dir string) (string, error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("export: %w", err)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("export: %s exists and is not empty: choose a new folder", dir)
+		return "", fmt.Errorf("export: %s exists and is not empty: choose a new folder", dir)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp-*")
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	}
+	return tmp, nil
+}
+
+// addDataFile writes the training images, the run's or folder's, into the
+// export being written in tmp.
+func addDataFile(tmp string, meta *exportMeta, cfg Config, folder string) error {
+	data, spec, err := openExportData(cfg, folder)
+	if err != nil {
+		return err
+	}
+	info, err := writeDataFile(filepath.Join(tmp, dataFileName), data, spec)
+	if err != nil {
+		return err
+	}
+	meta.DataFile = &info
+	meta.Tensors["data"] = "the training images as the network sees them: images (uint8 [N, C, S, S], v/127.5 − 1 in training), labels (int64 [N], −1: none); class names under data_file"
+	return nil
+}
+
+// addHistory copies the losses and grids up to r's step into the export
+// being written in tmp: its run folder's, or an export folder's own.
+func addHistory(tmp string, meta *exportMeta, r restored) error {
+	from := r.runDir
+	if from == "" {
+		if !IsExport(r.path) {
+			return nil
+		}
+		from = r.path
+	}
+	ok, err := copyHistory(from, tmp, r.st.Step)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	defer os.RemoveAll(tmp) // gone after the rename; the leftovers of a failure otherwise
-	for _, m := range gan.TorchModules(optG, optD) {
-		if err := safetensors.WriteFile(filepath.Join(tmp, m.Name+".safetensors"), m.Tensors, map[string]string{"format": "pt"}); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
+	if ok {
+		meta.History = fmt.Sprintf("losses.csv and grids/ of %s up to step %d, in a run folder's layout", from, r.st.Step)
 	}
-	if opts.Data {
-		data, spec, err := openExportData(cfg, opts.Folder)
-		if err != nil {
-			return err
-		}
-		info, err := writeDataFile(filepath.Join(tmp, dataFileName), data, spec)
-		if err != nil {
-			return err
-		}
-		meta.DataFile = &info
-		meta.Tensors["data"] = "the training images as the network sees them: images (uint8 [N, C, S, S], v/127.5 − 1 in training), labels (int64 [N], −1: none); class names under data_file"
-	}
-	// The history: the run folder's, or an export folder's own.
-	if from := r.runDir; from != "" || IsExport(r.path) {
-		if from == "" {
-			from = r.path
-		}
-		ok, err := copyHistory(from, tmp, st.Step)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if ok {
-			meta.History = fmt.Sprintf("losses.csv and grids/ of %s up to step %d, in a run folder's layout", from, st.Step)
-		}
-	}
+	return nil
+}
+
+// publishExport writes meta into tmp and renames it to dir.
+func publishExport(tmp, dir string, meta exportMeta) error {
 	js, err := json.MarshalIndent(meta, "", " ")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
