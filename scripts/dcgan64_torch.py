@@ -56,6 +56,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--fresh-fake", action="store_true", help="draw the fakes again for the D step, as GAN Studio does")
+    ap.add_argument("--bf16", action="store_true",
+                    help="mixed precision as the peer's --bf16: the iteration under torch.autocast('cpu', bfloat16); weights, Adam and losses stay float32")
     ap.add_argument("--json", help="append the result as one JSON line")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -70,28 +72,35 @@ def main():
     times = []
     for it in range(a.warmup + a.iters):
         t0 = time.perf_counter()
-        z = torch.randn(B, nz, 1, 1)
-        # ---- update D ----
-        D.zero_grad()
-        fake = G(z)
-        d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
-        d_loss.backward()
-        optD.step()
-        # ---- update G ----
-        G.zero_grad()
-        if a.fresh_fake:
-            fake = G(z)
-        g_loss = bce(D(fake), ones)
-        g_loss.backward()
-        optG.step()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            iterate(a, G, D, optG, optD, bce, real, ones, zeros)
         if it >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
-    res = {"peer": "examples/dcgan 64x64", "fresh_fake": a.fresh_fake, "batch": B, "threads": a.threads,
+    res = {"peer": "examples/dcgan 64x64", "fresh_fake": a.fresh_fake, "bf16": a.bf16, "batch": B, "threads": a.threads,
            "ms_iter_median": statistics.median(times), "torch": torch.__version__}
     print(json.dumps(res))
     if a.json:
         with open(a.json, "a") as f:
             f.write(json.dumps(res) + "\n")
+
+
+def iterate(a, G, D, optG, optD, bce, real, ones, zeros):
+    """One iteration of examples/dcgan's loop."""
+    B = a.batch
+    z = torch.randn(B, nz, 1, 1)
+    # ---- update D ----
+    D.zero_grad()
+    fake = G(z)
+    d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+    d_loss.backward()
+    optD.step()
+    # ---- update G ----
+    G.zero_grad()
+    if a.fresh_fake:
+        fake = G(z)
+    g_loss = bce(D(fake), ones)
+    g_loss.backward()
+    optG.step()
 
 
 if __name__ == "__main__":
