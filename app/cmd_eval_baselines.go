@@ -110,41 +110,38 @@ func blur(x []float32, n, s int, sigma float64, clamp bool) {
 		p := x[img*s*s : (img+1)*s*s]
 		for y := 0; y < s; y++ {
 			for xx := 0; xx < s; xx++ {
-				var v float64
-				for i, w := range k {
-					sx := xx + i - r
-					if clamp {
-						sx = min(max(sx, 0), s-1)
-					}
-					pv := -1.0
-					if sx >= 0 && sx < s {
-						pv = float64(p[y*s+sx])
-					}
-					v += w * pv
-				}
-				tmp[y*s+xx] = v
+				tmp[y*s+xx] = convolveAt(k, xx, s, clamp, func(sx int) float64 { return float64(p[y*s+sx]) })
 			}
 		}
 		for y := 0; y < s; y++ {
 			for xx := 0; xx < s; xx++ {
-				var v float64
-				for i, w := range k {
-					sy := y + i - r
-					if clamp {
-						sy = min(max(sy, 0), s-1)
-					}
-					pv := -1.0
-					if sy >= 0 && sy < s {
-						pv = tmp[sy*s+xx]
-					}
-					v += w * pv
-				}
+				v := convolveAt(k, y, s, clamp, func(sy int) float64 { return tmp[sy*s+xx] })
 				// Quantise as an 8-bit image would be.
 				b := float64(int((v+1)*127.5 + 0.5))
 				p[y*s+xx] = float32(b/127.5 - 1)
 			}
 		}
 	}
+}
+
+// convolveAt applies the kernel k, centred, at position i of a line of s
+// values that at reads; past the line's ends a value is background (−1),
+// or the nearest end's when clamp is set.
+func convolveAt(k []float64, i, s int, clamp bool, at func(int) float64) float64 {
+	r := len(k) / 2
+	var v float64
+	for t, w := range k {
+		j := i + t - r
+		if clamp {
+			j = min(max(j, 0), s-1)
+		}
+		pv := -1.0
+		if j >= 0 && j < s {
+			pv = at(j)
+		}
+		v += w * pv
+	}
+	return v
 }
 
 func gauss(d, sigma float64) float64 {
