@@ -159,63 +159,21 @@ func openBench(cfg training.Config, randomData bool) (*training.Bench, error) {
 }
 
 func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
-	steps, warmup, previews := o.steps, o.warmup, o.previews
 	b, err := openBench(cfg, o.randomData)
 	if err != nil {
 		return nil, err
 	}
 	cfg = b.Config() // with a conditional run's classes
 	m, batch := cfg.Model, cfg.BatchSize
-	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: steps,
+	res := &benchResult{Preset: cfg.Preset, Width: m.Width, Batch: batch, Steps: o.steps,
 		Classes: m.Classes, EMADecay: cfg.EMADecay, SpectralNorm: m.SpectralNorm, Data: b.Data().Name(),
 		Backend: kernels.Backend(), Precision: "f32", BF16: "available", GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	if ok, why := kernels.BF16Products(); !ok {
 		res.BF16 = why
 	}
-	iterate := func() error {
-		_, err := b.Iterate()
-		return err
+	if err := timeIterations(b, o, res); err != nil {
+		return nil, err
 	}
-	for i := 0; i < warmup; i++ {
-		if err := iterate(); err != nil {
-			return nil, err
-		}
-	}
-	times := make([]float64, steps)
-	res.RSSStartMB = procStatusMB("VmRSS:")
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return nil, fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, fmt.Errorf("cpu profile: %w", err)
-		}
-	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for i := range times {
-		t0 := time.Now()
-		if err := iterate(); err != nil {
-			return nil, err
-		}
-		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
-	}
-	runtime.ReadMemStats(&after)
-	if o.cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	if o.memProfile != "" {
-		if err := writeHeapProfile(o.memProfile); err != nil {
-			return nil, err
-		}
-	}
-	res.RSSEndMB = procStatusMB("VmRSS:")
-	res.BytesPerIter = float64(after.TotalAlloc-before.TotalAlloc) / float64(steps)
-	res.AllocsPerIter = float64(after.Mallocs-before.Mallocs) / float64(steps)
-	sort.Float64s(times)
-	res.MsPerIter, res.MsMin, res.MsMax = median(times), times[0], times[len(times)-1]
 	res.ImagesPerSec = float64(batch) / (res.MsPerIter / 1000)
 	res.GFLOPPerIter = iterationFLOPs(m, batch) / 1e9
 	res.GFLOPPerSec = res.GFLOPPerIter / (res.MsPerIter / 1000)
@@ -225,21 +183,73 @@ func runBench(cfg training.Config, o benchOptions) (*benchResult, error) {
 		res.GEMMPeak = kernels.PeakGFLOPs(o.peakTime)
 		res.PeakFraction = res.GFLOPPerSec / res.GEMMPeak
 	}
+	if res.PreviewMs, err = timePreviews(b, o.previews); err != nil {
+		return nil, err
+	}
+	res.PeakRSSMB = peakRSSMB()
+	return res, nil
+}
 
-	// The preview: the run's 25 samples in inference mode, turned into
-	// the 5×5 grid the window shows.
-	pt := make([]float64, max(previews, 1))
+// timeIterations runs o.warmup iterations, then times o.steps more (under
+// the profiles o asks for) into res: ms per iteration, allocations, RSS.
+func timeIterations(b *training.Bench, o benchOptions, res *benchResult) error {
+	for i := 0; i < o.warmup; i++ {
+		if _, err := b.Iterate(); err != nil {
+			return err
+		}
+	}
+	times := make([]float64, o.steps)
+	res.RSSStartMB = procStatusMB("VmRSS:")
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range times {
+		t0 := time.Now()
+		if _, err := b.Iterate(); err != nil {
+			return err
+		}
+		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
+	}
+	runtime.ReadMemStats(&after)
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return err
+		}
+	}
+	res.RSSEndMB = procStatusMB("VmRSS:")
+	res.BytesPerIter = float64(after.TotalAlloc-before.TotalAlloc) / float64(o.steps)
+	res.AllocsPerIter = float64(after.Mallocs-before.Mallocs) / float64(o.steps)
+	sort.Float64s(times)
+	res.MsPerIter, res.MsMin, res.MsMax = median(times), times[0], times[len(times)-1]
+	return nil
+}
+
+// timePreviews times the preview, the run's 25 samples in inference mode
+// turned into the 5×5 grid the window shows, n times (at least once) and
+// returns the median ms.
+func timePreviews(b *training.Bench, n int) (float64, error) {
+	pt := make([]float64, max(n, 1))
 	for i := range pt {
 		t0 := time.Now()
 		if _, err := b.Preview(); err != nil {
-			return nil, err
+			return 0, err
 		}
 		pt[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	sort.Float64s(pt)
-	res.PreviewMs = median(pt)
-	res.PeakRSSMB = peakRSSMB()
-	return res, nil
+	return median(pt), nil
 }
 
 // writeHeapProfile writes the live heap, after a collection, to path.

@@ -97,8 +97,8 @@ func newMetricsColumns(header, classes []string) (*metricsColumns, error) {
 }
 
 // parse reads one row; ok is false for a row cut short or without a step.
-// A row without a score is a measurement by FCD alone (a folder run's), and
-// the class columns of it and of the rows after it are left unread.
+// A row without a score is a measurement by FCD alone (a folder run's),
+// whose class columns are left unread.
 func (c *metricsColumns) parse(row []string) (m events.Metrics, ok bool) {
 	if len(row) != c.width {
 		return m, false
@@ -117,11 +117,12 @@ func (c *metricsColumns) parse(row []string) (m events.Metrics, ok bool) {
 	}
 	m = events.Metrics{Step: step, N: int(num("samples")), FCD: num("fcd"), Score: num("score"),
 		Precision: num("precision"), Recall: num("recall"), Covered: int(num("covered")), RealClasses: int(num("real_classes")), Classes: c.names}
+	classCols := c.classCols
 	if i, ok := c.col["score"]; ok && strings.TrimSpace(row[i]) == "" {
 		m.FeaturesOnly, m.Classes = true, nil
-		c.classCols = nil
+		classCols = nil
 	}
-	for _, i := range c.classCols {
+	for _, i := range classCols {
 		n, _ := strconv.Atoi(strings.TrimSpace(row[i]))
 		m.Histogram = append(m.Histogram, n)
 	}
