@@ -19,6 +19,7 @@ STEPS=${1:-3000}
 SEEDS=${2:-1}
 PICK=${3:-.}
 OUT=${OUT:-$(mktemp -d -t ganstudio-colour.XXXXXX)}
+mkdir -p "$OUT"
 BIN=${BIN:-}
 HORSES=${HORSES:-../shared/datasets/cifar10-horse-jpeg}
 if [ -z "$BIN" ]; then # BIN: a ganstudio already built
@@ -35,6 +36,7 @@ stable|--preset cifar10-stable
 folder-sn|--preset seed-cifar-horses --dataset $HORSES --width 128 --spectral-norm
 seed-folder|--preset seed-cifar-horses --dataset $HORSES --width 128
 seed-folder-augment|--preset seed-cifar-horses --dataset $HORSES --width 128 --augment translation,cutout,color
+seed-folder-ema|--preset seed-cifar-horses --dataset $HORSES --width 128 --ema 0.999
 seed-plain|--preset seed-cifar-horses --dataset cifar10 --width 128
 folder64|--preset dcgan64-folder --dataset $HORSES --width 128
 folder64-augment|--preset dcgan64-folder --dataset $HORSES --width 128 --augment translation,cutout,color
