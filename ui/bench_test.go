@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"image/color"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
-	"github.com/ganstudio/ganstudio/training/events"
 )
 
 // BenchmarkTrainingWindow trains the lite-mnist preset alone, with the
@@ -159,27 +156,4 @@ func watchWithWindow(b *testing.B, eng *training.Trainer, lab bool) (stop func()
 		w.Close()
 		a.Quit()
 	}
-}
-
-// BenchmarkCurves draws the curves of runs of different lengths at a
-// typical on-screen size: thinning makes the long run as fast as the
-// short one.
-func BenchmarkCurves(b *testing.B) {
-	for _, n := range []int{100, 1000, 100000} {
-		b.Run(strconv.Itoa(n)+"steps", func(b *testing.B) {
-			var h history
-			for i := 1; i <= n; i++ {
-				h.Apply(fakeStep(i))
-			}
-			b.ResetTimer()
-			for range b.N {
-				renderCurves(&h, 600, 500, 1, color.Black, color.White)
-			}
-		})
-	}
-}
-
-func fakeStep(i int) events.Step {
-	x := float32(i % 97)
-	return events.Step{Step: i, DLoss: 1 + x/97, GLoss: 3 - x/50, DReal: 0.7 + x/1000, DFake: 0.3 - x/1000, Time: time.Unix(int64(i), 0)}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+
+	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
 // Comparing two run folders draws both runs' curves, each in its colour;
@@ -39,7 +41,7 @@ func TestCompareRunsDrawsBoth(t *testing.T) {
 	}
 	img := curves()
 	for i, dir := range dirs {
-		if n := countNear(img, compareColors[i]); n < 40 {
+		if n := countNear(img, charts.CompareColors[i]); n < 40 {
 			t.Errorf("run %s: %d pixels of its colour in the curves", filepath.Base(dir), n)
 		}
 	}
@@ -50,10 +52,10 @@ func TestCompareRunsDrawsBoth(t *testing.T) {
 		c.s.removeComparison(dirs[1])
 	})
 	img = curves()
-	if n := countNear(img, compareColors[1]); n > 5 {
+	if n := countNear(img, charts.CompareColors[1]); n > 5 {
 		t.Errorf("the removed run still has %d pixels of its colour", n)
 	}
-	if n := countNear(img, compareColors[0]); n < 40 {
+	if n := countNear(img, charts.CompareColors[0]); n < 40 {
 		t.Errorf("the remaining run lost its curves (%d pixels)", n)
 	}
 }

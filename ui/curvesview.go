@@ -5,6 +5,8 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // curvesView draws the losses and D's outputs.
@@ -15,7 +17,7 @@ type curvesView struct {
 
 func newCurvesView(s *Studio) *curvesView {
 	v := &curvesView{plotRaster: newPlotRaster(s, 300, 140, func(w, h int, scale float32, bg, fg color.Color) image.Image {
-		return renderCurves(&s.hist, w, h, scale, bg, fg)
+		return session.RenderCurves(&s.hist, w, h, scale, bg, fg)
 	})}
 	v.content = v.raster
 	return v

@@ -3,12 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
-	"image"
 	"path/filepath"
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // setupChanged reacts to a new data set or preset: the real-image preview
@@ -23,8 +23,8 @@ func (s *Studio) setupChanged() {
 // paramChanged reacts to a valid edit of one hyperparameter: a live
 // setting (a learning rate) goes to the running trainer as the table
 // checked it. The trainer takes it at once, also mid-iteration.
-func (s *Studio) paramChanged(p param, set training.Setting) {
-	if !p.live {
+func (s *Studio) paramChanged(p session.Param, set training.Setting) {
+	if !p.Live {
 		return
 	}
 	eng := s.engine()
@@ -111,20 +111,7 @@ func (s *Studio) openDataset(ctx context.Context, cfg training.Config) (*dataset
 // showData shows real images of ds in the set-up strip and beside the
 // generated grid (UI thread).
 func (s *Studio) showData(ds *dataset.Dataset) {
-	strip, grid := realImages(ds)
+	strip, grid := session.RealImages(ds)
 	s.setup.showStrip(strip, dataInfoText(ds))
 	s.samples.showReal(grid)
-}
-
-// realImages builds a strip of 10 and a 5×5 grid of real images.
-func realImages(ds *dataset.Dataset) (strip, grid image.Image) {
-	pre := ds.Previews(25, 1)
-	if len(pre) == 0 {
-		return nil, nil
-	}
-	imgs := make([]*image.NRGBA, len(pre))
-	for i, m := range pre {
-		imgs[i] = toNRGBA(m)
-	}
-	return training.GridImage(imgs[:min(len(imgs), 10)], 10), training.GridImage(imgs, 5)
 }

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/ganstudio/ganstudio/training"
+	"github.com/ganstudio/ganstudio/ui/session"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -111,13 +112,13 @@ func exportSamples(dir string, imgs []*image.NRGBA, scale int) error {
 }
 
 // exportCurvesPNG writes the curves of h as a w×h-pixel PNG on white.
-func exportCurvesPNG(path string, hist *history, w, h int) error {
-	return training.WritePNG(path, renderCurves(hist, w, h, 1, color.White, color.Black))
+func exportCurvesPNG(path string, hist *session.History, w, h int) error {
+	return training.WritePNG(path, session.RenderCurves(hist, w, h, 1, color.White, color.Black))
 }
 
 // exportCurvesSVG writes the curves of h as an SVG.
-func exportCurvesSVG(path string, hist *history) error {
-	b, err := curvesSVG(hist, 8*vg.Inch, 6*vg.Inch)
+func exportCurvesSVG(path string, hist *session.History) error {
+	b, err := session.CurvesSVG(hist, 8*vg.Inch, 6*vg.Inch)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func exportCurvesSVG(path string, hist *history) error {
 
 // exportLossesCSV writes every step's values in the trainer's losses.csv
 // layout, so that the same tools read both.
-func exportLossesCSV(path string, hist *history) error {
+func exportLossesCSV(path string, hist *session.History) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -145,7 +146,7 @@ const maxGIFFrames = 300
 // exportGIF writes the run's grid history as an animated GIF, each frame
 // enlarged scale times, held delay hundredths of a second (the last one
 // longer, so the result is seen).
-func exportGIF(path string, hist *history, scale, delay int) error {
+func exportGIF(path string, hist *session.History, scale, delay int) error {
 	n := hist.NumGrids()
 	if n == 0 {
 		return fmt.Errorf("there are no grids to animate yet")
@@ -372,4 +373,15 @@ func (v *exportView) setState(st runState) {
 	setEnabled(v.csv, steps > 0)
 	setEnabled(v.samples, st.hasSampler)
 	setEnabled(v.ckpt, (st.hasEngine || len(v.s.hist.Checkpoints()) > 0) && !st.busy)
+}
+
+func parseInt(s, what string, lo, hi int) (int, error) {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%s must be a whole number from %d to %d", what, lo, hi)
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("%s %d is out of range: use %d to %d", what, v, lo, hi)
+	}
+	return v, nil
 }

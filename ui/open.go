@@ -6,6 +6,7 @@ import (
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 func (s *Studio) openRunDialog() {
@@ -68,11 +69,11 @@ func (s *Studio) Open(path string) {
 				ckpt = r.Checkpoints[len(r.Checkpoints)-1]
 			}
 		}
-		var gen sampler
+		var gen session.Sampler
 		var genErr error
 		if ckpt != "" {
 			var cfg training.Config
-			gen, cfg, genErr = loadGenerator(ckpt)
+			gen, cfg, genErr = session.LoadGenerator(ckpt)
 			if dir == "" {
 				r.Config = cfg
 			}
@@ -91,9 +92,9 @@ func (s *Studio) Open(path string) {
 			s.resumable = path
 		}
 		s.mu.Unlock()
-		grids := make([]gridRef, len(r.Grids))
+		grids := make([]session.GridRef, len(r.Grids))
 		for i, g := range r.Grids {
-			grids[i] = gridRef{Step: g.Step, Path: g.Path}
+			grids[i] = session.GridRef{Step: g.Step, Path: g.Path}
 		}
 		s.hist.SetRun(dir, r.Steps, grids, r.Checkpoints, events.Stopped)
 		var metricsErr error

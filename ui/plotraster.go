@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // plotRaster draws gonum/plot plots of the history into a raster at the
@@ -19,7 +21,7 @@ import (
 // hands over the last image, and new ones are drawn in the background when
 // the periodic refresh finds the history changed (or the size did).
 type plotRaster struct {
-	hist   *history
+	hist   *session.History
 	do     func(func())
 	render func(w, h int, scale float32, bg, fg color.Color) image.Image
 	raster *canvas.Raster

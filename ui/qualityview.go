@@ -18,6 +18,7 @@ import (
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/training/metrics"
 	"github.com/ganstudio/ganstudio/ui/charts"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // qualityView shows the sample-quality metrics: a plain-words line about
@@ -39,7 +40,7 @@ type qualityView struct {
 func newQualityView(s *Studio) *qualityView {
 	v := &qualityView{s: s}
 	v.plotRaster = newPlotRaster(s, 300, 110, func(w, h int, scale float32, bg, fg color.Color) image.Image {
-		return renderQuality(s.hist.Quality(), w, h, scale, bg, fg)
+		return session.RenderQuality(s.hist.Quality(), w, h, scale, bg, fg)
 	})
 	v.warning = widget.NewLabel("")
 	v.warning.Wrapping = fyne.TextWrapWord
@@ -103,7 +104,7 @@ func (v *qualityView) refresh() {
 }
 
 // describe is the line above the plots, and whether to show the plots.
-func (v *qualityView) describe(q qualityState, started bool) (string, bool) {
+func (v *qualityView) describe(q session.Quality, started bool) (string, bool) {
 	if q.Unavailable != "" {
 		return q.Unavailable, false
 	}

@@ -73,12 +73,12 @@ func (s *Studio) attach(eng *training.Trainer, resumable string) {
 // attachKeep attaches a resumed engine but keeps the curves and grids so
 // far: the resumed trainer reports only the steps it does from now on.
 func (s *Studio) attachKeep(eng *training.Trainer) {
-	old, grids, ckpts, q := s.hist.Steps(), s.hist.gridRefs(), s.hist.Checkpoints(), s.hist.Quality()
+	old, grids, ckpts, q := s.hist.Steps(), s.hist.Grids(), s.hist.Checkpoints(), s.hist.Quality()
 	s.attach(eng, "")
 	s.hist.SetRun(eng.RunDir(), old, grids, ckpts, events.Running)
 	cfg := eng.Config()
 	q.Every, q.Samples = cfg.MetricsEvery, cfg.MetricsSamples
-	s.hist.setQuality(q)
+	s.hist.SetQuality(q)
 }
 
 // watch records the run's events as they come and redraws at most once
@@ -103,7 +103,7 @@ func (s *Studio) watch(eng *training.Trainer, sub *events.Subscription, stop cha
 				drawn = v
 				s.do(s.refreshRun)
 			}
-			if s.hist.wantsLive(s.live) {
+			if s.hist.WantsLive(s.live) {
 				select {
 				case previewing <- struct{}{}:
 					go func() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/ui/charts"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // Noise choices of the samples view.
@@ -57,7 +58,7 @@ type samplesView struct {
 
 	// The grid the window drew itself for the newest step (the user's
 	// noise choice, or one row per class), and what it was drawn for.
-	lab      labGrid
+	lab      session.LabGrid
 	labFor   string
 	labAsked string // what the drawing under way is for ("" : none)
 }
@@ -208,7 +209,7 @@ func (v *samplesView) refresh() {
 	}
 	// The window draws the grid itself for another noise than the run's,
 	// and for a run of more classes than the trainer's five rows show.
-	rows := classGridRows(cfg)
+	rows := session.ClassGridRows(cfg)
 	if v.live && (v.s.noise != training.TrainingNoise || rows != nil) && v.showLab(cfg, rows) {
 		if n > 0 {
 			v.scrub.Value = float64(n - 1) // the newest step's grid, drawn by the window
@@ -219,7 +220,7 @@ func (v *samplesView) refresh() {
 	if step, p := v.s.hist.Live(); p.Image != nil && v.live {
 		if v.shownLive != p.Image {
 			v.shownLive, v.shown = p.Image, -1
-			v.grid.setGrid(p.Image, 5, 5, trainerRowLabels(cfg))
+			v.grid.setGrid(p.Image, 5, 5, session.TrainerRowLabels(cfg))
 			v.setVerdicts(p.Fake, p.Real)
 			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, v.s.cfg.SampleEvery))
 		}
@@ -257,7 +258,7 @@ func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
 	}
 	// Drawn again when the trainer's grid is, not at every step: each
 	// drawing holds the weights, and so training, for a forward pass.
-	newest := v.s.hist.newestGrid()
+	newest := v.s.hist.NewestGrid()
 	noise := v.s.noise
 	key := fmt.Sprintf("%d %v %v", newest, noise, classes)
 	if key != v.labFor && key != v.labAsked && v.labAsked == "" {
@@ -265,7 +266,7 @@ func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
 		names := cfg.ClassNames
 		// The sampler waits for the trainer's current step: never here.
 		go func() {
-			g, err := drawLab(smp, noise, classes, names)
+			g, err := session.DrawLab(smp, noise, classes, names)
 			v.s.do(func() {
 				v.labAsked = ""
 				if err != nil {
@@ -282,7 +283,7 @@ func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
 	}
 	if v.shownLive != v.lab.Image {
 		v.shownLive, v.shown = v.lab.Image, -1
-		v.grid.setGrid(v.lab.Image, v.lab.rows, v.lab.cols, v.lab.labels)
+		v.grid.setGrid(v.lab.Image, v.lab.Rows, v.lab.Cols, v.lab.Labels)
 		v.setVerdicts(v.lab.Fake, v.lab.Real)
 	}
 	what := "the run's fixed noise"
@@ -292,7 +293,7 @@ func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
 	if noise.Trained {
 		what += " · G as trained"
 	}
-	if v.lab.classRows != nil {
+	if v.lab.ClassRows != nil {
 		v.scrubLbl.SetText(fmt.Sprintf("step %d · one row per class, one noise vector per column · ψ %.2f · %s", newest, noise.Psi, what))
 		return true
 	}
@@ -329,7 +330,7 @@ func (v *samplesView) showClassPicker(cfg training.Config) {
 		v.classes.SetSelected(rowsChoice)
 	}
 	v.classes.Show()
-	switch rows := classGridRows(cfg); {
+	switch rows := session.ClassGridRows(cfg); {
 	case v.s.noise.OneClass:
 		v.rowsLbl.SetText("Every cell: class " + cfg.ClassNames[v.s.noise.Class])
 	case rows != nil:
@@ -340,7 +341,7 @@ func (v *samplesView) showClassPicker(cfg training.Config) {
 		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(names, ", ") +
 			fmt.Sprintf(". The run's saved grids (the history) show the first %d.", min(5, len(rows))))
 	default:
-		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(trainerRowLabels(cfg), ", "))
+		v.rowsLbl.SetText("Rows, top to bottom: " + strings.Join(session.TrainerRowLabels(cfg), ", "))
 	}
 	v.rowsLbl.Show()
 }
@@ -349,7 +350,7 @@ func (v *samplesView) showClassPicker(cfg training.Config) {
 // the window drew it, the run's fixed noise for the run's own grids.
 func (v *samplesView) shownNoise() training.Noise {
 	if v.shownLive != nil && v.shownLive == v.lab.Image {
-		return v.lab.noise
+		return v.lab.Noise
 	}
 	return training.TrainingNoise
 }
@@ -381,7 +382,7 @@ func (v *samplesView) showGrid(i int) {
 		return
 	}
 	v.shown = i
-	v.grid.setGrid(img, 5, 5, trainerRowLabels(v.s.runConfig()))
+	v.grid.setGrid(img, 5, 5, session.TrainerRowLabels(v.s.runConfig()))
 	v.setVerdicts(v.s.hist.VerdictsAt(i))
 	n := v.s.hist.NumGrids()
 	label := fmt.Sprintf("step %d · grid %d of %d", step, i+1, n)
@@ -444,4 +445,20 @@ func (v *samplesView) showReal(img image.Image) {
 	}
 	v.real.Image = img
 	v.real.Refresh()
+}
+
+// walkEnds maps two picked cells of the grid on screen to the noise and
+// the cells of the trainer's grid that the generator walks between. In a
+// class grid, a walk goes between two samples of one row (one class).
+func (v *samplesView) walkEnds(a, b int) (training.Noise, int, int, error) {
+	if v.shownLive == nil || v.shownLive != v.lab.Image || v.lab.ClassRows == nil {
+		return v.shownNoise(), a, b, nil
+	}
+	k := v.lab.Cols
+	if a/k != b/k {
+		return training.Noise{}, 0, 0, fmt.Errorf("in this grid a walk goes between two samples of one row, one class: tap two in the same row")
+	}
+	n := v.lab.Noise
+	n.OneClass, n.Class = true, v.lab.ClassRows[a/k]
+	return n, a % k, b % k, nil
 }

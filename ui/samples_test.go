@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/ui/charts"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 func TestScrubberShowsEarlierGrid(t *testing.T) {
@@ -21,10 +22,10 @@ func TestScrubberShowsEarlierGrid(t *testing.T) {
 	h.startTiny(1)
 	// More grids than are kept in memory, so that scrubbing back reads
 	// the run folder.
-	h.waitFor("many grids", 2*time.Minute, func() bool { return h.s.hist.NumGrids() > gridsInMemory+5 })
+	h.waitFor("many grids", 2*time.Minute, func() bool { return h.s.hist.NumGrids() > session.GridsInMemory+5 })
 	h.stop()
-	if n := h.s.hist.InMemory(); n > gridsInMemory {
-		t.Errorf("%d grids in memory, want at most %d", n, gridsInMemory)
+	if n := h.s.hist.InMemory(); n > session.GridsInMemory {
+		t.Errorf("%d grids in memory, want at most %d", n, session.GridsInMemory)
 	}
 	newest := shownImage(h)
 	var label string
@@ -186,11 +187,11 @@ func TestConditionalGridShowsEveryClass(t *testing.T) {
 	h.ui(func() { h.s.setup.conditional.SetChecked(true) })
 	h.startTiny(2)
 	h.waitFor("the grid of ten classes", time.Minute, func() bool {
-		return h.s.hist.NumGrids() >= 2 && h.s.samples.lab.classRows != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+		return h.s.hist.NumGrids() >= 2 && h.s.samples.lab.ClassRows != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
 	})
 	h.pause()
 	h.waitFor("the paused run's grid of ten classes", time.Minute, func() bool {
-		return h.s.samples.lab.classRows != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image && h.s.samples.labAsked == ""
+		return h.s.samples.lab.ClassRows != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image && h.s.samples.labAsked == ""
 	})
 	h.ui(func() {
 		g := h.s.samples.grid
@@ -213,7 +214,7 @@ func TestConditionalGridShowsEveryClass(t *testing.T) {
 		}
 		// Every row is drawn for its own class: the same noise gives
 		// another image in each row.
-		cs := cutCells(g.img.Image.(*image.NRGBA), 10)
+		cs := session.CutCells(g.img.Image.(*image.NRGBA), 10)
 		for r := 1; r < 10; r++ {
 			if sameCell(cs[0], cs[r*10]) {
 				t.Errorf("row %d's first cell is row 0's: its class made no difference", r)
@@ -236,7 +237,7 @@ func TestConditionalGridShowsEveryClass(t *testing.T) {
 	h.waitFor("the walk in row 3", time.Minute, func() bool { return h.s.walk.strip.Image.Bounds().Dx() == walkSteps*29-1 })
 	h.ui(func() { h.s.samples.classes.SetSelected(classChoice("7")) })
 	h.waitFor("the grid of sevens", time.Minute, func() bool {
-		return h.s.noise.OneClass && h.s.noise.Class == 7 && h.s.samples.lab.noise.OneClass && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+		return h.s.noise.OneClass && h.s.noise.Class == 7 && h.s.samples.lab.Noise.OneClass && h.s.samples.grid.img.Image == h.s.samples.lab.Image
 	})
 	h.ui(func() {
 		if g := h.s.samples.grid; g.rows != 5 || len(g.labels) != 5 || g.labels[4].Text != "7" {

@@ -19,6 +19,7 @@ import (
 	"github.com/ganstudio/ganstudio/model/nn"
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // Data set choices of the picker, in the order shown.
@@ -220,7 +221,7 @@ func newSetupView(s *Studio) *setupView {
 	v.dataInfo.TextStyle.Italic = true
 
 	form := container.NewVBox()
-	for _, p := range params {
+	for _, p := range session.Params() {
 		form.Add(v.paramRow(p))
 	}
 	v.errLabel = widget.NewLabel("")
@@ -271,7 +272,7 @@ func (v *setupView) fill() {
 	v.conditional.SetChecked(c.Conditional)
 	v.spectral.SetChecked(c.Model.SpectralNorm)
 	v.showDataControls()
-	for _, p := range params {
+	for _, p := range session.Params() {
 		v.showParam(p)
 	}
 }
@@ -280,36 +281,36 @@ func (v *setupView) fill() {
 // on one line, its slider below. While a run goes, a live value applies
 // when the slider is released or Enter is pressed, never halfway through
 // typing; before it, every valid edit applies at once.
-func (v *setupView) paramRow(p param) fyne.CanvasObject {
+func (v *setupView) paramRow(p session.Param) fyne.CanvasObject {
 	e := widget.NewEntry()
 	e.Validator = func(text string) error {
 		c := v.s.cfg
-		_, err := applyParam(&c, p, text)
+		_, err := session.ApplyParam(&c, p, text)
 		return err
 	}
 	e.OnChanged = func(text string) {
 		if v.filling {
 			return
 		}
-		if st := v.s.state(); p.live && (st.running || st.paused) {
+		if st := v.s.state(); p.Live && (st.running || st.paused) {
 			return // applies on Enter
 		}
 		v.apply(p, text)
 	}
 	e.OnSubmitted = func(text string) { v.apply(p, text) }
-	v.entries[p.key] = e
-	label := p.label
-	if p.hp != nil && p.hp.Unit != "" {
-		label += " (" + p.hp.Unit + ")"
+	v.entries[p.Key] = e
+	label := p.Label
+	if p.HP != nil && p.HP.Unit != "" {
+		label += " (" + p.HP.Unit + ")"
 	}
 	lbl := widget.NewLabel(label)
-	lbl.TextStyle.Bold = p.live
+	lbl.TextStyle.Bold = p.Live
 	box := container.NewGridWrap(fyne.NewSize(96, e.MinSize().Height), e)
 	row := container.NewBorder(nil, nil, nil, box, lbl)
-	if p.hp == nil {
+	if p.HP == nil {
 		return row
 	}
-	h := *p.hp
+	h := *p.HP
 	pos := h.Positions()
 	sl := widget.NewSlider(0, float64(len(pos)-1))
 	sl.Step = 1
@@ -321,23 +322,23 @@ func (v *setupView) paramRow(p param) fyne.CanvasObject {
 	}
 	sl.OnChangeEnded = func(i float64) {
 		if !v.filling {
-			set, err := applyValue(&v.s.cfg, p, pos[int(i)]) // the stop's number, as it is
+			set, err := session.ApplyValue(&v.s.cfg, p, pos[int(i)]) // the stop's number, as it is
 			v.applied(p, set, err)
 		}
 	}
-	v.sliders[p.key] = sl
+	v.sliders[p.Key] = sl
 	return container.NewVBox(row, sl)
 }
 
 // apply makes the text of p's box its value (see applyParam).
-func (v *setupView) apply(p param, text string) {
-	set, err := applyParam(&v.s.cfg, p, text)
+func (v *setupView) apply(p session.Param, text string) {
+	set, err := session.ApplyParam(&v.s.cfg, p, text)
 	v.applied(p, set, err)
 }
 
 // applied shows the outcome of an edit of p and passes a live setting,
 // checked once by the table, to the run.
-func (v *setupView) applied(p param, set training.Setting, err error) {
+func (v *setupView) applied(p session.Param, set training.Setting, err error) {
 	v.showError(err)
 	if err != nil {
 		return // refused: the config keeps its last valid value
@@ -348,18 +349,18 @@ func (v *setupView) applied(p param, set training.Setting, err error) {
 }
 
 // showParam shows p's value in the config in its box and slider.
-func (v *setupView) showParam(p param) {
+func (v *setupView) showParam(p session.Param) {
 	was := v.filling
 	v.filling = true
 	defer func() { v.filling = was }()
-	text := p.get(&v.s.cfg)
-	if e := v.entries[p.key]; e.Text != text {
+	text := p.Get(&v.s.cfg)
+	if e := v.entries[p.Key]; e.Text != text {
 		e.SetText(text)
 	}
-	e := v.entries[p.key]
+	e := v.entries[p.Key]
 	e.SetValidationError(nil)
-	if sl := v.sliders[p.key]; sl != nil {
-		sl.SetValue(float64(p.hp.Nearest(p.hp.Get(v.s.cfg))))
+	if sl := v.sliders[p.Key]; sl != nil {
+		sl.SetValue(float64(p.HP.Nearest(p.HP.Get(v.s.cfg))))
 	}
 }
 
@@ -377,8 +378,8 @@ func (v *setupView) followRates() {
 		return
 	}
 	v.s.cfg.LearnRateG, v.s.cfg.LearnRateD = r.G, r.D
-	for _, p := range params {
-		if p.live {
+	for _, p := range session.Params() {
+		if p.Live {
 			v.showParam(p)
 		}
 	}
@@ -554,10 +555,10 @@ func (v *setupView) lock(running bool) {
 	} else {
 		v.class.Enable()
 	}
-	for _, p := range params {
-		on := !running || p.live
-		setEnabled(v.entries[p.key], on)
-		if sl := v.sliders[p.key]; sl != nil {
+	for _, p := range session.Params() {
+		on := !running || p.Live
+		setEnabled(v.entries[p.Key], on)
+		if sl := v.sliders[p.Key]; sl != nil {
 			setEnabled(sl, on)
 		}
 	}

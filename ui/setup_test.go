@@ -18,6 +18,7 @@ import (
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // dragTo drags sl from its start to the fraction at of its width and
@@ -31,28 +32,28 @@ func dragTo(sl fyne.Draggable, width, at float32) {
 // changes the configuration and the value its box shows.
 func TestDraggingEachSliderChangesTheConfig(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
-	for _, p := range params {
-		if p.hp == nil {
+	for _, p := range session.Params() {
+		if p.HP == nil {
 			continue
 		}
 		h.ui(func() {
-			sl := h.s.setup.sliders[p.key]
-			before := p.hp.Get(h.s.cfg)
+			sl := h.s.setup.sliders[p.Key]
+			before := p.HP.Get(h.s.cfg)
 			at := float32(0.75)
 			if int(sl.Value) == int(math.Round(0.75*sl.Max)) {
 				at = 0.25 // the value already sits there
 			}
 			dragTo(sl, sl.Size().Width, at)
-			after := p.hp.Get(h.s.cfg)
+			after := p.HP.Get(h.s.cfg)
 			if after == before {
-				t.Errorf("%s: dragging the slider left the config at %v", p.key, before)
+				t.Errorf("%s: dragging the slider left the config at %v", p.Key, before)
 			}
-			pos := p.hp.Positions()
+			pos := p.HP.Positions()
 			if want := pos[int(sl.Value)]; math.Abs(after-want) > 1e-6*math.Max(1, want) {
-				t.Errorf("%s: config %v, slider stop %v", p.key, after, want)
+				t.Errorf("%s: config %v, slider stop %v", p.Key, after, want)
 			}
-			if got := h.s.setup.entries[p.key].Text; got != p.hp.Format(after) {
-				t.Errorf("%s: box shows %q, config %v", p.key, got, after)
+			if got := h.s.setup.entries[p.Key].Text; got != p.HP.Format(after) {
+				t.Errorf("%s: box shows %q, config %v", p.Key, got, after)
 			}
 		})
 	}
@@ -143,9 +144,9 @@ func TestPresetFillsControls(t *testing.T) {
 			h.set("model.width", "12")
 			h.ui(func() { h.s.setup.preset.SetSelected(presetLabel(name)) })
 			h.ui(func() {
-				for _, p := range params {
-					if got, w := h.s.setup.entries[p.key].Text, p.get(&want); got != w {
-						t.Errorf("%s shows %q, preset %s has %q", p.label, got, name, w)
+				for _, p := range session.Params() {
+					if got, w := h.s.setup.entries[p.Key].Text, p.Get(&want); got != w {
+						t.Errorf("%s shows %q, preset %s has %q", p.Label, got, name, w)
 					}
 				}
 				if got, w := h.s.setup.data.Selected, choiceFor(want.Data); got != w {
@@ -206,8 +207,8 @@ func TestInvalidEntryShowsMessage(t *testing.T) {
 				if !l.Visible() || !strings.Contains(l.Text, c.want) {
 					t.Errorf("message %q (visible %v), want one containing %q", l.Text, l.Visible(), c.want)
 				}
-				p, _ := paramByKey(c.key)
-				if got, w := p.get(&h.s.cfg), p.get(&before); got != w {
+				p, _ := session.ParamByKey(c.key)
+				if got, w := p.Get(&h.s.cfg), p.Get(&before); got != w {
 					t.Errorf("invalid %q was taken: config has %s", c.text, got)
 				}
 				if h.s.setup.entries[c.key].Validate() == nil {
@@ -215,8 +216,8 @@ func TestInvalidEntryShowsMessage(t *testing.T) {
 				}
 			})
 			// A valid value clears the message.
-			p, _ := paramByKey(c.key)
-			h.set(c.key, p.get(&before))
+			p, _ := session.ParamByKey(c.key)
+			h.set(c.key, p.Get(&before))
 			h.ui(func() {
 				if h.s.setup.errLabel.Visible() {
 					t.Errorf("message still shown after a valid value: %q", h.s.setup.errLabel.Text)

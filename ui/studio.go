@@ -14,6 +14,7 @@ import (
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // DefaultRefresh is how often the window redraws a running run: events are
@@ -69,7 +70,7 @@ type Studio struct {
 	chooser fileChooser
 
 	cfg  training.Config // edited on the UI thread only
-	hist history
+	hist session.History
 	// The lab's choices (UI thread): the noise the shown grid and the
 	// exported samples are drawn from, and whether D's verdicts frame
 	// the grid's cells.
@@ -78,9 +79,9 @@ type Studio struct {
 
 	mu        sync.Mutex // guards what background goroutines touch below
 	eng       *training.Trainer
-	gen       sampler // eng, or a generator loaded from an opened run
-	resumable string  // run dir or checkpoint a Continue resumes from
-	busy      bool    // a start, stop or open is in progress
+	gen       session.Sampler // eng, or a generator loaded from an opened run
+	resumable string          // run dir or checkpoint a Continue resumes from
+	busy      bool            // a start, stop or open is in progress
 	stopWatch chan struct{}
 	ds        *dataset.Dataset
 	dsSpec    string
@@ -324,7 +325,7 @@ func (s *Studio) engine() *training.Trainer {
 
 // sampler returns what can draw images now: the run's trainer or the
 // opened run's generator.
-func (s *Studio) sampler() sampler {
+func (s *Studio) sampler() session.Sampler {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.gen

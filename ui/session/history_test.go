@@ -1,4 +1,4 @@
-package ui
+package session
 
 import (
 	"image"
@@ -11,16 +11,16 @@ import (
 
 func TestHistoryKeepsOldGridsOnDisk(t *testing.T) {
 	dir := t.TempDir()
-	var h history
+	var h History
 	h.Reset(dir)
-	n := gridsInMemory + 10
+	n := GridsInMemory + 10
 	for i := 0; i < n; i++ {
 		img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
 		img.Pix[0] = uint8(i)
 		h.Apply(events.Grid{Step: i * 10, Image: img})
 	}
-	if got := h.InMemory(); got != gridsInMemory {
-		t.Errorf("%d grids in memory, want %d", got, gridsInMemory)
+	if got := h.InMemory(); got != GridsInMemory {
+		t.Errorf("%d grids in memory, want %d", got, GridsInMemory)
 	}
 	if _, err := os.Stat(training.GridPath(dir, 0)); err != nil {
 		t.Errorf("evicted grid not on disk: %v", err)
@@ -33,7 +33,7 @@ func TestHistoryKeepsOldGridsOnDisk(t *testing.T) {
 
 func TestHistoryFindsCoalescedGrids(t *testing.T) {
 	dir := t.TempDir()
-	var h history
+	var h History
 	h.Reset(dir)
 	img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
 	h.Apply(events.Grid{Step: 100, Image: img})

@@ -1,4 +1,4 @@
-package ui
+package session
 
 import (
 	"slices"
@@ -10,9 +10,9 @@ import (
 	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
-// qualityState is the sample-quality part of a run's history: the trainer's
+// Quality is the sample-quality part of a run's history: the trainer's
 // measurements, or why there are none, and the warnings shown beside them.
-type qualityState struct {
+type Quality struct {
 	Every   int // steps between measurements (0: metrics are off)
 	Samples int // samples per measurement
 	// Unavailable says in plain words why the run has no metrics (no
@@ -34,7 +34,7 @@ type alert struct {
 }
 
 // Warnings returns the warnings to show, oldest first.
-func (q qualityState) Warnings() []string {
+func (q Quality) Warnings() []string {
 	out := make([]string, len(q.alerts))
 	for i, a := range q.alerts {
 		out[i] = a.msg
@@ -43,7 +43,7 @@ func (q qualityState) Warnings() []string {
 }
 
 // Last returns the newest measurement and whether there is one.
-func (q qualityState) Last() (events.Metrics, bool) {
+func (q Quality) Last() (events.Metrics, bool) {
 	if len(q.Points) == 0 {
 		return events.Metrics{}, false
 	}
@@ -51,7 +51,7 @@ func (q qualityState) Last() (events.Metrics, bool) {
 }
 
 // add records one Metrics event.
-func (q *qualityState) add(e events.Metrics) {
+func (q *Quality) add(e events.Metrics) {
 	if e.Unavailable != "" {
 		q.Unavailable = e.Unavailable
 		return
@@ -72,7 +72,7 @@ func (q *qualityState) add(e events.Metrics) {
 
 // collapsed reports whether the trainer's rule judges the run collapsed
 // at its newest measurement.
-func (q *qualityState) collapsed() bool {
+func (q *Quality) collapsed() bool {
 	last, ok := q.Last()
 	if !ok {
 		return false
@@ -86,7 +86,7 @@ func (q *qualityState) collapsed() bool {
 
 // warn records a warning of the run. The mode-collapse warning stays
 // until the coverage recovers.
-func (q *qualityState) warn(step int, msg string) {
+func (q *Quality) warn(step int, msg string) {
 	if msg == "" {
 		return
 	}
@@ -95,16 +95,16 @@ func (q *qualityState) warn(step int, msg string) {
 	q.alerts = append(alerts, a)
 }
 
-// clone is a copy that shares nothing the history writes to.
-func (q qualityState) clone() qualityState {
+// clone is a copy that shares nothing the History writes to.
+func (q Quality) clone() Quality {
 	q.Points = slices.Clone(q.Points)
 	q.alerts = slices.Clone(q.alerts)
 	return q
 }
 
 // Quality returns a copy of the run's sample-quality state.
-func (h *history) Quality() qualityState {
-	others := h.comparedCurves(1)
+func (h *History) Quality() Quality {
+	others := h.ComparedCurves(1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	q := h.quality.clone()
@@ -114,16 +114,16 @@ func (h *history) Quality() qualityState {
 
 // SetMetricsPlan records how often the attached run measures its samples
 // and how many (its configuration's MetricsEvery and MetricsSamples).
-func (h *history) SetMetricsPlan(every, samples int) {
+func (h *History) SetMetricsPlan(every, samples int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.quality.Every, h.quality.Samples = every, samples
 	h.version++
 }
 
-// setQuality replaces the sample-quality state (a resumed run keeps the
+// SetQuality replaces the sample-quality state (a resumed run keeps the
 // measurements so far).
-func (h *history) setQuality(q qualityState) {
+func (h *History) SetQuality(q Quality) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.quality = q.clone()
@@ -133,7 +133,7 @@ func (h *history) setQuality(q qualityState) {
 // LoadMetrics shows the measurements of a run read from its folder. The
 // warnings the trainer gave are not saved, so the coverage drops are
 // found again as the trainer's watch found them.
-func (h *history) LoadMetrics(cfg training.Config, points []events.Metrics) {
+func (h *History) LoadMetrics(cfg training.Config, points []events.Metrics) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.version++

@@ -1,4 +1,4 @@
-package ui
+package session
 
 import (
 	"errors"
@@ -12,39 +12,39 @@ import (
 	"github.com/ganstudio/ganstudio/training"
 )
 
-// param is one hyperparameter the set-up panel edits: how to show it, how
+// Param is one hyperparameter the set-up panel edits: how to show it, how
 // to parse it into a Config, and whether it may change during a run.
-type param struct {
-	key   string // stable name, used by tests and --set style flags
-	label string
-	// live parameters can change while a run is going (only the learning
+type Param struct {
+	Key   string // stable name, used by tests and --set style flags
+	Label string
+	// Live parameters can change while a run is going (only the learning
 	// rates: the optimiser reads them each step; everything else shapes
 	// the network or the data order).
-	live bool
-	get  func(c *training.Config) string
-	// set parses the seed's box; a slider's parameter goes through hp.
+	Live bool
+	// Get writes the parameter's value in c as its box shows it.
+	Get func(c *training.Config) string
+	// set parses the seed's box; a slider's parameter goes through HP.
 	set func(c *training.Config, s string) error
-	// hp is the table entry behind a slider; nil for a box alone (seed).
-	hp *training.Hyperparameter
+	// HP is the table entry behind a slider; nil for a box alone (seed).
+	HP *training.Hyperparameter
 }
 
-// params lists the editable hyperparameters in the order they are shown:
+// Params lists the editable hyperparameters in the order they are shown:
 // every entry of training's table that has a slider, under the table's
-// key and label, and the seed, which has only a box.
-var params = windowParams()
-
-func windowParams() []param {
-	var out []param
+// key and label, and the seed, which has only a box. The list is built
+// from the table at each call, so that nobody can change it for others.
+func Params() []Param {
+	var out []Param
 	for _, h := range training.Hyperparameters() {
 		if !h.InWindow {
 			continue
 		}
 		h := h
-		out = append(out, param{key: h.Key, label: h.Label, live: h.Live, hp: &h,
-			get: func(c *training.Config) string { return h.Format(h.Get(*c)) }})
+		out = append(out, Param{Key: h.Key, Label: h.Label, Live: h.Live, HP: &h,
+			Get: func(c *training.Config) string { return h.Format(h.Get(*c)) }})
 	}
-	return append(out, param{key: "seed", label: "Seed",
-		get: func(c *training.Config) string { return strconv.FormatUint(c.Seed, 10) },
+	return append(out, Param{Key: "seed", Label: "Seed",
+		Get: func(c *training.Config) string { return strconv.FormatUint(c.Seed, 10) },
 		set: func(c *training.Config, s string) error {
 			v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
 			if err != nil {
@@ -55,17 +55,17 @@ func windowParams() []param {
 		}})
 }
 
-// applyParam makes the text of p's box its value in c: the seed's
+// ApplyParam makes the text of p's box its value in c: the seed's
 // parsed by p.set, a slider's parameter by parseValue and then applied as
-// applyValue does. On any error c is left as it was and the error says
+// ApplyValue does. On any error c is left as it was and the error says
 // what to enter; the Setting is a slider parameter's checked value.
-func applyParam(c *training.Config, p param, text string) (training.Setting, error) {
-	if p.hp != nil {
-		v, err := parseValue(*p.hp, text)
+func ApplyParam(c *training.Config, p Param, text string) (training.Setting, error) {
+	if p.HP != nil {
+		v, err := parseValue(*p.HP, text)
 		if err != nil {
 			return training.Setting{}, err
 		}
-		return applyValue(c, p, v)
+		return ApplyValue(c, p, v)
 	}
 	next := *c
 	next.Data.Classes = append([]string(nil), c.Data.Classes...)
@@ -79,21 +79,21 @@ func applyParam(c *training.Config, p param, text string) (training.Setting, err
 	return training.Setting{}, nil
 }
 
-// applyValue makes v, a number from a slider or a box, the value of p in
+// ApplyValue makes v, a number from a slider or a box, the value of p in
 // c. The hyperparameter table checks it, once, and the checked Setting is
 // what a live change hands the trainer as it is. A setting that is not
 // live (one that shapes the network or the data) is also checked with the
 // rest of the configuration: a width must suit the image size. On any
 // error c is left as it was.
-func applyValue(c *training.Config, p param, v float64) (training.Setting, error) {
-	s, err := p.hp.Setting(v)
+func ApplyValue(c *training.Config, p Param, v float64) (training.Setting, error) {
+	s, err := p.HP.Setting(v)
 	if err != nil {
 		return training.Setting{}, capitalised(err)
 	}
 	next := *c
 	next.Data.Classes = append([]string(nil), c.Data.Classes...)
 	s.ApplyTo(&next)
-	if !p.live {
+	if !p.Live {
 		if err := next.Validate(); err != nil {
 			return training.Setting{}, err
 		}
@@ -111,24 +111,14 @@ func parseValue(h training.Hyperparameter, text string) (float64, error) {
 	return v, nil
 }
 
-func paramByKey(key string) (param, bool) {
-	for _, p := range params {
-		if p.key == key {
+// ParamByKey returns the parameter of that key, and false if there is none.
+func ParamByKey(key string) (Param, bool) {
+	for _, p := range Params() {
+		if p.Key == key {
 			return p, true
 		}
 	}
-	return param{}, false
-}
-
-func parseInt(s, what string, lo, hi int) (int, error) {
-	v, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
-		return 0, fmt.Errorf("%s must be a whole number from %d to %d", what, lo, hi)
-	}
-	if v < lo || v > hi {
-		return 0, fmt.Errorf("%s %d is out of range: use %d to %d", what, v, lo, hi)
-	}
-	return v, nil
+	return Param{}, false
 }
 
 // capitalised starts err's message with a capital, as the panel's messages

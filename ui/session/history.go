@@ -1,9 +1,8 @@
-package ui
+package session
 
 import (
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"sort"
 	"sync"
@@ -14,13 +13,13 @@ import (
 	"github.com/ganstudio/ganstudio/ui/charts"
 )
 
-// gridsInMemory bounds the preview grids kept decoded in memory; older ones
+// GridsInMemory bounds the preview grids kept decoded in memory; older ones
 // are read back from the run directory's grids/ folder when scrubbed to.
-const gridsInMemory = 64
+const GridsInMemory = 64
 
-// gridRef is one preview grid of a run: in memory while it is recent, on
+// GridRef is one preview grid of a run: in memory while it is recent, on
 // disk (Path) always once the run directory has it.
-type gridRef struct {
+type GridRef struct {
 	Step int
 	Path string
 	img  *image.NRGBA
@@ -29,14 +28,14 @@ type gridRef struct {
 	fake, real []float32
 }
 
-// history is the state of the run shown in the window: every step's losses,
+// History is the state of the run shown in the window: every step's losses,
 // the preview grids and the phase. It is written by the event goroutine and
 // read by the views, so every method locks.
-type history struct {
+type History struct {
 	mu       sync.Mutex
 	steps    []events.Step
 	cols     charts.Cols // the curves' values, column by column
-	grids    []gridRef
+	grids    []GridRef
 	phase    events.Phase
 	pauseErr error // why the trainer paused by itself (nil: the user paused)
 	started  bool  // a run has been attached (phase is meaningful)
@@ -50,37 +49,37 @@ type history struct {
 
 	// live is a preview the window asked for between the trainer's grids
 	// (see Options.LivePreview); it is shown until a newer grid comes and
-	// is not part of the run's history.
+	// is not part of the run's History.
 	live     training.Preview
 	liveStep int
 	lastGrid time.Time // when the newest grid (either kind) arrived
 
-	quality qualityState // sample-quality metrics and the warning shown beside them
+	quality Quality // sample-quality metrics and the warning shown beside them
 
 	compared []comparedRun // other runs overlaid on the curves
 }
 
-// Reset forgets everything and attaches the history to runDir, whose grids/
+// Reset forgets everything and attaches the History to runDir, whose grids/
 // folder holds the grids evicted from memory.
-func (h *history) Reset(runDir string) {
+func (h *History) Reset(runDir string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.clear(runDir)
 }
 
-// clear empties the history (lock held). The mutex must not be copied
+// clear empties the History (lock held). The mutex must not be copied
 // over, so fields are reset one by one.
-func (h *history) clear(runDir string) {
+func (h *History) clear(runDir string) {
 	h.steps, h.cols, h.grids, h.ckpts, h.lastSave = nil, charts.Cols{}, nil, nil, events.Checkpoint{}
 	h.phase, h.pauseErr, h.started, h.message = events.Running, nil, false, ""
 	h.live, h.liveStep, h.lastGrid = training.Preview{}, 0, time.Time{}
-	h.quality = qualityState{}
+	h.quality = Quality{}
 	h.runDir = runDir
 	h.version++
 }
 
 // gridPath is where the trainer writes the grid of a step ("" for a
-// history with no run folder, such as a lone checkpoint's).
+// History with no run folder, such as a lone checkpoint's).
 func gridPath(runDir string, step int) string {
 	if runDir == "" {
 		return ""
@@ -89,7 +88,7 @@ func gridPath(runDir string, step int) string {
 }
 
 // Apply records one event.
-func (h *history) Apply(e events.Event) {
+func (h *History) Apply(e events.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.version++
@@ -97,7 +96,7 @@ func (h *history) Apply(e events.Event) {
 	case events.Step:
 		// A resumed run replays nothing, but a step can only move forward;
 		// drop anything at or after it (a run continued from an older
-		// checkpoint rewrites that part of the history).
+		// checkpoint rewrites that part of the History).
 		n := len(h.steps)
 		for n > 0 && h.steps[n-1].Step >= e.Step {
 			n--
@@ -112,7 +111,7 @@ func (h *history) Apply(e events.Event) {
 		if n := len(h.grids); n > 0 && e.Step > h.grids[n-1].Step {
 			h.addMissedGrids(h.grids[n-1].Step, e.Step)
 		}
-		h.addGrid(gridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image, fake: e.Fake, real: e.Real})
+		h.addGrid(GridRef{Step: e.Step, Path: gridPath(h.runDir, e.Step), img: e.Image, fake: e.Fake, real: e.Real})
 		h.lastGrid = time.Now()
 		if h.live.Image != nil && h.liveStep <= e.Step {
 			h.live = training.Preview{}
@@ -156,7 +155,7 @@ func (h *history) Apply(e events.Event) {
 // addGrid inserts g in step order and evicts old decoded images. Grids that
 // the subscription coalesced away are still on disk: the run directory has
 // every grid, so scrubbing can read them later (see AddDiskGrids).
-func (h *history) addGrid(g gridRef) {
+func (h *History) addGrid(g GridRef) {
 	i := sort.Search(len(h.grids), func(i int) bool { return h.grids[i].Step >= g.Step })
 	if i < len(h.grids) && h.grids[i].Step == g.Step {
 		if g.img != nil {
@@ -166,7 +165,7 @@ func (h *history) addGrid(g gridRef) {
 			h.grids[i].fake, h.grids[i].real = g.fake, g.real
 		}
 	} else {
-		h.grids = append(h.grids, gridRef{})
+		h.grids = append(h.grids, GridRef{})
 		copy(h.grids[i+1:], h.grids[i:])
 		h.grids[i] = g
 	}
@@ -176,25 +175,25 @@ func (h *history) addGrid(g gridRef) {
 // addMissedGrids adds the grids the trainer wrote to disk between two steps
 // that reached us: a reader that falls behind gets only the newest grid, but
 // the run directory has them all.
-func (h *history) addMissedGrids(after, before int) {
+func (h *History) addMissedGrids(after, before int) {
 	if h.runDir == "" {
 		return
 	}
 	for _, g := range training.GridFiles(h.runDir) {
 		if g.Step > after && g.Step < before {
-			h.addGrid(gridRef{Step: g.Step, Path: g.Path})
+			h.addGrid(GridRef{Step: g.Step, Path: g.Path})
 		}
 	}
 }
 
-func (h *history) evict() {
+func (h *History) evict() {
 	n := 0
 	for i := len(h.grids) - 1; i >= 0; i-- {
 		if h.grids[i].img == nil {
 			continue
 		}
 		n++
-		if n <= gridsInMemory {
+		if n <= GridsInMemory {
 			continue
 		}
 		g := &h.grids[i]
@@ -213,8 +212,8 @@ func (h *history) evict() {
 	}
 }
 
-// SetRun replaces the history with a run read from disk.
-func (h *history) SetRun(runDir string, steps []events.Step, grids []gridRef, ckpts []string, phase events.Phase) {
+// SetRun replaces the History with a run read from disk.
+func (h *History) SetRun(runDir string, steps []events.Step, grids []GridRef, ckpts []string, phase events.Phase) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.clear(runDir)
@@ -235,7 +234,7 @@ func (h *history) SetRun(runDir string, steps []events.Step, grids []gridRef, ck
 }
 
 // SetLive records a preview grid of step taken by the window itself.
-func (h *history) SetLive(step int, p training.Preview) {
+func (h *History) SetLive(step int, p training.Preview) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastGrid = time.Now()
@@ -248,15 +247,15 @@ func (h *history) SetLive(step int, p training.Preview) {
 
 // Live returns the window's own preview if it is newer than every saved
 // grid (a zero Preview otherwise).
-func (h *history) Live() (step int, p training.Preview) {
+func (h *History) Live() (step int, p training.Preview) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.liveStep, h.live
 }
 
-// wantsLive reports whether a live preview is due: the run is training,
+// WantsLive reports whether a live preview is due: the run is training,
 // no grid came for every, and steps were done since the newest one.
-func (h *history) wantsLive(every time.Duration) bool {
+func (h *History) WantsLive(every time.Duration) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if every <= 0 || !h.started || h.phase != events.Running || len(h.steps) == 0 || time.Since(h.lastGrid) < every {
@@ -269,22 +268,22 @@ func (h *history) wantsLive(every time.Duration) bool {
 	return h.steps[len(h.steps)-1].Step > newest
 }
 
-// curves returns the four curves smoothed and thinned to buckets.
-func (h *history) curves(buckets int) charts.CurveSet {
+// Curves returns the four curves smoothed and thinned to buckets.
+func (h *History) Curves(buckets int) charts.CurveSet {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.cols.Curves(buckets)
 }
 
 // Steps returns a copy of the steps recorded so far.
-func (h *history) Steps() []events.Step {
+func (h *History) Steps() []events.Step {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]events.Step(nil), h.steps...)
 }
 
 // Last returns the newest step and whether there is one.
-func (h *history) Last() (events.Step, bool) {
+func (h *History) Last() (events.Step, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.steps) == 0 {
@@ -294,7 +293,7 @@ func (h *history) Last() (events.Step, bool) {
 }
 
 // Phase returns the run's phase and whether a run is attached at all.
-func (h *history) Phase() (events.Phase, bool) {
+func (h *History) Phase() (events.Phase, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.phase, h.started
@@ -302,21 +301,21 @@ func (h *history) Phase() (events.Phase, bool) {
 
 // PauseReason returns why the trainer paused the run by itself (a
 // divergence, a checkpoint that could not be written), or nil.
-func (h *history) PauseReason() error {
+func (h *History) PauseReason() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.pauseErr
 }
 
 // Message returns the newest message of the run for the status line.
-func (h *history) Message() string {
+func (h *History) Message() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.message
 }
 
 // Checkpoints returns the checkpoints written so far, oldest first.
-func (h *history) Checkpoints() []string {
+func (h *History) Checkpoints() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.ckpts...)
@@ -324,7 +323,7 @@ func (h *history) Checkpoints() []string {
 
 // Rates returns the learning rates the trainer reported last, and a
 // version that changes with every report (0: none yet).
-func (h *history) Rates() (events.Rates, int) {
+func (h *History) Rates() (events.Rates, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.rates, h.ratesVer
@@ -332,28 +331,28 @@ func (h *history) Rates() (events.Rates, int) {
 
 // LastSave returns the newest checkpoint the run has written, and false
 // when it has written none since it was attached.
-func (h *history) LastSave() (events.Checkpoint, bool) {
+func (h *History) LastSave() (events.Checkpoint, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.lastSave, h.lastSave.Path != ""
 }
 
-// Version changes whenever the history does.
-func (h *history) Version() int {
+// Version changes whenever the History does.
+func (h *History) Version() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.version
 }
 
 // RunDir is the directory of the attached run.
-func (h *history) RunDir() string {
+func (h *History) RunDir() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.runDir
 }
 
 // NumGrids is the number of grids of the run.
-func (h *history) NumGrids() int {
+func (h *History) NumGrids() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.grids)
@@ -361,7 +360,7 @@ func (h *history) NumGrids() int {
 
 // GridAt returns the i-th grid (0 = oldest), reading it from disk if it
 // was evicted from memory.
-func (h *history) GridAt(i int) (step int, img *image.NRGBA, err error) {
+func (h *History) GridAt(i int) (step int, img *image.NRGBA, err error) {
 	h.mu.Lock()
 	if i < 0 || i >= len(h.grids) {
 		h.mu.Unlock()
@@ -379,15 +378,15 @@ func (h *history) GridAt(i int) (step int, img *image.NRGBA, err error) {
 	return g.Step, img, nil
 }
 
-// gridRefs returns a copy of the grid list.
-func (h *history) gridRefs() []gridRef {
+// Grids returns a copy of the grid list.
+func (h *History) Grids() []GridRef {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]gridRef(nil), h.grids...)
+	return append([]GridRef(nil), h.grids...)
 }
 
 // GridSteps returns the step of every grid, oldest first.
-func (h *history) GridSteps() []int {
+func (h *History) GridSteps() []int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make([]int, len(h.grids))
@@ -399,7 +398,7 @@ func (h *history) GridSteps() []int {
 
 // InMemory counts the grids held decoded in memory (for tests of the
 // bound).
-func (h *history) InMemory() int {
+func (h *History) InMemory() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
@@ -411,38 +410,10 @@ func (h *history) InMemory() int {
 	return n
 }
 
-func readPNG(path string) (*image.NRGBA, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := png.Decode(f)
-	if err != nil {
-		return nil, err
-	}
-	return toNRGBA(m), nil
-}
-
-// toNRGBA converts any image to *image.NRGBA (no copy if it is one).
-func toNRGBA(m image.Image) *image.NRGBA {
-	if n, ok := m.(*image.NRGBA); ok {
-		return n
-	}
-	b := m.Bounds()
-	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			out.Set(x-b.Min.X, y-b.Min.Y, m.At(x, y))
-		}
-	}
-	return out
-}
-
 // VerdictsAt returns D's verdicts on the i-th grid's cells and on real
 // images of the same moment; nil where they were not measured (grids read
 // from a run folder).
-func (h *history) VerdictsAt(i int) (fake, real []float32) {
+func (h *History) VerdictsAt(i int) (fake, real []float32) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if i < 0 || i >= len(h.grids) {
@@ -451,71 +422,9 @@ func (h *history) VerdictsAt(i int) (fake, real []float32) {
 	return h.grids[i].fake, h.grids[i].real
 }
 
-// runChange is what one stretch of training did, between the two newest grids
-// that carry D's verdicts: after a Step, exactly one update.
-type runChange struct {
-	From, To         events.Step
-	FakeFrom, FakeTo float64 // mean D(G(z)) over the grid's cells
-	Up, Cells        int     // cells D now judges more real, of Cells
-}
-
-// String puts the change in one line.
-func (c runChange) String() string {
-	what := fmt.Sprintf("steps %d → %d", c.From.Step, c.To.Step)
-	if c.To.Step == c.From.Step+1 {
-		what = fmt.Sprintf("one update, step %d → %d", c.From.Step, c.To.Step)
-	}
-	return fmt.Sprintf("%s: D(G(z)) on the grid %.3f → %.3f (%d of %d cells judged more real) · D loss %.3f → %.3f · G loss %.3f → %.3f",
-		what, c.FakeFrom, c.FakeTo, c.Up, c.Cells, c.From.DLoss, c.To.DLoss, c.From.GLoss, c.To.GLoss)
-}
-
-// LastChange returns the change between the two newest grids with verdicts
-// whose steps are both recorded, and false when there are not two.
-func (h *history) LastChange() (runChange, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var picked []gridRef
-	for i := len(h.grids) - 1; i >= 0 && len(picked) < 2; i-- {
-		if g := h.grids[i]; len(g.fake) > 0 && g.Step > 0 {
-			picked = append(picked, g)
-		}
-	}
-	if len(picked) < 2 || len(picked[0].fake) != len(picked[1].fake) {
-		return runChange{}, false
-	}
-	to, from := picked[0], picked[1]
-	c := runChange{Cells: len(to.fake), FakeFrom: mean32(from.fake), FakeTo: mean32(to.fake)}
-	var okFrom, okTo bool
-	c.From, okFrom = h.stepLocked(from.Step)
-	c.To, okTo = h.stepLocked(to.Step)
-	for i := range to.fake {
-		if to.fake[i] > from.fake[i] {
-			c.Up++
-		}
-	}
-	return c, okFrom && okTo
-}
-
-// stepLocked finds the recorded step n (h.mu held).
-func (h *history) stepLocked(n int) (events.Step, bool) {
-	i := sort.Search(len(h.steps), func(i int) bool { return h.steps[i].Step >= n })
-	if i < len(h.steps) && h.steps[i].Step == n {
-		return h.steps[i], true
-	}
-	return events.Step{}, false
-}
-
-func mean32(v []float32) float64 {
-	var sum float64
-	for _, x := range v {
-		sum += float64(x)
-	}
-	return sum / float64(max(len(v), 1))
-}
-
-// newestGrid returns the step of the newest grid the run has, its own or
+// NewestGrid returns the step of the newest grid the run has, its own or
 // the window's live preview; 0 before any.
-func (h *history) newestGrid() int {
+func (h *History) NewestGrid() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	newest := 0
