@@ -11,10 +11,11 @@ import (
 	"github.com/ganstudio/ganstudio/ui/session"
 )
 
-// setupChanged reacts to a new data set or preset: the real-image preview
-// follows the data set.
+// setupChanged follows the configuration being edited (it watches
+// s.cfg): the real-image preview follows the data set, and before a run
+// the quality line says what the configuration will measure.
 func (s *Studio) setupChanged() {
-	s.loadPreview(s.cfg)
+	s.loadPreview(s.cfg.Config())
 	if _, started := s.hist.Phase(); !started {
 		s.quality.refresh() // what the data set allows
 	}

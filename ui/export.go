@@ -336,7 +336,7 @@ func (v *exportView) exportSamples() {
 		v.s.setStatus("There is no generator loaded: start or open a run first.")
 		return
 	}
-	k, seed, psi := parseScale(v.scale.Selected), v.s.cfg.Seed, v.s.noise.Psi
+	k, seed, psi := parseScale(v.scale.Selected), v.s.cfg.Config().Seed, v.s.noise.Psi
 	class := -1 // a conditional GAN's trained classes in turn
 	if v.s.noise.OneClass {
 		class = v.s.noise.Class

@@ -136,7 +136,11 @@ func (h *harness) startTinyMetrics(every, metricsEvery, metricsSamples int) {
 	for k, v := range map[string]string{"model.width": "8", "model.noise_size": "8", "batch_size": "16", "epochs": "100000", "sample_every": strconv.Itoa(every)} {
 		h.set(k, v)
 	}
-	h.ui(func() { h.s.cfg.MetricsEvery, h.s.cfg.MetricsSamples = metricsEvery, metricsSamples })
+	h.ui(func() {
+		c := h.s.cfg.Config()
+		c.MetricsEvery, c.MetricsSamples = metricsEvery, metricsSamples
+		h.s.cfg.Load(c)
+	})
 	h.ui(func() { test.Tap(h.s.run.start) })
 	h.waitFor("the run to train", 2*time.Minute, func() bool { return h.s.run.phase.Text == "Training" })
 }

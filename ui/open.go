@@ -104,9 +104,7 @@ func (s *Studio) Open(path string) {
 			s.hist.LoadMetrics(r.Config, points)
 		}
 		s.do(func() {
-			s.cfg = r.Config
-			s.setup.fill()
-			s.setupChanged()
+			s.cfg.Load(r.Config)
 			s.samples.goLive()
 			s.refreshRun()
 			switch {

@@ -122,9 +122,11 @@ func TestFolderRunShowsFCDOnly(t *testing.T) {
 	h := newHarness(t, "lite-mnist")
 	folder := writeFolder(t, 40)
 	h.ui(func() {
-		h.s.cfg.Data = dataset.Spec{Path: folder}
-		h.s.cfg.Model.ImageSize, h.s.cfg.Model.Channels = training.ShapeFor(h.s.cfg.Data, h.s.cfg.Model.ImageSize)
-		h.s.setupChanged() // as the data set picker does
+		// As the data set picker does.
+		h.s.cfg.Edit(func(c *training.Config) {
+			c.Data = dataset.Spec{Path: folder}
+			c.Model.ImageSize, c.Model.Channels = training.ShapeFor(c.Data, c.Model.ImageSize)
+		})
 	})
 	h.ui(func() {
 		if txt := h.s.quality.info.Text; !strings.Contains(txt, "folder's pictures") {

@@ -120,7 +120,7 @@ func (v *qualityView) describe(q session.Quality, started bool) (string, bool) {
 		return text, true
 	}
 	if !started {
-		cfg := v.s.cfg
+		cfg := v.s.cfg.Config()
 		if why := training.MetricsUnavailable(cfg); why != "" {
 			return why, false
 		}

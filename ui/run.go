@@ -11,7 +11,7 @@ import (
 
 // Start begins a new run with the set-up panel's configuration.
 func (s *Studio) Start() {
-	if err := s.cfg.Validate(); err != nil {
+	if err := s.cfg.Config().Validate(); err != nil {
 		s.setup.showError(err)
 		s.setStatus("Fix the values marked in the set-up panel first.")
 		return
@@ -19,7 +19,7 @@ func (s *Studio) Start() {
 	if !s.setBusy() {
 		return
 	}
-	cfg := s.cfg
+	cfg := s.cfg.Config()
 	runsDir := s.runsDir
 	s.setStatus("Loading the data set…")
 	s.updateRunState()
@@ -124,7 +124,7 @@ func (s *Studio) watch(eng *training.Trainer, sub *events.Subscription, stop cha
 
 // refreshRun redraws every view from the history (UI thread).
 func (s *Studio) refreshRun() {
-	s.setup.followRates()
+	s.followRates()
 	s.run.refresh()
 	s.samples.refresh()
 	s.curves.refresh()
@@ -133,6 +133,21 @@ func (s *Studio) refreshRun() {
 		s.setStatus("%s", m)
 	}
 	s.updateRunState()
+}
+
+// followRates shows the learning rates the trainer reported last when
+// they are not what the panel holds: a rollback halving them. The report
+// of the panel's own change holds what the panel shows already, and
+// changes nothing.
+func (s *Studio) followRates() {
+	r, version := s.hist.Rates()
+	if version == s.ratesSeen {
+		return
+	}
+	s.ratesSeen = version
+	c := s.cfg.Config()
+	c.LearnRateG, c.LearnRateD = r.G, r.D
+	s.cfg.Load(c)
 }
 
 func (s *Studio) setBusy() bool {
@@ -285,7 +300,7 @@ func (s *Studio) continueRun() {
 	if path == "" || !s.setBusy() {
 		return
 	}
-	cfg, panel := s.cfg, s.cfg
+	cfg, panel := s.cfg.Config(), s.cfg.Config()
 	s.setStatus("Loading the run to continue it…")
 	s.updateRunState()
 	go func() {

@@ -146,7 +146,11 @@ func TestFullDiskPausesRun(t *testing.T) {
 		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", runs).Run() })
-	h.ui(func() { h.s.cfg.CheckpointEvery = 40 })
+	h.ui(func() {
+		c := h.s.cfg.Config()
+		c.CheckpointEvery = 40
+		h.s.cfg.Load(c)
+	})
 	h.startTiny(1000)
 	h.waitFor("the first checkpoint", time.Minute, func() bool { return len(h.s.hist.Checkpoints()) == 1 })
 	filler := filepath.Join(runs, "download.iso")

@@ -68,7 +68,7 @@ type samplesView struct {
 func newSamplesView(s *Studio, pick func(cell int)) *samplesView {
 	v := &samplesView{s: s, shown: -1, live: true}
 	v.grid = newGridPicker(pick)
-	v.grid.setImage(blankGrid(s.cfg.Model.ImageSize))
+	v.grid.setImage(blankGrid(s.cfg.Config().Model.ImageSize))
 	v.real = pixelImage(112, 112)
 	v.scrub = widget.NewSlider(0, 1)
 	v.scrub.Step = 1
@@ -222,7 +222,7 @@ func (v *samplesView) refresh() {
 			v.shownLive, v.shown = p.Image, -1
 			v.grid.setGrid(p.Image, 5, 5, session.TrainerRowLabels(cfg))
 			v.setVerdicts(p.Fake, p.Real)
-			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, v.s.cfg.SampleEvery))
+			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, v.s.cfg.Config().SampleEvery))
 		}
 		if n > 0 {
 			v.scrub.Value = float64(n - 1)

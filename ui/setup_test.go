@@ -38,13 +38,13 @@ func TestDraggingEachSliderChangesTheConfig(t *testing.T) {
 		}
 		h.ui(func() {
 			sl := h.s.setup.sliders[p.Key]
-			before := p.HP.Get(h.s.cfg)
+			before := p.HP.Get(h.s.cfg.Config())
 			at := float32(0.75)
 			if int(sl.Value) == int(math.Round(0.75*sl.Max)) {
 				at = 0.25 // the value already sits there
 			}
 			dragTo(sl, sl.Size().Width, at)
-			after := p.HP.Get(h.s.cfg)
+			after := p.HP.Get(h.s.cfg.Config())
 			if after == before {
 				t.Errorf("%s: dragging the slider left the config at %v", p.Key, before)
 			}
@@ -158,8 +158,8 @@ func TestPresetFillsControls(t *testing.T) {
 				if got := h.s.setup.preset.Selected; got != training.PresetPurpose(name) {
 					t.Errorf("preset shows %q, want %q", got, training.PresetPurpose(name))
 				}
-				if h.s.cfg.Model != want.Model || h.s.cfg.BatchSize != want.BatchSize {
-					t.Errorf("config not taken from the preset: %+v", h.s.cfg)
+				if h.s.cfg.Config().Model != want.Model || h.s.cfg.Config().BatchSize != want.BatchSize {
+					t.Errorf("config not taken from the preset: %+v", h.s.cfg.Config())
 				}
 			})
 		})
@@ -172,10 +172,10 @@ func TestSpectralNormCheck(t *testing.T) {
 	h := newHarness(t, "seed-cifar-horses")
 	h.ui(func() { test.Tap(h.s.setup.spectral) })
 	h.ui(func() {
-		if !h.s.cfg.Model.SpectralNorm {
+		if !h.s.cfg.Config().Model.SpectralNorm {
 			t.Error("checking spectral normalisation left the config without it")
 		}
-		if h.s.cfg.Preset != "" || h.s.setup.preset.Selected != "" {
+		if h.s.cfg.Config().Preset != "" || h.s.setup.preset.Selected != "" {
 			t.Errorf("a changed preset still shows as %q", h.s.setup.preset.Selected)
 		}
 	})
@@ -200,7 +200,7 @@ func TestInvalidEntryShowsMessage(t *testing.T) {
 	} {
 		t.Run(c.key+"="+c.text, func(t *testing.T) {
 			var before training.Config
-			h.ui(func() { before = h.s.cfg })
+			h.ui(func() { before = h.s.cfg.Config() })
 			h.set(c.key, c.text)
 			h.ui(func() {
 				l := h.s.setup.errLabel
@@ -208,7 +208,7 @@ func TestInvalidEntryShowsMessage(t *testing.T) {
 					t.Errorf("message %q (visible %v), want one containing %q", l.Text, l.Visible(), c.want)
 				}
 				p, _ := session.ParamByKey(c.key)
-				if got, w := p.Get(&h.s.cfg), p.Get(&before); got != w {
+				if got, w := p.Get(ptr(h.s.cfg.Config())), p.Get(&before); got != w {
 					t.Errorf("invalid %q was taken: config has %s", c.text, got)
 				}
 				if h.s.setup.entries[c.key].Validate() == nil {
@@ -253,7 +253,7 @@ func TestClassPicker(t *testing.T) {
 		h.s.setup.answerClasses(true)
 	})
 	h.ui(func() {
-		if got := h.s.cfg.Data.Classes; !slices.Equal(got, []string{"deer", "horse"}) {
+		if got := h.s.cfg.Config().Data.Classes; !slices.Equal(got, []string{"deer", "horse"}) {
 			t.Errorf("classes %v after ticking horse and deer", got)
 		}
 		if got := h.s.setup.class.Selected; got != "deer, horse" {
@@ -261,12 +261,12 @@ func TestClassPicker(t *testing.T) {
 		}
 		h.s.setup.class.SetSelected(someClasses)
 		h.s.setup.answerClasses(false) // Cancel keeps the choice
-		if got := h.s.setup.class.Selected; got != "deer, horse" || len(h.s.cfg.Data.Classes) != 2 {
-			t.Errorf("after Cancel the picker shows %q, classes %v", got, h.s.cfg.Data.Classes)
+		if got := h.s.setup.class.Selected; got != "deer, horse" || len(h.s.cfg.Config().Data.Classes) != 2 {
+			t.Errorf("after Cancel the picker shows %q, classes %v", got, h.s.cfg.Config().Data.Classes)
 		}
 		h.s.setup.class.SetSelected(allClasses)
-		if h.s.cfg.Data.Classes != nil {
-			t.Errorf("classes %v after picking all", h.s.cfg.Data.Classes)
+		if h.s.cfg.Config().Data.Classes != nil {
+			t.Errorf("classes %v after picking all", h.s.cfg.Config().Data.Classes)
 		}
 	})
 
@@ -296,11 +296,11 @@ func TestObjectiveReachesTheRun(t *testing.T) {
 			t.Errorf("the seed's preset shows objective %q", h.s.setup.loss.Selected)
 		}
 		h.s.setup.loss.SetSelected(lossLabel(model.LossHinge))
-		if h.s.cfg.Model.Loss != model.LossHinge {
-			t.Fatalf("config loss %q after picking hinge", h.s.cfg.Model.Loss)
+		if h.s.cfg.Config().Model.Loss != model.LossHinge {
+			t.Fatalf("config loss %q after picking hinge", h.s.cfg.Config().Model.Loss)
 		}
 		h.s.setup.augment.SetSelected([]string{"cutout", "translation"})
-		if h.s.cfg.Model.Augment == "" {
+		if h.s.cfg.Config().Model.Augment == "" {
 			t.Fatal("ticking augmentations left the config without them")
 		}
 	})
@@ -345,15 +345,18 @@ func TestFolderFitCropOrPad(t *testing.T) {
 		return h.s.setup.fit.Visible() && strings.Contains(h.s.setup.dataInfo.Text, "3 images")
 	})
 	h.ui(func() {
-		if h.s.cfg.Model.ImageSize != 64 {
-			t.Errorf("picking a folder made the network %d×%d", h.s.cfg.Model.ImageSize, h.s.cfg.Model.ImageSize)
+		if h.s.cfg.Config().Model.ImageSize != 64 {
+			t.Errorf("picking a folder made the network %d×%d", h.s.cfg.Config().Model.ImageSize, h.s.cfg.Config().Model.ImageSize)
 		}
 		if h.s.setup.fit.Selected != fitCropLabel {
 			t.Errorf("fit shows %q, want crop", h.s.setup.fit.Selected)
 		}
 		h.s.setup.fit.SetSelected(fitPadLabel)
-		if h.s.cfg.Data.Fit != dataset.FitPad {
-			t.Errorf("data fit %q after choosing pad", h.s.cfg.Data.Fit)
+		if h.s.cfg.Config().Data.Fit != dataset.FitPad {
+			t.Errorf("data fit %q after choosing pad", h.s.cfg.Config().Data.Fit)
 		}
 	})
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }

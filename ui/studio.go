@@ -69,8 +69,10 @@ type Studio struct {
 	runsDir string // where new runs go ("" : ./runs)
 	chooser fileChooser
 
-	cfg  training.Config // edited on the UI thread only
+	cfg  *session.Setup // the configuration being edited (UI thread)
 	hist session.History
+	// ratesSeen is the version of the history's Rates that cfg follows.
+	ratesSeen int
 	// The lab's choices (UI thread): the noise the shown grid and the
 	// exported samples are drawn from, and whether D's verdicts frame
 	// the grid's cells.
@@ -125,22 +127,16 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	if s.chooser == nil {
 		s.chooser = dialogChooser{w}
 	}
-	if opt.Config != nil {
-		s.cfg = *opt.Config
-	} else {
-		name := opt.preset
-		if name == "" {
-			name = "lite-mnist"
-		}
-		var err error
-		if s.cfg, err = training.Preset(name); err != nil {
-			return nil, err
-		}
+	cfg, err := startConfig(opt)
+	if err != nil {
+		return nil, err
 	}
+	s.cfg = session.NewSetup(cfg)
 
 	s.status = widget.NewLabel("Pick a preset or a data set, then press Start.")
 	s.status.Wrapping = fyne.TextWrapWord
-	s.setup = newSetupView(s)
+	s.setup = newSetupView(s.cfg, setupHooks{win: w, chooser: s.chooser, param: s.paramChanged,
+		training: func() bool { st := s.state(); return st.running || st.paused }})
 	s.run = newRunView(s)
 	s.samples = newSamplesView(s, func(cell int) { s.walk.pick(cell) })
 	s.curves = newCurvesView(s)
@@ -152,7 +148,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.content = s.layout()
 	w.SetContent(s.content)
 
-	s.setup.fill()
+	s.cfg.Watch(s.setupChanged)
 	s.setupChanged()
 	s.updateRunState()
 	if opt.Verdicts {
@@ -166,6 +162,19 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 		s.compareRun(dir)
 	}
 	return s, nil
+}
+
+// startConfig is the configuration a window starts with: the one it is
+// given, else its preset's.
+func startConfig(opt Options) (training.Config, error) {
+	if opt.Config != nil {
+		return *opt.Config, nil
+	}
+	name := opt.preset
+	if name == "" {
+		name = "lite-mnist"
+	}
+	return training.Preset(name)
 }
 
 // Names of the side panel's tabs.
@@ -313,7 +322,7 @@ func (s *Studio) runConfig() training.Config {
 	if eng := s.engine(); eng != nil {
 		return eng.Config()
 	}
-	return s.cfg
+	return s.cfg.Config()
 }
 
 // engine returns the attached engine, if any.
