@@ -121,7 +121,6 @@ func watchWithWindow(b *testing.B, eng *training.Trainer, lab bool) (stop func()
 	if lab {
 		do(func() {
 			s.samples.judge.SetChecked(true)
-			s.noise.Psi = 0.7
 			s.samples.psi.SetValue(0.7)
 		})
 	}

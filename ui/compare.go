@@ -13,35 +13,38 @@ import (
 
 	"github.com/ganstudio/ganstudio/training"
 	"github.com/ganstudio/ganstudio/ui/charts"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // compareView is the row above the curves: a button to add a run folder
 // to compare with, and one button per compared run that removes it.
 type compareView struct {
-	s       *Studio
+	hist    *session.History
+	remove  func(dir string) // takes a compared run off
 	add     *widget.Button
 	chips   *fyne.Container
 	shown   []string
 	content fyne.CanvasObject
 }
 
-func newCompareView(s *Studio) *compareView {
-	v := &compareView{s: s, chips: container.NewHBox()}
-	v.add = widget.NewButtonWithIcon("Compare runs…", theme.ContentAddIcon(), s.compareDialog)
+// newCompareView shows the runs compared in hist; add asks for one more.
+func newCompareView(hist *session.History, add func(), remove func(dir string)) *compareView {
+	v := &compareView{hist: hist, remove: remove, chips: container.NewHBox()}
+	v.add = widget.NewButtonWithIcon("Compare runs…", theme.ContentAddIcon(), add)
 	v.content = container.NewHScroll(container.NewHBox(v.add, v.chips))
 	return v
 }
 
 // refresh shows one chip per compared run (UI thread).
 func (v *compareView) refresh() {
-	dirs := v.s.hist.Comparisons()
+	dirs := v.hist.Comparisons()
 	if fmt.Sprint(dirs) == fmt.Sprint(v.shown) {
 		return
 	}
 	v.shown = dirs
 	v.chips.RemoveAll()
 	for i, dir := range dirs {
-		b := widget.NewButtonWithIcon(filepath.Base(dir), theme.CancelIcon(), func() { v.s.removeComparison(dir) })
+		b := widget.NewButtonWithIcon(filepath.Base(dir), theme.CancelIcon(), func() { v.remove(dir) })
 		b.Importance = widget.LowImportance
 		swatch := colorSwatch(charts.CompareColors[i%len(charts.CompareColors)])
 		v.chips.Add(container.NewHBox(swatch, b))

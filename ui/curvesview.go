@@ -15,9 +15,9 @@ type curvesView struct {
 	content fyne.CanvasObject
 }
 
-func newCurvesView(s *Studio) *curvesView {
-	v := &curvesView{plotRaster: newPlotRaster(s, 300, 140, func(w, h int, scale float32, bg, fg color.Color) image.Image {
-		return session.RenderCurves(&s.hist, w, h, scale, bg, fg)
+func newCurvesView(hist *session.History, onUI func(func())) *curvesView {
+	v := &curvesView{plotRaster: newPlotRaster(hist, onUI, 300, 140, func(w, h int, scale float32, bg, fg color.Color) image.Image {
+		return session.RenderCurves(hist, w, h, scale, bg, fg)
 	})}
 	v.content = v.raster
 	return v

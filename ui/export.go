@@ -230,9 +230,8 @@ func copyFile(from, to string) error {
 // exportView holds the export buttons. Each asks where to write, then
 // writes in the background and reports in the status line.
 type exportView struct {
-	s *Studio
-	// shown is the grid on screen, with its step.
-	shown                                    func() (int, *image.NRGBA, error)
+	host host
+	from exportSources
 	scale                                    *widget.Select
 	count                                    *widget.Entry
 	grid, samples, png, svg, csv, gifB, ckpt *widget.Button
@@ -250,8 +249,23 @@ func parseScale(s string) int {
 	return k
 }
 
-func newExportView(s *Studio, shown func() (int, *image.NRGBA, error)) *exportView {
-	v := &exportView{s: s, shown: shown}
+// exportSources are what the export panel writes from.
+type exportSources struct {
+	hist    *session.History
+	setup   *session.Setup // the exported samples' seed
+	chooser fileChooser
+	// shown is the grid on screen, with its step; noise the noise the
+	// user chose for the grid (ψ, one class), which samples are drawn
+	// with too.
+	shown   func() (int, *image.NRGBA, error)
+	noise   func() training.Noise
+	sampler func() session.Sampler
+	engine  func() *training.Trainer // the attached run, whose checkpoint is saved
+}
+
+func newExportView(h host, from exportSources) *exportView {
+	v := &exportView{host: h, from: from}
+	hist := from.hist
 	v.scale = widget.NewSelect(scales, nil)
 	v.scale.SetSelected("×4")
 	v.count = widget.NewEntry()
@@ -263,20 +277,20 @@ func newExportView(s *Studio, shown func() (int, *image.NRGBA, error)) *exportVi
 	v.grid = widget.NewButtonWithIcon("Grid PNG", theme.DocumentSaveIcon(), v.exportGrid)
 	v.samples = widget.NewButtonWithIcon("Samples", theme.FolderNewIcon(), v.exportSamples)
 	v.png = widget.NewButtonWithIcon("Curves PNG", theme.DocumentSaveIcon(), func() {
-		v.save("Save the curves as PNG", "curves.png", func(p string) error { return exportCurvesPNG(p, &s.hist, 1200, 900) })
+		v.save("Save the curves as PNG", "curves.png", func(p string) error { return exportCurvesPNG(p, hist, 1200, 900) })
 	})
 	v.svg = widget.NewButtonWithIcon("Curves SVG", theme.DocumentSaveIcon(), func() {
-		v.save("Save the curves as SVG", "curves.svg", func(p string) error { return exportCurvesSVG(p, &s.hist) })
+		v.save("Save the curves as SVG", "curves.svg", func(p string) error { return exportCurvesSVG(p, hist) })
 	})
 	v.csv = widget.NewButtonWithIcon("Losses CSV", theme.DocumentSaveIcon(), func() {
-		v.save("Save the losses as CSV", "losses.csv", func(p string) error { return exportLossesCSV(p, &s.hist) })
+		v.save("Save the losses as CSV", "losses.csv", func(p string) error { return exportLossesCSV(p, hist) })
 	})
 	v.gifB = widget.NewButtonWithIcon("History GIF", theme.MediaVideoIcon(), func() {
 		k := parseScale(v.scale.Selected)
-		v.save("Save the grid history as an animated GIF", "history.gif", func(p string) error { return exportGIF(p, &s.hist, k, 20) })
+		v.save("Save the grid history as an animated GIF", "history.gif", func(p string) error { return exportGIF(p, hist, k, 20) })
 	})
 	v.ckpt = widget.NewButtonWithIcon("Checkpoint", theme.DownloadIcon(), func() {
-		eng, ckpts := s.engine(), s.hist.Checkpoints()
+		eng, ckpts := from.engine(), hist.Checkpoints()
 		v.save("Save a checkpoint", "gan.ckpt", func(p string) error {
 			if eng != nil {
 				return eng.SaveCheckpoint(p)
@@ -299,8 +313,8 @@ func newExportView(s *Studio, shown func() (int, *image.NRGBA, error)) *exportVi
 
 // save asks for a path, then writes with write off the UI thread.
 func (v *exportView) save(title, name string, write func(path string) error) {
-	s := v.s
-	s.chooser.SaveFile(title, name, func(path string) {
+	s := v.host
+	v.from.chooser.SaveFile(title, name, func(path string) {
 		if path == "" {
 			return
 		}
@@ -310,15 +324,15 @@ func (v *exportView) save(title, name string, write func(path string) error) {
 				s.fail("Could not write "+path, err)
 				return
 			}
-			s.do(func() { s.setStatus("Saved %s.", path) })
+			s.onUI(func() { s.setStatus("Saved %s.", path) })
 		}()
 	})
 }
 
 func (v *exportView) exportGrid() {
-	_, g, err := v.shown()
+	_, g, err := v.from.shown()
 	if err != nil {
-		v.s.setStatus("%s", err)
+		v.host.setStatus("%s", err)
 		return
 	}
 	k := parseScale(v.scale.Selected)
@@ -328,42 +342,43 @@ func (v *exportView) exportGrid() {
 func (v *exportView) exportSamples() {
 	n, err := parseInt(v.count.Text, "Number of samples", 1, 10000)
 	if err != nil {
-		v.s.setStatus("%s", err)
+		v.host.setStatus("%s", err)
 		return
 	}
-	eng := v.s.sampler()
+	eng := v.from.sampler()
 	if eng == nil {
-		v.s.setStatus("There is no generator loaded: start or open a run first.")
+		v.host.setStatus("There is no generator loaded: start or open a run first.")
 		return
 	}
-	k, seed, psi := parseScale(v.scale.Selected), v.s.cfg.Config().Seed, v.s.noise.Psi
+	noise := v.from.noise()
+	k, seed, psi := parseScale(v.scale.Selected), v.from.setup.Config().Seed, noise.Psi
 	class := -1 // a conditional GAN's trained classes in turn
-	if v.s.noise.OneClass {
-		class = v.s.noise.Class
+	if noise.OneClass {
+		class = noise.Class
 	}
-	v.s.chooser.OpenFolder(fmt.Sprintf("Folder for %d new samples", n), func(dir string) {
+	v.from.chooser.OpenFolder(fmt.Sprintf("Folder for %d new samples", n), func(dir string) {
 		if dir == "" {
 			return
 		}
-		v.s.setStatus("Sampling %d images…", n)
+		v.host.setStatus("Sampling %d images…", n)
 		go func() {
 			imgs, err := eng.SampleClass(n, seed, psi, class)
 			if err == nil {
 				err = exportSamples(dir, imgs, k)
 			}
 			if err != nil {
-				v.s.fail("Could not write the samples", err)
+				v.host.fail("Could not write the samples", err)
 				return
 			}
-			v.s.do(func() { v.s.setStatus("Saved %d samples in %s.", n, dir) })
+			v.host.onUI(func() { v.host.setStatus("Saved %d samples in %s.", n, dir) })
 		}()
 	})
 }
 
 func (v *exportView) setState(st runState) {
-	n := v.s.hist.NumGrids()
+	n := v.from.hist.NumGrids()
 	steps := 0
-	if last, ok := v.s.hist.Last(); ok {
+	if last, ok := v.from.hist.Last(); ok {
 		steps = last.Step
 	}
 	setEnabled(v.grid, n > 0)
@@ -372,7 +387,7 @@ func (v *exportView) setState(st runState) {
 	setEnabled(v.svg, steps > 0)
 	setEnabled(v.csv, steps > 0)
 	setEnabled(v.samples, st.hasSampler)
-	setEnabled(v.ckpt, (st.hasEngine || len(v.s.hist.Checkpoints()) > 0) && !st.busy)
+	setEnabled(v.ckpt, (st.hasEngine || len(v.from.hist.Checkpoints()) > 0) && !st.busy)
 }
 
 func parseInt(s, what string, lo, hi int) (int, error) {

@@ -38,8 +38,8 @@ type plotRaster struct {
 	rendering bool
 }
 
-func newPlotRaster(s *Studio, minW, minH float32, render func(w, h int, scale float32, bg, fg color.Color) image.Image) *plotRaster {
-	v := &plotRaster{hist: &s.hist, do: s.do, render: render, cacheV: -1}
+func newPlotRaster(hist *session.History, do func(func()), minW, minH float32, render func(w, h int, scale float32, bg, fg color.Color) image.Image) *plotRaster {
+	v := &plotRaster{hist: hist, do: do, render: render, cacheV: -1}
 	v.raster = canvas.NewRaster(v.generate)
 	v.raster.SetMinSize(fyne.NewSize(minW, minH))
 	return v

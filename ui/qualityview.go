@@ -25,7 +25,10 @@ import (
 // the newest measurement, warnings that stay until a measurement clears
 // them, and the plots.
 type qualityView struct {
-	s *Studio
+	hist *session.History
+	// setup is the configuration being edited: before a run, the line
+	// says what it will measure.
+	setup *session.Setup
 	*plotRaster
 	warnBox fyne.CanvasObject
 	warning *widget.Label
@@ -37,10 +40,10 @@ type qualityView struct {
 	content fyne.CanvasObject
 }
 
-func newQualityView(s *Studio) *qualityView {
-	v := &qualityView{s: s}
-	v.plotRaster = newPlotRaster(s, 300, 110, func(w, h int, scale float32, bg, fg color.Color) image.Image {
-		return session.RenderQuality(s.hist.Quality(), w, h, scale, bg, fg)
+func newQualityView(hist *session.History, setup *session.Setup, onUI func(func())) *qualityView {
+	v := &qualityView{hist: hist, setup: setup}
+	v.plotRaster = newPlotRaster(hist, onUI, 300, 110, func(w, h int, scale float32, bg, fg color.Color) image.Image {
+		return session.RenderQuality(hist.Quality(), w, h, scale, bg, fg)
 	})
 	v.warning = widget.NewLabel("")
 	v.warning.Wrapping = fyne.TextWrapWord
@@ -67,8 +70,8 @@ func warnBackground() color.Color {
 
 // refresh shows the history's quality state (UI thread).
 func (v *qualityView) refresh() {
-	q := v.s.hist.Quality()
-	_, started := v.s.hist.Phase()
+	q := v.hist.Quality()
+	_, started := v.hist.Phase()
 	text, plots := v.describe(q, started)
 	v.info.SetText(text)
 	warn := strings.Join(q.Warnings(), "\n")
@@ -120,7 +123,7 @@ func (v *qualityView) describe(q session.Quality, started bool) (string, bool) {
 		return text, true
 	}
 	if !started {
-		cfg := v.s.cfg.Config()
+		cfg := v.setup.Config()
 		if why := training.MetricsUnavailable(cfg); why != "" {
 			return why, false
 		}
@@ -134,7 +137,7 @@ func (v *qualityView) describe(q session.Quality, started bool) (string, bool) {
 		return fmt.Sprintf("Once training starts, %d samples are scored by a classifier every %d steps: a curve of FCD (distance to real images) and the classes the samples cover, to catch mode collapse.",
 			cfg.MetricsSamples, cfg.MetricsEvery), false
 	}
-	if phase, _ := v.s.hist.Phase(); phase != events.Running && phase != events.Paused {
+	if phase, _ := v.hist.Phase(); phase != events.Running && phase != events.Paused {
 		if q.Every <= 0 {
 			return "This run has no sample-quality measurements: metrics were off.", false
 		}

@@ -220,7 +220,8 @@ func (s *Studio) updateRunState() {
 		return // nothing to enable or disable: spare the widgets a refresh
 	}
 	s.shown = &shown
-	s.run.setState(st)
+	s.followRun(st)
+	s.run.setState(st, shown.phase)
 	s.setup.lock(st.running || st.paused || st.busy)
 	s.export.setState(st)
 	s.walk.setState(st)

@@ -10,11 +10,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ganstudio/ganstudio/training/events"
+	"github.com/ganstudio/ganstudio/ui/session"
 )
 
 // runView is the top bar: Start, Pause/Resume, Stop, Continue, progress.
 type runView struct {
-	s                              *Studio
+	hist                           *session.History
 	start, pause, step, stop, cont *widget.Button
 	open, openCkpt                 *widget.Button
 	progress                       *widget.ProgressBar
@@ -24,19 +25,24 @@ type runView struct {
 	bar, progressRow fyne.CanvasObject
 }
 
-func newRunView(s *Studio) *runView {
-	v := &runView{s: s}
-	v.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), s.Start)
+// runActions are what the run controls' buttons do.
+type runActions struct {
+	start, pauseOrResume, step, stop, continueRun, openRun, openCheckpoint func()
+}
+
+func newRunView(hist *session.History, do runActions) *runView {
+	v := &runView{hist: hist}
+	v.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), do.start)
 	v.start.Importance = widget.HighImportance
-	v.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), s.pauseOrResume)
-	v.step = widget.NewButtonWithIcon("Step", theme.MediaSkipNextIcon(), s.step)
-	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), s.stop)
-	v.cont = widget.NewButtonWithIcon("Continue", theme.MediaFastForwardIcon(), s.continueRun)
-	v.open = widget.NewButtonWithIcon("Open run…", theme.FolderOpenIcon(), s.openRunDialog)
-	v.openCkpt = widget.NewButtonWithIcon("Open checkpoint…", theme.FileIcon(), s.openCheckpointDialog)
+	v.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), do.pauseOrResume)
+	v.step = widget.NewButtonWithIcon("Step", theme.MediaSkipNextIcon(), do.step)
+	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), do.stop)
+	v.cont = widget.NewButtonWithIcon("Continue", theme.MediaFastForwardIcon(), do.continueRun)
+	v.open = widget.NewButtonWithIcon("Open run…", theme.FolderOpenIcon(), do.openRun)
+	v.openCkpt = widget.NewButtonWithIcon("Open checkpoint…", theme.FileIcon(), do.openCheckpoint)
 	v.progress = widget.NewProgressBar()
 	v.progress.TextFormatter = func() string {
-		last, ok := s.hist.Last()
+		last, ok := hist.Last()
 		if !ok {
 			return "not started"
 		}
@@ -55,7 +61,7 @@ func newRunView(s *Studio) *runView {
 
 // refresh shows the newest step (UI thread).
 func (v *runView) refresh() {
-	last, ok := v.s.hist.Last()
+	last, ok := v.hist.Last()
 	if !ok {
 		v.progress.SetValue(0)
 		v.info.SetText("")
@@ -66,7 +72,7 @@ func (v *runView) refresh() {
 	} else {
 		v.progress.Refresh() // the text says the step
 	}
-	save, saved := v.s.hist.LastSave()
+	save, saved := v.hist.LastSave()
 	v.info.SetText(stepInfo(last, save, saved))
 }
 
@@ -98,8 +104,8 @@ func eta(d time.Duration) string {
 	return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
-func (v *runView) setState(st runState) {
-	v.s.followRun(st)
+// setState enables the controls that st allows and names the phase.
+func (v *runView) setState(st runState, phase string) {
 	setEnabled(v.start, !st.busy && !st.running && !st.paused)
 	setEnabled(v.pause, !st.busy && (st.running || st.paused))
 	setEnabled(v.step, !st.busy && st.paused && !st.diverged)
@@ -107,7 +113,7 @@ func (v *runView) setState(st runState) {
 	setEnabled(v.cont, !st.busy && st.canContinue)
 	setEnabled(v.open, !st.busy && !st.running && !st.paused)
 	setEnabled(v.openCkpt, !st.busy && !st.running && !st.paused)
-	v.phase.SetText(v.s.phaseText(st))
+	v.phase.SetText(phase)
 	if st.diverged {
 		v.pause.SetText("Roll back")
 		v.pause.SetIcon(theme.HistoryIcon())

@@ -30,29 +30,37 @@ const (
 // from, real images to compare with, and what the last stretch of
 // training (one Step) changed.
 type samplesView struct {
-	s         *Studio
-	grid      *gridPicker
-	real      *canvas.Image
-	scrub     *widget.Slider
-	scrubLbl  *widget.Label
-	judge     *widget.Check
-	verdicts  *canvas.Raster
-	psi       *widget.Slider
-	psiLbl    *widget.Label
-	noise     *widget.RadioGroup
-	redraw    *widget.Button
-	trained   *widget.Check
-	classes   *widget.Select // a conditional run's: rows of classes, or one class
-	rowsLbl   *widget.Label
-	shownFor  string // the class names the picker offers
-	change    *widget.Label
-	shown     int          // index of the grid on screen (-1: none)
-	shownLive *image.NRGBA // the live or lab preview on screen, if any
-	live      bool         // follow new grids; false once the user scrubs back
+	host     host
+	hist     *session.History
+	run      func() training.Config // the configuration of the run on screen
+	sampler  func() session.Sampler // what draws the window's own grids, if anything
+	grid     *gridPicker
+	real     *canvas.Image
+	scrub    *widget.Slider
+	scrubLbl *widget.Label
+	judge    *widget.Check
+	verdicts *canvas.Raster
+	psi      *widget.Slider
+	psiLbl   *widget.Label
+	noise    *widget.RadioGroup
+	redraw   *widget.Button
+	trained  *widget.Check
+	classes  *widget.Select // a conditional run's: rows of classes, or one class
+	rowsLbl  *widget.Label
+	shownFor string // the class names the picker offers
+	change   *widget.Label
 	// controls sit under the grid; labBox is the lab's tab.
 	controls, labBox fyne.CanvasObject
 	scrubRow         fyne.CanvasObject
 
+	// The lab's choices: the noise the grid and the exported samples
+	// are drawn from, and whether D's verdicts frame the grid's cells.
+	chosen training.Noise
+	framed bool
+
+	shown     int          // index of the grid on screen (-1: none)
+	shownLive *image.NRGBA // the live or lab preview on screen, if any
+	live      bool         // follow new grids; false once the user scrubs back
 	// D's verdicts on the grid on screen and on real images beside it.
 	fake, realSeen []float32
 
@@ -63,23 +71,55 @@ type samplesView struct {
 	labAsked string // what the drawing under way is for ("" : none)
 }
 
-// newSamplesView builds the grid and the lab; a tapped cell goes to pick
-// (the latent walk's).
-func newSamplesView(s *Studio, pick func(cell int)) *samplesView {
-	v := &samplesView{s: s, shown: -1, live: true}
-	v.grid = newGridPicker(pick)
-	v.grid.setImage(blankGrid(s.cfg.Config().Model.ImageSize))
+// samplesSources are what the samples view shows and draws from.
+type samplesSources struct {
+	hist    *session.History
+	run     func() training.Config
+	sampler func() session.Sampler
+	pick    func(cell int) // a tapped cell goes here (the latent walk's)
+}
+
+// newSamplesView builds the grid and the lab, which starts from the
+// noise chosen and, if framed, with D's verdicts framing the cells.
+func newSamplesView(h host, from samplesSources, chosen training.Noise, framed bool) *samplesView {
+	v := &samplesView{host: h, hist: from.hist, run: from.run, sampler: from.sampler, chosen: chosen, framed: framed, shown: -1, live: true}
+	v.grid = newGridPicker(from.pick)
+	v.grid.setImage(blankGrid(from.run().Model.ImageSize))
 	v.real = pixelImage(112, 112)
 	v.scrub = widget.NewSlider(0, 1)
 	v.scrub.Step = 1
 	v.scrub.OnChanged = func(f float64) { v.scrubTo(int(math.Round(f))) }
 	v.scrubLbl = widget.NewLabel("no samples yet")
 	v.scrub.Disable()
+	v.classes = widget.NewSelect(nil, func(choice string) {
+		names := v.run().ClassNames
+		v.chosen.OneClass, v.chosen.Class = false, 0
+		for i, name := range names {
+			if choice == classChoice(name) {
+				v.chosen.OneClass, v.chosen.Class = true, i
+			}
+		}
+		v.noiseChanged()
+	})
+	v.classes.Hide()
 
+	// The grid is what people watch: under it only what moves through
+	// it (history, classes); the lab is a tab away.
+	v.scrubLbl.Wrapping = fyne.TextWrapWord
+	v.scrubRow = container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub)
+	v.controls = container.NewBorder(container.NewVBox(v.scrubRow, v.classes), nil, nil, nil, container.NewVBox(v.scrubLbl))
+	v.newLab()
+	return v
+}
+
+// newLab builds the lab's tab: D's verdicts, the truncation and the noise
+// the grid is drawn from, what the last stretch changed, real images.
+func (v *samplesView) newLab() {
 	v.judge = widget.NewCheck("Frame samples by D's verdict", func(on bool) {
-		s.showVerdicts = on
+		v.framed = on
 		v.showVerdicts()
 	})
+	v.judge.Checked = v.framed
 	v.verdicts = canvas.NewRaster(func(w, h int) image.Image {
 		th := fyne.CurrentApp().Settings().Theme()
 		variant := fyne.CurrentApp().Settings().ThemeVariant()
@@ -89,55 +129,41 @@ func newSamplesView(s *Studio, pick func(cell int)) *samplesView {
 		}
 		return charts.Verdicts(v.fake, v.realSeen, w, h, scale, th.Color(theme.ColorNameBackground, variant), th.Color(theme.ColorNameForeground, variant))
 	})
-
+	psi := v.chosen.Psi
+	if psi <= 0 || psi >= 1 {
+		psi = 1
+	}
 	v.psi = widget.NewSlider(0, 1)
 	v.psi.Step = 0.05
-	v.psi.Value = 1
-	v.psiLbl = widget.NewLabel("ψ 1.00")
+	v.psi.Value = psi
+	v.psiLbl = widget.NewLabel(fmt.Sprintf("ψ %.2f", psi))
 	v.psi.OnChanged = func(f float64) { v.psiLbl.SetText(fmt.Sprintf("ψ %.2f", f)) }
 	v.psi.OnChangeEnded = func(f float64) {
-		s.noise.Psi = f
+		v.chosen.Psi = f
 		v.noiseChanged()
 	}
 	v.noise = widget.NewRadioGroup([]string{fixedNoise, freshNoise}, func(choice string) {
-		s.noise.Fresh = choice == freshNoise
-		setEnabled(v.redraw, s.noise.Fresh)
+		v.chosen.Fresh = choice == freshNoise
+		setEnabled(v.redraw, v.chosen.Fresh)
 		v.noiseChanged()
 	})
 	v.noise.Required = true
 	v.noise.Selected = fixedNoise
+	v.noise.Horizontal = false
 	v.redraw = widget.NewButtonWithIcon("New noise", theme.ViewRefreshIcon(), func() {
-		s.noise.Seed++
+		v.chosen.Seed++
 		v.noiseChanged()
 	})
 	v.redraw.Disable()
 	v.trained = widget.NewCheck("G as trained, not averaged", func(on bool) {
-		s.noise.Trained = on
+		v.chosen.Trained = on
 		v.noiseChanged()
 	})
 	v.trained.Hide()
-	v.classes = widget.NewSelect(nil, func(choice string) {
-		names := v.s.runConfig().ClassNames
-		s.noise.OneClass, s.noise.Class = false, 0
-		for i, name := range names {
-			if choice == classChoice(name) {
-				s.noise.OneClass, s.noise.Class = true, i
-			}
-		}
-		v.noiseChanged()
-	})
-	v.classes.Hide()
 	v.rowsLbl = widget.NewLabel("")
 	v.rowsLbl.Hide()
 	v.change = widget.NewLabel("")
 	v.change.Wrapping = fyne.TextWrapWord
-
-	// The grid is what people watch: under it only what moves through
-	// it (history, classes); the lab is a tab away.
-	v.scrubLbl.Wrapping = fyne.TextWrapWord
-	v.scrubRow = container.NewBorder(nil, nil, widget.NewLabel("History"), nil, v.scrub)
-	v.controls = container.NewBorder(container.NewVBox(v.scrubRow, v.classes), nil, nil, nil, container.NewVBox(v.scrubLbl))
-	v.noise.Horizontal = false
 	v.verdicts.SetMinSize(fyne.NewSize(260, 170))
 	v.real.SetMinSize(fyne.NewSize(160, 160))
 	v.labBox = container.NewVBox(
@@ -155,8 +181,10 @@ func newSamplesView(s *Studio, pick func(cell int)) *samplesView {
 		container.NewBorder(nil, nil, widget.NewLabel("Real images"), nil, v.real),
 		hint("Frames: green, D takes the sample for real; orange, D calls it fake. Truncation ψ below 1 pulls the noise toward its mean: more typical samples, less variety."),
 	)
-	return v
 }
+
+// chosenNoise is the noise the user chose in the lab.
+func (v *samplesView) chosenNoise() training.Noise { return v.chosen }
 
 // reserve is the height the controls under the grid need at least: the
 // history slider, a line of its label and the class picker.
@@ -195,14 +223,14 @@ func (v *samplesView) refresh() {
 	defer v.showChange()
 	// Runs that average G sample from the average; the check shows G
 	// itself.
-	cfg := v.s.runConfig()
+	cfg := v.run()
 	if cfg.EMADecay > 0 {
 		v.trained.Show()
 	} else {
 		v.trained.Hide()
 	}
 	v.showClassPicker(cfg)
-	n := v.s.hist.NumGrids()
+	n := v.hist.NumGrids()
 	if n > 0 {
 		v.scrub.Enable()
 		v.scrub.Max = float64(max(n-1, 1))
@@ -210,19 +238,19 @@ func (v *samplesView) refresh() {
 	// The window draws the grid itself for another noise than the run's,
 	// and for a run of more classes than the trainer's five rows show.
 	rows := session.ClassGridRows(cfg)
-	if v.live && (v.s.noise != training.TrainingNoise || rows != nil) && v.showLab(cfg, rows) {
+	if v.live && (v.chosen != training.TrainingNoise || rows != nil) && v.showLab(cfg, rows) {
 		if n > 0 {
 			v.scrub.Value = float64(n - 1) // the newest step's grid, drawn by the window
 			v.scrub.Refresh()
 		}
 		return
 	}
-	if step, p := v.s.hist.Live(); p.Image != nil && v.live {
+	if step, p := v.hist.Live(); p.Image != nil && v.live {
 		if v.shownLive != p.Image {
 			v.shownLive, v.shown = p.Image, -1
 			v.grid.setGrid(p.Image, 5, 5, session.TrainerRowLabels(cfg))
 			v.setVerdicts(p.Fake, p.Real)
-			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, v.s.cfg.Config().SampleEvery))
+			v.scrubLbl.SetText(fmt.Sprintf("step %d · live preview (saved grids come every %d steps)", step, cfg.SampleEvery))
 		}
 		if n > 0 {
 			v.scrub.Value = float64(n - 1)
@@ -252,14 +280,14 @@ func (v *samplesView) refresh() {
 // user's noise choice, or one row per class), asking the sampler for it
 // when it is not drawn yet; false when there is nothing to draw with.
 func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
-	smp := v.s.sampler()
+	smp := v.sampler()
 	if smp == nil {
 		return false
 	}
 	// Drawn again when the trainer's grid is, not at every step: each
 	// drawing holds the weights, and so training, for a forward pass.
-	newest := v.s.hist.NewestGrid()
-	noise := v.s.noise
+	newest := v.hist.NewestGrid()
+	noise := v.chosen
 	key := fmt.Sprintf("%d %v %v", newest, noise, classes)
 	if key != v.labFor && key != v.labAsked && v.labAsked == "" {
 		v.labAsked = key
@@ -267,10 +295,10 @@ func (v *samplesView) showLab(cfg training.Config, classes []int) bool {
 		// The sampler waits for the trainer's current step: never here.
 		go func() {
 			g, err := session.DrawLab(smp, noise, classes, names)
-			v.s.do(func() {
+			v.host.onUI(func() {
 				v.labAsked = ""
 				if err != nil {
-					v.s.setStatus("The grid could not be drawn with ψ %.2f: %v", noise.Psi, err)
+					v.host.setStatus("The grid could not be drawn with ψ %.2f: %v", noise.Psi, err)
 					return
 				}
 				v.lab, v.labFor = g, key
@@ -331,8 +359,8 @@ func (v *samplesView) showClassPicker(cfg training.Config) {
 	}
 	v.classes.Show()
 	switch rows := session.ClassGridRows(cfg); {
-	case v.s.noise.OneClass:
-		v.rowsLbl.SetText("Every cell: class " + cfg.ClassNames[v.s.noise.Class])
+	case v.chosen.OneClass:
+		v.rowsLbl.SetText("Every cell: class " + cfg.ClassNames[v.chosen.Class])
 	case rows != nil:
 		var names []string
 		for _, c := range rows {
@@ -360,7 +388,7 @@ func (v *samplesView) goLive() { v.live = true }
 
 // scrubTo shows grid i, from memory or from the run directory.
 func (v *samplesView) scrubTo(i int) {
-	n := v.s.hist.NumGrids()
+	n := v.hist.NumGrids()
 	if n == 0 {
 		return
 	}
@@ -376,22 +404,22 @@ func (v *samplesView) showGrid(i int) {
 	if i == v.shown {
 		return
 	}
-	step, img, err := v.s.hist.GridAt(i)
+	step, img, err := v.hist.GridAt(i)
 	if err != nil {
 		v.scrubLbl.SetText(err.Error())
 		return
 	}
 	v.shown = i
-	v.grid.setGrid(img, 5, 5, session.TrainerRowLabels(v.s.runConfig()))
-	v.setVerdicts(v.s.hist.VerdictsAt(i))
-	n := v.s.hist.NumGrids()
+	v.grid.setGrid(img, 5, 5, session.TrainerRowLabels(v.run()))
+	v.setVerdicts(v.hist.VerdictsAt(i))
+	n := v.hist.NumGrids()
 	label := fmt.Sprintf("step %d · grid %d of %d", step, i+1, n)
 	if i == n-1 {
 		label += " · newest"
 	} else {
 		label += " · drag right for newer"
 	}
-	if v.s.noise != training.TrainingNoise {
+	if v.chosen != training.TrainingNoise {
 		label += " · saved grids use the fixed noise at ψ 1"
 	}
 	v.scrubLbl.SetText(label)
@@ -406,7 +434,7 @@ func (v *samplesView) setVerdicts(fake, real []float32) {
 }
 
 func (v *samplesView) showVerdicts() {
-	if v.s.showVerdicts {
+	if v.framed {
 		v.grid.setVerdicts(v.fake)
 	} else {
 		v.grid.setVerdicts(nil)
@@ -416,7 +444,7 @@ func (v *samplesView) showVerdicts() {
 // showChange says what the newest stretch of training changed: after a
 // Step, what one update did to the grid, D's verdicts and the losses.
 func (v *samplesView) showChange() {
-	c, ok := v.s.hist.LastChange()
+	c, ok := v.hist.LastChange()
 	if !ok {
 		v.change.SetText("")
 		return
@@ -427,7 +455,7 @@ func (v *samplesView) showChange() {
 // shownGrid returns the grid on screen (for exports).
 func (v *samplesView) shownGrid() (int, *image.NRGBA, error) {
 	if v.shownLive != nil {
-		step, _ := v.s.hist.Live()
+		step, _ := v.hist.Live()
 		if v.shownLive == v.lab.Image {
 			fmt.Sscan(v.labFor, &step)
 		}
@@ -436,7 +464,7 @@ func (v *samplesView) shownGrid() (int, *image.NRGBA, error) {
 	if v.shown < 0 {
 		return 0, nil, fmt.Errorf("there is no grid yet: start a run or open one")
 	}
-	return v.s.hist.GridAt(v.shown)
+	return v.hist.GridAt(v.shown)
 }
 
 func (v *samplesView) showReal(img image.Image) {

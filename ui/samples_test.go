@@ -128,7 +128,7 @@ func TestTruncationAndFreshNoise(t *testing.T) {
 	fixed := shownImage(h)
 	h.ui(func() { dragTo(h.s.samples.psi, h.s.samples.psi.Size().Width, 0) })
 	h.waitFor("the ψ 0 grid", time.Minute, func() bool {
-		return h.s.noise.Psi == 0 && h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+		return h.s.samples.chosen.Psi == 0 && h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
 	})
 	cs := cells(shownImage(h))
 	for i, c := range cs {
@@ -144,7 +144,7 @@ func TestTruncationAndFreshNoise(t *testing.T) {
 		h.s.samples.noise.SetSelected(freshNoise)
 	})
 	h.waitFor("the fresh-noise grid", time.Minute, func() bool {
-		return h.s.noise.Fresh && h.s.noise.Psi == 1 && h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+		return h.s.samples.chosen.Fresh && h.s.samples.chosen.Psi == 1 && h.s.samples.lab.Image != nil && h.s.samples.grid.img.Image == h.s.samples.lab.Image
 	})
 	if sameImage(shownImage(h), fixed) {
 		t.Error("fresh noise drew the fixed noise's grid")
@@ -237,7 +237,7 @@ func TestConditionalGridShowsEveryClass(t *testing.T) {
 	h.waitFor("the walk in row 3", time.Minute, func() bool { return h.s.walk.strip.Image.Bounds().Dx() == walkSteps*29-1 })
 	h.ui(func() { h.s.samples.classes.SetSelected(classChoice("7")) })
 	h.waitFor("the grid of sevens", time.Minute, func() bool {
-		return h.s.noise.OneClass && h.s.noise.Class == 7 && h.s.samples.lab.Noise.OneClass && h.s.samples.grid.img.Image == h.s.samples.lab.Image
+		return h.s.samples.chosen.OneClass && h.s.samples.chosen.Class == 7 && h.s.samples.lab.Noise.OneClass && h.s.samples.grid.img.Image == h.s.samples.lab.Image
 	})
 	h.ui(func() {
 		if g := h.s.samples.grid; g.rows != 5 || len(g.labels) != 5 || g.labels[4].Text != "7" {

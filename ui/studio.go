@@ -73,11 +73,6 @@ type Studio struct {
 	hist session.History
 	// ratesSeen is the version of the history's Rates that cfg follows.
 	ratesSeen int
-	// The lab's choices (UI thread): the noise the shown grid and the
-	// exported samples are drawn from, and whether D's verdicts frame
-	// the grid's cells.
-	noise        training.Noise
-	showVerdicts bool
 
 	mu        sync.Mutex // guards what background goroutines touch below
 	eng       *training.Trainer
@@ -110,7 +105,7 @@ type Studio struct {
 
 // New builds the Studio inside w and shows it there.
 func New(w fyne.Window, opt Options) (*Studio, error) {
-	s := &Studio{win: w, do: opt.do, refresh: opt.Refresh, chooser: opt.chooser, noise: training.TrainingNoise}
+	s := &Studio{win: w, do: opt.do, refresh: opt.Refresh, chooser: opt.chooser}
 	if s.do == nil {
 		s.do = fyne.Do
 	}
@@ -137,13 +132,20 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.status.Wrapping = fyne.TextWrapWord
 	s.setup = newSetupView(s.cfg, setupHooks{win: w, chooser: s.chooser, param: s.paramChanged,
 		training: func() bool { st := s.state(); return st.running || st.paused }})
-	s.run = newRunView(s)
-	s.samples = newSamplesView(s, func(cell int) { s.walk.pick(cell) })
-	s.curves = newCurvesView(s)
-	s.compare = newCompareView(s)
-	s.quality = newQualityView(s)
-	s.walk = newWalkView(s, s.samples.walkEnds, s.samples.grid.setPicked)
-	s.export = newExportView(s, s.samples.shownGrid)
+	s.run = newRunView(&s.hist, runActions{start: s.Start, pauseOrResume: s.pauseOrResume, step: s.step, stop: s.stop,
+		continueRun: s.continueRun, openRun: s.openRunDialog, openCheckpoint: s.openCheckpointDialog})
+	chosen := training.TrainingNoise
+	if opt.Psi > 0 && opt.Psi < 1 {
+		chosen.Psi = opt.Psi
+	}
+	s.samples = newSamplesView(s, samplesSources{hist: &s.hist, run: s.runConfig, sampler: s.sampler,
+		pick: func(cell int) { s.walk.pick(cell) }}, chosen, opt.Verdicts)
+	s.curves = newCurvesView(&s.hist, s.do)
+	s.compare = newCompareView(&s.hist, s.compareDialog, s.removeComparison)
+	s.quality = newQualityView(&s.hist, s.cfg, s.do)
+	s.walk = newWalkView(s, s.sampler, s.samples.walkEnds, s.samples.grid.setPicked)
+	s.export = newExportView(s, exportSources{hist: &s.hist, setup: s.cfg, chooser: s.chooser, shown: s.samples.shownGrid,
+		noise: s.samples.chosenNoise, sampler: s.sampler, engine: s.engine})
 
 	s.content = s.layout()
 	w.SetContent(s.content)
@@ -151,13 +153,6 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.cfg.Watch(s.setupChanged)
 	s.setupChanged()
 	s.updateRunState()
-	if opt.Verdicts {
-		s.samples.judge.SetChecked(true)
-	}
-	if opt.Psi > 0 && opt.Psi < 1 {
-		s.noise.Psi = opt.Psi
-		s.samples.psi.SetValue(opt.Psi)
-	}
 	for _, dir := range opt.Compare {
 		s.compareRun(dir)
 	}
@@ -339,6 +334,21 @@ func (s *Studio) sampler() session.Sampler {
 	defer s.mu.Unlock()
 	return s.gen
 }
+
+// host is what a view asks of the window it is in. The Studio is one;
+// a view is given it, and what else it reads, in its constructor, never
+// the Studio itself, so that it depends on no other view.
+type host interface {
+	// onUI runs f on the UI thread.
+	onUI(f func())
+	// setStatus shows a message in the status line (UI thread).
+	setStatus(format string, a ...any)
+	// fail shows an error from a background goroutine in plain words.
+	fail(what string, err error)
+}
+
+// onUI runs f on the UI thread.
+func (s *Studio) onUI(f func()) { s.do(f) }
 
 // setStatus shows a message in the status line (UI thread).
 func (s *Studio) setStatus(format string, a ...any) {
