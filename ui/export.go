@@ -232,6 +232,7 @@ func copyFile(from, to string) error {
 type exportView struct {
 	host host
 	from exportSources
+
 	scale                                    *widget.Select
 	count                                    *widget.Entry
 	grid, samples, png, svg, csv, gifB, ckpt *widget.Button

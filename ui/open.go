@@ -40,46 +40,9 @@ func (s *Studio) Open(path string) {
 	s.setStatus("Opening %s…", path)
 	go func() {
 		defer s.clearBusy()
-		isDir := false
-		if st, err := os.Stat(path); err != nil {
-			s.fail("Cannot open "+path, err)
-			return
-		} else {
-			isDir = st.IsDir()
-		}
-		if !isDir && training.IsExport(filepath.Dir(path)) {
-			path = filepath.Dir(path)
-		}
-		export := training.IsExport(path)
-		dir := training.RunDirOf(path)
-		r, err := training.ReadRun(dir)
-		if err != nil && isDir && !export {
-			s.fail("This is not a GAN Studio run folder", err)
-			return
-		}
-		if err != nil || export {
-			r = &training.Run{} // a checkpoint on its own
-			dir = ""
-		}
-		ckpt := path
-		if isDir && !export {
-			if len(r.Checkpoints) == 0 {
-				ckpt = ""
-			} else {
-				ckpt = r.Checkpoints[len(r.Checkpoints)-1]
-			}
-		}
-		var gen session.Sampler
-		var genErr error
-		if ckpt != "" {
-			var cfg training.Config
-			gen, cfg, genErr = session.LoadGenerator(ckpt)
-			if dir == "" {
-				r.Config = cfg
-			}
-		}
-		if gen == nil && dir == "" {
-			s.fail("Cannot open "+path, genErr)
+		o, what, err := readOpened(path)
+		if err != nil {
+			s.fail(what, err)
 			return
 		}
 		s.mu.Lock()
@@ -87,44 +50,101 @@ func (s *Studio) Open(path string) {
 			close(s.stopWatch)
 			s.stopWatch = nil
 		}
-		s.eng, s.gen, s.resumable = nil, gen, ""
-		if gen != nil {
-			s.resumable = path
+		s.eng, s.gen, s.resumable = nil, o.gen, ""
+		if o.gen != nil {
+			s.resumable = o.path
 		}
 		s.mu.Unlock()
+		r := o.run
 		grids := make([]session.GridRef, len(r.Grids))
 		for i, g := range r.Grids {
 			grids[i] = session.GridRef{Step: g.Step, Path: g.Path}
 		}
-		s.hist.SetRun(dir, r.Steps, grids, r.Checkpoints, events.Stopped)
+		s.hist.SetRun(o.dir, r.Steps, grids, r.Checkpoints, events.Stopped)
 		var metricsErr error
-		if dir != "" {
+		if o.dir != "" {
 			var points []events.Metrics
-			points, metricsErr = training.ReadMetrics(dir, training.MetricsClasses(r.Config))
+			points, metricsErr = training.ReadMetrics(o.dir, training.MetricsClasses(r.Config))
 			s.hist.LoadMetrics(r.Config, points)
 		}
-		s.do(func() {
-			s.cfg.Load(r.Config)
-			s.samples.goLive()
-			s.refreshRun()
-			switch {
-			case ckpt == "":
-				s.setStatus("Opened %s: %d steps, %d grids. It has no checkpoint, so it cannot be sampled or continued.", dir, len(r.Steps), len(r.Grids))
-			case gen == nil:
-				s.setStatus("Opened %s: curves and grids are shown, but its checkpoint cannot be read: %v", dir, genErr)
-			default:
-				s.setStatus("Opened %s (%d steps). Press Continue to train it further, tap two samples for a latent walk, or export.", path, len(r.Steps))
-			}
-			if metricsErr != nil {
-				s.setStatus("%s Its sample-quality metrics could not be read: %v", s.status.Text, metricsErr)
-			}
-		})
-		if gen != nil && len(r.Grids) == 0 {
+		s.do(func() { s.showOpened(o, metricsErr) })
+		if o.gen != nil && len(r.Grids) == 0 {
 			// A lone checkpoint: show what its generator draws now.
-			if g, err := gen.Grid(training.TrainingNoise); err == nil {
+			if g, err := o.gen.Grid(training.TrainingNoise); err == nil {
 				s.hist.Apply(events.Grid{Step: 0, Image: g.Image, Fake: g.Fake})
 				s.do(s.refreshRun)
 			}
 		}
 	}()
+}
+
+// opened is what Open read.
+type opened struct {
+	path string        // the run folder, checkpoint or export folder opened
+	dir  string        // its run folder ("" for a checkpoint on its own)
+	ckpt string        // the checkpoint its generator is read from ("": none)
+	run  *training.Run // the run folder's steps, grids and configuration
+	gen  session.Sampler
+	// genErr says why a run folder's checkpoint could not be read.
+	genErr error
+}
+
+// readOpened reads what Open shows, off the UI thread. On an error, what
+// says in words what failed.
+func readOpened(path string) (o opened, what string, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return o, "Cannot open " + path, err
+	}
+	isDir := st.IsDir()
+	if !isDir && training.IsExport(filepath.Dir(path)) {
+		path = filepath.Dir(path)
+	}
+	export := training.IsExport(path)
+	o.path, o.dir = path, training.RunDirOf(path)
+	o.run, err = training.ReadRun(o.dir)
+	if err != nil && isDir && !export {
+		return o, "This is not a GAN Studio run folder", err
+	}
+	if err != nil || export {
+		o.run, o.dir = &training.Run{}, "" // a checkpoint on its own
+	}
+	o.ckpt = path
+	if isDir && !export {
+		o.ckpt = ""
+		if n := len(o.run.Checkpoints); n > 0 {
+			o.ckpt = o.run.Checkpoints[n-1]
+		}
+	}
+	if o.ckpt != "" {
+		var cfg training.Config
+		o.gen, cfg, o.genErr = session.LoadGenerator(o.ckpt)
+		if o.dir == "" {
+			o.run.Config = cfg
+		}
+	}
+	if o.gen == nil && o.dir == "" {
+		return o, "Cannot open " + path, o.genErr
+	}
+	return o, "", nil
+}
+
+// showOpened shows the opened run and says what can be done with it (UI
+// thread).
+func (s *Studio) showOpened(o opened, metricsErr error) {
+	r := o.run
+	s.cfg.Load(r.Config)
+	s.samples.goLive()
+	s.refreshRun()
+	switch {
+	case o.ckpt == "":
+		s.setStatus("Opened %s: %d steps, %d grids. It has no checkpoint, so it cannot be sampled or continued.", o.dir, len(r.Steps), len(r.Grids))
+	case o.gen == nil:
+		s.setStatus("Opened %s: curves and grids are shown, but its checkpoint cannot be read: %v", o.dir, o.genErr)
+	default:
+		s.setStatus("Opened %s (%d steps). Press Continue to train it further, tap two samples for a latent walk, or export.", o.path, len(r.Steps))
+	}
+	if metricsErr != nil {
+		s.setStatus("%s Its sample-quality metrics could not be read: %v", s.status.Text, metricsErr)
+	}
 }
