@@ -17,20 +17,23 @@ import (
 )
 
 // compareView is the row above the curves: a button to add a run folder
-// to compare with, and one button per compared run that removes it.
+// to compare with, and one button per compared run that removes it. It
+// reads the compared runs into the history, and redraws with the plots
+// that show them.
 type compareView struct {
+	host    host
 	hist    *session.History
-	remove  func(dir string) // takes a compared run off
+	chooser fileChooser
+	redraw  func() // redraws the plots that show the compared runs
 	add     *widget.Button
 	chips   *fyne.Container
 	shown   []string
 	content fyne.CanvasObject
 }
 
-// newCompareView shows the runs compared in hist; add asks for one more.
-func newCompareView(hist *session.History, add func(), remove func(dir string)) *compareView {
-	v := &compareView{hist: hist, remove: remove, chips: container.NewHBox()}
-	v.add = widget.NewButtonWithIcon("Compare runs…", theme.ContentAddIcon(), add)
+func newCompareView(h host, hist *session.History, chooser fileChooser, redraw func()) *compareView {
+	v := &compareView{host: h, hist: hist, chooser: chooser, redraw: redraw, chips: container.NewHBox()}
+	v.add = widget.NewButtonWithIcon("Compare runs…", theme.ContentAddIcon(), v.ask)
 	v.content = container.NewHScroll(container.NewHBox(v.add, v.chips))
 	return v
 }
@@ -51,51 +54,49 @@ func (v *compareView) refresh() {
 	}
 }
 
-// compareDialog asks for a run folder to overlay on the curves.
-func (s *Studio) compareDialog() {
-	s.chooser.OpenFolder("Run folder to compare with", func(dir string) {
+// ask asks for a run folder to overlay on the curves.
+func (v *compareView) ask() {
+	v.chooser.OpenFolder("Run folder to compare with", func(dir string) {
 		if dir != "" {
-			s.compareRun(dir)
+			v.compare(dir)
 		}
 	})
 }
 
-// compareRun reads the run in dir in the background and overlays its
+// compare reads the run in dir in the background and overlays its
 // losses, D outputs and FCD on the curves.
-func (s *Studio) compareRun(dir string) {
-	s.setStatus("Reading %s to compare…", dir)
+func (v *compareView) compare(dir string) {
+	v.host.setStatus("Reading %s to compare…", dir)
 	go func() {
 		r, err := training.ReadRun(dir)
 		if err != nil {
-			s.fail("That folder cannot be compared", err)
+			v.host.fail("That folder cannot be compared", err)
 			return
 		}
 		if len(r.Steps) == 0 {
-			s.fail("That folder cannot be compared", fmt.Errorf("%s has no training steps in its losses.csv yet", dir))
+			v.host.fail("That folder cannot be compared", fmt.Errorf("%s has no training steps in its losses.csv yet", dir))
 			return
 		}
 		points, merr := training.ReadMetrics(dir, nil)
-		s.hist.AddComparison(dir, r.Steps, points)
-		s.do(func() {
-			s.compare.refresh()
-			s.curves.refresh()
-			s.quality.refresh()
+		v.hist.AddComparison(dir, r.Steps, points)
+		v.host.onUI(func() {
+			v.refresh()
+			v.redraw()
 			msg := fmt.Sprintf("Comparing with %s (%d steps): its curves are drawn in its own colour, D dashed.", filepath.Base(dir), len(r.Steps))
 			if merr != nil {
 				msg += fmt.Sprintf(" Its metrics.csv could not be read: %v", merr)
 			}
-			s.setStatus("%s", msg)
+			v.host.setStatus("%s", msg)
 		})
 	}()
 }
 
-// removeComparison takes a compared run off the curves (UI thread).
-func (s *Studio) removeComparison(dir string) {
-	s.hist.RemoveComparison(dir)
-	s.compare.refresh()
-	s.curves.refresh()
-	s.quality.refresh()
-	s.setStatus("%s is no longer compared.", filepath.Base(dir))
+// remove takes a compared run off the curves (UI thread).
+func (v *compareView) remove(dir string) {
+	v.hist.RemoveComparison(dir)
+	v.refresh()
+	v.redraw()
+	v.host.setStatus("%s is no longer compared.", filepath.Base(dir))
 }
 
 // colorSwatch is a small square of c, the key to a compared run's lines.

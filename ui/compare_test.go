@@ -49,7 +49,7 @@ func TestCompareRunsDrawsBoth(t *testing.T) {
 		if got := len(c.s.compare.chips.Objects); got != 2 {
 			t.Fatalf("%d chips for 2 compared runs", got)
 		}
-		c.s.removeComparison(dirs[1])
+		c.s.compare.remove(dirs[1])
 	})
 	img = curves()
 	if n := countNear(img, charts.CompareColors[1]); n > 5 {

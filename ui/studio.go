@@ -141,7 +141,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.samples = newSamplesView(s, samplesSources{hist: &s.hist, run: s.runConfig, sampler: s.sampler,
 		pick: func(cell int) { s.walk.pick(cell) }}, chosen, opt.Verdicts)
 	s.curves = newCurvesView(&s.hist, s.do)
-	s.compare = newCompareView(&s.hist, s.compareDialog, s.removeComparison)
+	s.compare = newCompareView(s, &s.hist, s.chooser, func() { s.curves.refresh(); s.quality.refresh() })
 	s.quality = newQualityView(&s.hist, s.cfg, s.do)
 	s.walk = newWalkView(s, s.sampler, s.samples.walkEnds, s.samples.grid.setPicked)
 	s.export = newExportView(s, exportSources{hist: &s.hist, setup: s.cfg, chooser: s.chooser, shown: s.samples.shownGrid,
@@ -154,7 +154,7 @@ func New(w fyne.Window, opt Options) (*Studio, error) {
 	s.setupChanged()
 	s.updateRunState()
 	for _, dir := range opt.Compare {
-		s.compareRun(dir)
+		s.compare.compare(dir)
 	}
 	return s, nil
 }
