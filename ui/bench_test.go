@@ -109,9 +109,7 @@ func watchWithWindow(b *testing.B, eng *training.Trainer, lab bool) (stop func()
 	for {
 		var ready bool
 		do(func() { ready = s.run.phase.Text == "Ready" && s.setup.dataInfo.Text != "Loading the data set…" })
-		s.mu.Lock()
-		ready = ready && s.ds != nil
-		s.mu.Unlock()
+		ready = ready && s.data.Kept()
 		if ready {
 			break
 		}

@@ -40,33 +40,17 @@ func (s *Studio) paramChanged(p session.Param, set training.Setting) {
 	s.setStatus("Learning rates now G %g, D %g.", c.LearnRateG, c.LearnRateD)
 }
 
-// dataKey identifies the data a config trains on, at the network's shape.
-func dataKey(c training.Config) string {
-	sp := c.Data
-	return fmt.Sprintf("%s|%s|%v|%s|%d|%d|%d", sp.Name, sp.Path, sp.Classes, sp.Split, sp.HoldOut, c.Model.ImageSize, c.Model.Channels)
-}
-
 // loadPreview opens the data set in the background and shows real images
 // from it; the opened data set is kept for Start.
 func (s *Studio) loadPreview(cfg training.Config) {
-	key := dataKey(cfg)
-	s.mu.Lock()
-	if s.dsSpec == key && s.ds != nil {
-		ds := s.ds
-		s.mu.Unlock()
-		s.showData(ds)
+	kept, ctx, start := s.data.Preview(cfg)
+	if kept != nil {
+		s.showData(kept)
 		return
 	}
-	if s.dsLoading == key {
-		s.mu.Unlock()
-		return
+	if !start {
+		return // opening already
 	}
-	if s.dsCancel != nil {
-		s.dsCancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.dsCancel, s.dsLoading = cancel, key
-	s.mu.Unlock()
 	s.setup.showStrip(nil, "Loading the data set…")
 	go func() {
 		ds, err := s.openDataset(ctx, cfg)
@@ -81,32 +65,16 @@ func (s *Studio) loadPreview(cfg training.Config) {
 	}()
 }
 
-// openDataset opens spec, reusing the opened one when it matches.
+// openDataset opens cfg's data set, or returns the one kept, and shows
+// how far a download has come.
 func (s *Studio) openDataset(ctx context.Context, cfg training.Config) (*dataset.Dataset, error) {
-	key := dataKey(cfg)
-	s.mu.Lock()
-	if s.dsSpec == key && s.ds != nil {
-		ds := s.ds
-		s.mu.Unlock()
-		return ds, nil
-	}
-	s.mu.Unlock()
-	ds, err := training.OpenData(ctx, cfg, dataset.Options{Progress: func(file string, done, total int64) {
+	return s.data.Open(ctx, cfg, dataset.Options{Progress: func(file string, done, total int64) {
 		if total > 0 {
 			s.do(func() {
 				s.setup.showStrip(nil, fmt.Sprintf("Fetching %s: %d%%", filepath.Base(file), done*100/total))
 			})
 		}
 	}})
-	s.mu.Lock()
-	if s.dsLoading == key {
-		s.dsLoading = ""
-	}
-	if err == nil {
-		s.ds, s.dsSpec = ds, key
-	}
-	s.mu.Unlock()
-	return ds, err
 }
 
 // showData shows real images of ds in the set-up strip and beside the

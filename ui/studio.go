@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ganstudio/ganstudio/training"
-	"github.com/ganstudio/ganstudio/training/dataset"
 	"github.com/ganstudio/ganstudio/training/events"
 	"github.com/ganstudio/ganstudio/ui/session"
 )
@@ -71,6 +69,7 @@ type Studio struct {
 
 	cfg  *session.Setup // the configuration being edited (UI thread)
 	hist session.History
+	data session.DataSets // the data set previewed, kept for Start
 	// ratesSeen is the version of the history's Rates that cfg follows.
 	ratesSeen int
 
@@ -80,10 +79,6 @@ type Studio struct {
 	resumable string          // run dir or checkpoint a Continue resumes from
 	busy      bool            // a start, stop or open is in progress
 	stopWatch chan struct{}
-	ds        *dataset.Dataset
-	dsSpec    string
-	dsCancel  context.CancelFunc
-	dsLoading string
 
 	setup   *setupView
 	run     *runView
@@ -377,9 +372,7 @@ func (s *Studio) Close() {
 		close(s.stopWatch)
 		s.stopWatch = nil
 	}
-	if s.dsCancel != nil {
-		s.dsCancel()
-	}
+	s.data.Close()
 	s.mu.Unlock()
 	if eng != nil {
 		if phase, _ := s.hist.Phase(); phase == events.Running || phase == events.Paused {
