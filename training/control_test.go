@@ -27,7 +27,23 @@ func TestControlsAnswerDuringAnIteration(t *testing.T) {
 		sub.Drain()
 	}
 	tr.Pause()
-	tr.mu.Lock() // after the iteration in flight, if any; the loop then waits in waitTurn, paused
+	// Park the loop: an iteration that passed waitTurn before the pause
+	// would otherwise wait for the lock taken below and never take the
+	// step. One stepped iteration publishes its grid after its last use
+	// of the weights, so once that grid is out the loop can only go on
+	// to waitTurn and wait there, paused.
+	if err := tr.Step(); err != nil {
+		t.Fatal(err)
+	}
+	for parked := false; !parked; {
+		<-sub.Ready()
+		for _, e := range sub.Drain() {
+			if g, ok := e.(events.Grid); ok && g.Step > 0 { // grids come only for steps here (SampleEvery is out of reach)
+				parked = true
+			}
+		}
+	}
+	tr.mu.Lock()
 	locked := true
 	unlock := func() {
 		if locked {
