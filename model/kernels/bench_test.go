@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 )
@@ -12,32 +13,18 @@ import (
 // for the machine's peak.
 func BenchmarkSgemm(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
-	for _, c := range []struct {
-		name           string
-		transA, transB bool
-		m, n, k        int
-	}{
-		{"square 1024", false, false, 1024, 1024, 1024},
-		{"conv fwd 256x3136x1152", false, false, 256, 3136, 1152},
-		{"conv dx 1152x3136x256", true, false, 1152, 3136, 256},
-		{"conv dw 256x1152x3136", false, true, 256, 1152, 3136},
-		// D's first layer and G's last: k or m is tiny.
-		{"conv1 fwd 128x12544x9", false, false, 128, 12544, 9},
-		{"to image fwd 9x12544x128", true, false, 9, 12544, 128},
-	} {
+	// D's first layer and G's last beside the peak's shapes: k or m is tiny.
+	shapes := append(slices.Clone(peakShapes),
+		gemmShape{"conv1 fwd 128x12544x9", false, false, 128, 12544, 9},
+		gemmShape{"to image fwd 9x12544x128", true, false, 9, 12544, 128})
+	for _, c := range shapes {
 		b.Run(c.name, func(b *testing.B) {
 			a, bb, out := randSlice(rng, c.m*c.k), randSlice(rng, c.k*c.n), make([]float32, c.m*c.n)
-			lda, ldb := c.k, c.n
-			if c.transA {
-				lda = c.m
-			}
-			if c.transB {
-				ldb = c.k
-			}
+			lda, ldb := c.lds()
 			for b.Loop() {
 				Sgemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, bb, ldb, 0, out, c.n)
 			}
-			b.ReportMetric(float64(2*c.m*c.n*c.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(c.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }
@@ -74,24 +61,12 @@ func BenchmarkIm2ColCol2Im(b *testing.B) {
 // same machine load.
 func BenchmarkSgemmAB(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
-	for _, c := range []struct {
-		name           string
-		transA, transB bool
-		m, n, k        int
-	}{
-		{"conv fwd 256x3136x1152", false, false, 256, 3136, 1152},
-		{"conv dx 1152x3136x256", true, false, 1152, 3136, 256},
-		{"conv dw 256x1152x3136", false, true, 256, 1152, 3136},
-		{"lite dw 128x576x3136", false, true, 128, 576, 3136},
-	} {
+	// The seed's convolution products (the peak's, less the square) and
+	// a lite one.
+	shapes := append(slices.Clone(peakShapes[1:]), gemmShape{"lite dw 128x576x3136", false, true, 128, 576, 3136})
+	for _, c := range shapes {
 		a, bb, out := randSlice(rng, c.m*c.k), randSlice(rng, c.k*c.n), make([]float32, c.m*c.n)
-		lda, ldb := c.k, c.n
-		if c.transA {
-			lda = c.m
-		}
-		if c.transB {
-			ldb = c.k
-		}
+		lda, ldb := c.lds()
 		b.Run(c.name, func(b *testing.B) {
 			var t [2]time.Duration
 			for i := 0; b.Loop(); i++ {
@@ -99,7 +74,7 @@ func BenchmarkSgemmAB(b *testing.B) {
 				gemm(1+i%2, c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, bb, ldb, 0, out, c.n)
 				t[i%2] += time.Since(t0)
 			}
-			f := float64(2*c.m*c.n*c.k) * float64(b.N/2) / 1e9
+			f := c.flops() * float64(b.N/2) / 1e9
 			b.ReportMetric(f/t[0].Seconds(), "split-GFLOP/s")
 			b.ReportMetric(f/t[1].Seconds(), "blas2-GFLOP/s")
 		})
